@@ -1,0 +1,132 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { AppError, permissionDenied, unauthenticated } from "./errors.js";
+
+export type Role = "VIEWER" | "EDITOR" | "OWNER";
+export type Scope = "ingest" | "read";
+
+/** Who is calling, as every service sees it after authentication. */
+export interface Principal {
+  kind: "user" | "api_key" | "service";
+  tenantId: string;
+  /** User id, API key id, or calling service name. */
+  subject: string;
+  /** Users have a role; services act with OWNER rights inside the tenant they name. */
+  role: Role | null;
+  /** API keys are limited to scopes; users and services are not. */
+  scopes: Scope[] | null;
+}
+
+/** What an RPC requires of its caller. */
+export type Policy =
+  | { public: true }
+  | { role: Role; scope?: Scope }
+  | { serviceOnly: true };
+
+export const PUBLIC: Policy = { public: true };
+export const SERVICE_ONLY: Policy = { serviceOnly: true };
+export const read: Policy = { role: "VIEWER", scope: "read" };
+export const ingest: Policy = { role: "EDITOR", scope: "ingest" };
+export const edit: Policy = { role: "EDITOR" };
+export const own: Policy = { role: "OWNER" };
+
+const RANK: Record<Role, number> = { VIEWER: 1, EDITOR: 2, OWNER: 3 };
+const ISSUER = "tally";
+const AUDIENCE = "tally";
+
+/** Verifies a non-JWT bearer credential (API keys); implemented by the identity store or a gRPC call. */
+export interface ApiKeyVerifier {
+  verify(secret: string): Promise<Principal | null>;
+}
+
+export interface TokenService {
+  issueUserToken(input: { tenantId: string; userId: string; role: Role }): Promise<{ token: string; expireTime: Date }>;
+  issueServiceToken(service: string, tenantId: string): Promise<string>;
+  authenticate(authorization: string | undefined): Promise<Principal>;
+}
+
+export const API_KEY_PREFIX = "tk_";
+
+export function createTokenService(opts: {
+  secret: string;
+  userTokenTtlSeconds?: number;
+  apiKeys?: ApiKeyVerifier;
+  now?: () => Date;
+}): TokenService {
+  const key = new TextEncoder().encode(opts.secret);
+  const ttl = opts.userTokenTtlSeconds ?? 3600;
+  const now = opts.now ?? (() => new Date());
+  // Service tokens are minted per tenant and reused until shortly before they expire.
+  const serviceTokens = new Map<string, { token: string; expires: number }>();
+
+  async function sign(claims: Record<string, unknown>, subject: string, ttlSeconds: number) {
+    const iat = Math.floor(now().getTime() / 1000);
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(subject)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ttlSeconds)
+      .sign(key);
+    return { token, expireTime: new Date((iat + ttlSeconds) * 1000) };
+  }
+
+  return {
+    async issueUserToken({ tenantId, userId, role }) {
+      return sign({ tid: tenantId, role, kind: "user" }, userId, ttl);
+    },
+
+    async issueServiceToken(service, tenantId) {
+      const cacheKey = `${service}/${tenantId}`;
+      const cached = serviceTokens.get(cacheKey);
+      if (cached && cached.expires - now().getTime() > 60_000) return cached.token;
+      const { token, expireTime } = await sign({ tid: tenantId, kind: "service" }, service, 300);
+      serviceTokens.set(cacheKey, { token, expires: expireTime.getTime() });
+      return token;
+    },
+
+    async authenticate(authorization) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? "");
+      if (!match) throw unauthenticated("missing bearer credential: send `authorization: Bearer <token or API key>`");
+      const credential = match[1]!;
+      if (credential.startsWith(API_KEY_PREFIX)) {
+        const principal = opts.apiKeys ? await opts.apiKeys.verify(credential) : null;
+        if (!principal) throw unauthenticated("invalid API key");
+        return principal;
+      }
+      try {
+        const { payload } = await jwtVerify(credential, key, { issuer: ISSUER, audience: AUDIENCE, currentDate: now() });
+        const tenantId = typeof payload.tid === "string" ? payload.tid : "";
+        const subject = payload.sub ?? "";
+        if (!tenantId || !subject) throw unauthenticated("token lacks tenant or subject");
+        if (payload.kind === "service") return { kind: "service", tenantId, subject, role: "OWNER", scopes: null };
+        const role = payload.role;
+        if (role !== "VIEWER" && role !== "EDITOR" && role !== "OWNER") throw unauthenticated("token has no valid role");
+        return { kind: "user", tenantId, subject, role, scopes: null };
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        if (err instanceof joseErrors.JWTExpired) throw unauthenticated("token expired; log in again");
+        throw unauthenticated("invalid token");
+      }
+    },
+  };
+}
+
+/** Throws PERMISSION_DENIED when the principal does not satisfy the policy. */
+export function authorize(principal: Principal, policy: Policy): void {
+  if ("public" in policy) return;
+  if ("serviceOnly" in policy) {
+    if (principal.kind !== "service") throw permissionDenied("this method is for Tally services only");
+    return;
+  }
+  if (principal.kind === "service") return;
+  if (principal.kind === "api_key") {
+    if (!policy.scope || !principal.scopes?.includes(policy.scope)) {
+      throw permissionDenied(policy.scope ? `API key lacks the ${policy.scope} scope` : "API keys cannot call this method");
+    }
+    return;
+  }
+  if (!principal.role || RANK[principal.role] < RANK[policy.role]) {
+    throw permissionDenied(`requires role ${policy.role} or higher`);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Reading TALLY_* environment variables. Each service's config.ts builds its frozen config with a
+ * ConfigReader and calls done(), which throws one ConfigError listing every problem at once.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigReader {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  str(name: string, fallback: string, opts: { allowEmpty?: boolean } = {}): string {
+    const raw = this.env[name];
+    if (raw === undefined) return fallback;
+    if (raw.trim() === "" && !opts.allowEmpty) {
+      this.problems.push(`${name} must not be empty`);
+      return fallback;
+    }
+    return raw;
+  }
+
+  /** A secret: never echoed back in problems. */
+  secret(name: string, fallback: string, minLength: number): string {
+    const value = this.str(name, fallback);
+    if (value.length < minLength) this.problems.push(`${name} must be at least ${minLength} characters`);
+    return value;
+  }
+
+  int(name: string, fallback: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+    const raw = this.env[name];
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value)) {
+      this.problems.push(`${name}=${JSON.stringify(raw)} is not an integer`);
+      return fallback;
+    }
+    if (value < min || value > max) {
+      this.problems.push(`${name}=${value} is outside ${min}..${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  port(name: string, fallback: number): number {
+    return this.int(name, fallback, 0, 65535);
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.str(name, fallback);
+    if (!allowed.includes(raw as T)) {
+      this.problems.push(`${name}=${JSON.stringify(raw)} is not one of ${allowed.join(", ")}`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  list(name: string, fallback: string[]): string[] {
+    const raw = this.env[name];
+    if (raw === undefined) return fallback;
+    const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    if (items.length === 0) this.problems.push(`${name} must list at least one value`);
+    return items;
+  }
+
+  url(name: string, fallback: string, protocols: string[]): string {
+    const raw = this.str(name, fallback);
+    try {
+      const u = new URL(raw);
+      if (!protocols.includes(u.protocol)) this.problems.push(`${name} must use ${protocols.join(" or ")}`);
+    } catch {
+      // The value may carry a password: name the variable, not its content.
+      this.problems.push(`${name} is not a valid URL`);
+    }
+    return raw;
+  }
+
+  /** Adds a problem found by a cross-field check. */
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  done<T extends object>(config: T): Readonly<T> {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+    return Object.freeze(config);
+  }
+}
+
+/** Settings every service shares; defaults match scripts/stack (the native local stack). */
+export interface CommonConfig {
+  logLevel: string;
+  pgUrl: string;
+  redisUrl: string;
+  kafkaBrokers: string[];
+  jwtSecret: string;
+  serviceToken: string;
+  /** gRPC address of the campaign service, for callers. */
+  campaignAddr: string;
+  ingestionAddr: string;
+  analyticsAddr: string;
+}
+
+export const DEV_JWT_SECRET = "tally-local-development-secret-change-me";
+
+export function readCommon(r: ConfigReader): CommonConfig {
+  return {
+    logLevel: r.oneOf("TALLY_LOG_LEVEL", "info", ["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+    pgUrl: r.url("TALLY_PG_URL", "postgres://postgres@127.0.0.1:55432/tally", ["postgres:", "postgresql:"]),
+    redisUrl: r.url("TALLY_REDIS_URL", "redis://127.0.0.1:56379", ["redis:", "rediss:"]),
+    kafkaBrokers: r.list("TALLY_KAFKA_BROKERS", ["127.0.0.1:59092"]),
+    jwtSecret: r.secret("TALLY_JWT_SECRET", DEV_JWT_SECRET, 32),
+    serviceToken: r.secret("TALLY_SERVICE_TOKEN", "tally-local-service-token-change-me", 24),
+    campaignAddr: r.str("TALLY_CAMPAIGN_ADDR", "127.0.0.1:50051"),
+    ingestionAddr: r.str("TALLY_INGESTION_ADDR", "127.0.0.1:50052"),
+    analyticsAddr: r.str("TALLY_ANALYTICS_ADDR", "127.0.0.1:50053"),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Domain errors with stable reasons. Domains throw these; only the transport edge
+ * (grpc-status.ts) turns them into gRPC statuses with ErrorInfo / BadRequest / RetryInfo details.
+ */
+export type ErrorCode =
+  | "INVALID_ARGUMENT"
+  | "FAILED_PRECONDITION"
+  | "ABORTED"
+  | "ALREADY_EXISTS"
+  | "NOT_FOUND"
+  | "UNAUTHENTICATED"
+  | "PERMISSION_DENIED"
+  | "RESOURCE_EXHAUSTED"
+  | "UNAVAILABLE"
+  | "UNIMPLEMENTED"
+  | "DEADLINE_EXCEEDED"
+  | "INTERNAL";
+
+export interface FieldViolation {
+  /** Path of the field in the request, e.g. `campaign.budget_micros`. */
+  field: string;
+  description: string;
+}
+
+export interface AppErrorOptions {
+  violations?: FieldViolation[];
+  /** Extra ErrorInfo metadata; must never carry secrets. */
+  metadata?: Record<string, string>;
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    /** Stable, UPPER_SNAKE_CASE, documented: clients branch on it. */
+    readonly reason: string,
+    message: string,
+    readonly options: AppErrorOptions = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "AppError";
+  }
+}
+
+export const notFound = (what: string, id: string, reason = `${what.toUpperCase()}_NOT_FOUND`) =>
+  new AppError("NOT_FOUND", reason, `${what} ${JSON.stringify(id)} not found`);
+
+export const unauthenticated = (message = "missing or invalid credentials") =>
+  new AppError("UNAUTHENTICATED", "UNAUTHENTICATED", message);
+
+export const permissionDenied = (message: string) => new AppError("PERMISSION_DENIED", "PERMISSION_DENIED", message);
+
+export const unavailable = (dependency: string, cause?: unknown) =>
+  new AppError("UNAVAILABLE", "DEPENDENCY_UNAVAILABLE", `${dependency} is unavailable; retry later`, { cause });
+
+export const unimplemented = (rpc: string) =>
+  new AppError("UNIMPLEMENTED", "NOT_IMPLEMENTED", `${rpc} is not implemented yet`);
+
+/** Collects every problem with an input, then throws them together. */
+export class Violations {
+  readonly list: FieldViolation[] = [];
+
+  add(field: string, description: string): this {
+    this.list.push({ field, description });
+    return this;
+  }
+
+  /** Records a violation when `ok` is false; returns ok for chaining checks. */
+  check(ok: boolean, field: string, description: string): boolean {
+    if (!ok) this.add(field, description);
+    return ok;
+  }
+
+  get empty(): boolean {
+    return this.list.length === 0;
+  }
+
+  throwIfAny(reason = "INVALID_ARGUMENT"): void {
+    if (this.list.length === 0) return;
+    const summary = this.list.map((v) => `${v.field}: ${v.description}`).join("; ");
+    throw new AppError("INVALID_ARGUMENT", reason, `invalid request: ${summary}`, { violations: this.list });
+  }
+}

@@ -1,0 +1,172 @@
+import { randomUUID } from "node:crypto";
+import {
+  Metadata,
+  status,
+  type handleClientStreamingCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+} from "@grpc/grpc-js";
+import { authorize, type Policy, type Principal, type TokenService } from "./auth.js";
+import { AppError, unimplemented } from "./errors.js";
+import { toServiceError } from "./grpc-status.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+
+/** What a handler knows about its call besides the request. */
+export interface RpcContext {
+  /** Null only for public methods. */
+  principal: Principal | null;
+  requestId: string;
+  logger: Logger;
+  /** Aborted when the client cancels or the deadline passes. */
+  signal: AbortSignal;
+}
+
+export interface AuthedContext extends RpcContext {
+  principal: Principal;
+}
+
+type Ctx<P extends Policy> = P extends { public: true } ? RpcContext : AuthedContext;
+
+/**
+ * Wraps domain-level handlers into grpc-js handlers: request id, authentication and authorization
+ * by policy, one log line per call, duration metrics, and the one error mapper.
+ */
+export interface RpcKit {
+  unary<Req, Res, P extends Policy>(method: string, policy: P, fn: (req: Req, ctx: Ctx<P>) => Promise<Res>): handleUnaryCall<Req, Res>;
+  serverStream<Req, Res, P extends Policy>(
+    method: string,
+    policy: P,
+    fn: (req: Req, ctx: Ctx<P>, send: (res: Res) => Promise<void>) => Promise<void>,
+  ): handleServerStreamingCall<Req, Res>;
+  clientStream<Req, Res, P extends Policy>(
+    method: string,
+    policy: P,
+    fn: (requests: AsyncIterable<Req>, ctx: Ctx<P>) => Promise<Res>,
+  ): handleClientStreamingCall<Req, Res>;
+  unimplemented(method: string): handleUnaryCall<unknown, unknown>;
+}
+
+export const REQUEST_ID_HEADER = "x-request-id";
+
+/** The part of every grpc-js server call that begin() needs. */
+interface SurfaceCall {
+  metadata: Metadata;
+  sendMetadata(md: Metadata): void;
+  on(event: "cancelled", listener: () => void): unknown;
+}
+
+export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metrics: Metrics }): RpcKit {
+  const { logger, tokens, metrics } = deps;
+
+  async function begin(method: string, policy: Policy, call: SurfaceCall) {
+    const md = call.metadata;
+    const incoming = md.get(REQUEST_ID_HEADER)[0];
+    const requestId = typeof incoming === "string" && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    const header = new Metadata();
+    header.set(REQUEST_ID_HEADER, requestId);
+    call.sendMetadata(header);
+    const controller = new AbortController();
+    call.on("cancelled", () => controller.abort());
+    const log = logger.child({ rpc: method, requestId });
+    let principal: Principal | null = null;
+    if (!("public" in policy)) {
+      const auth = md.get("authorization")[0];
+      principal = await tokens.authenticate(typeof auth === "string" ? auth : undefined);
+      authorize(principal, policy);
+    }
+    const ctx: RpcContext = { principal, requestId, logger: principal ? log.child({ tenantId: principal.tenantId }) : log, signal: controller.signal };
+    return ctx;
+  }
+
+  function finish(method: string, ctx: RpcContext | null, started: bigint, err: unknown) {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const log = ctx?.logger ?? logger.child({ rpc: method });
+    if (err === null) {
+      metrics.rpcDuration.observe({ method, code: "OK" }, seconds);
+      log.debug({ ms: Math.round(seconds * 1000) }, "rpc ok");
+      return null;
+    }
+    const mapped = toServiceError(err, log);
+    const code = status[mapped.code ?? status.UNKNOWN] ?? "UNKNOWN";
+    metrics.rpcDuration.observe({ method, code }, seconds);
+    log.info({ ms: Math.round(seconds * 1000), code, reason: err instanceof AppError ? err.reason : "INTERNAL" }, "rpc failed");
+    return mapped;
+  }
+
+  return {
+    unary(method, policy, fn) {
+      return (call, callback) => {
+        const started = process.hrtime.bigint();
+        let ctx: RpcContext | null = null;
+        begin(method, policy, call)
+          .then((c) => {
+            ctx = c;
+            return fn(call.request, c as never);
+          })
+          .then(
+            (res) => {
+              finish(method, ctx, started, null);
+              callback(null, res);
+            },
+            (err) => callback(finish(method, ctx, started, err)),
+          );
+      };
+    },
+
+    serverStream(method, policy, fn) {
+      return (call) => {
+        const started = process.hrtime.bigint();
+        let ctx: RpcContext | null = null;
+        const send = (res: Parameters<typeof call.write>[0]) =>
+          new Promise<void>((resolve) => {
+            if (call.cancelled || call.destroyed) return resolve();
+            // Respect back-pressure: wait for drain when the buffer is full.
+            if (call.write(res)) resolve();
+            else call.once("drain", () => resolve());
+          });
+        begin(method, policy, call)
+          .then((c) => {
+            ctx = c;
+            return fn(call.request, c as never, send as never);
+          })
+          .then(
+            () => {
+              finish(method, ctx, started, null);
+              call.end();
+            },
+            (err) => {
+              const mapped = finish(method, ctx, started, err);
+              if (mapped && !call.cancelled) call.emit("error", mapped);
+            },
+          );
+      };
+    },
+
+    clientStream(method, policy, fn) {
+      return (call, callback) => {
+        const started = process.hrtime.bigint();
+        let ctx: RpcContext | null = null;
+        begin(method, policy, call)
+          .then((c) => {
+            ctx = c;
+            return fn(call as AsyncIterable<never>, c as never);
+          })
+          .then(
+            (res) => {
+              finish(method, ctx, started, null);
+              callback(null, res);
+            },
+            (err) => callback(finish(method, ctx, started, err)),
+          );
+      };
+    },
+
+    unimplemented(method) {
+      // Still authenticated: an unimplemented method must not tell strangers anything either.
+      return this.unary(method, { role: "VIEWER" }, async () => {
+        throw unimplemented(method);
+      });
+    },
+  };
+}
