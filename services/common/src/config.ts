@@ -98,8 +98,11 @@ export interface CommonConfig {
   pgUrl: string;
   redisUrl: string;
   kafkaBrokers: string[];
+  /** Prepended to every topic name. */
+  kafkaTopicPrefix: string;
+  /** Prepended to every Redis key. */
+  redisKeyPrefix: string;
   jwtSecret: string;
-  serviceToken: string;
   /** gRPC address of the campaign service, for callers. */
   campaignAddr: string;
   ingestionAddr: string;
@@ -114,8 +117,9 @@ export function readCommon(r: ConfigReader): CommonConfig {
     pgUrl: r.url("TALLY_PG_URL", "postgres://postgres@127.0.0.1:55432/tally", ["postgres:", "postgresql:"]),
     redisUrl: r.url("TALLY_REDIS_URL", "redis://127.0.0.1:56379", ["redis:", "rediss:"]),
     kafkaBrokers: r.list("TALLY_KAFKA_BROKERS", ["127.0.0.1:59092"]),
+    kafkaTopicPrefix: r.str("TALLY_KAFKA_TOPIC_PREFIX", "", { allowEmpty: true }),
+    redisKeyPrefix: r.str("TALLY_REDIS_KEY_PREFIX", "tally:", { allowEmpty: true }),
     jwtSecret: r.secret("TALLY_JWT_SECRET", DEV_JWT_SECRET, 32),
-    serviceToken: r.secret("TALLY_SERVICE_TOKEN", "tally-local-service-token-change-me", 24),
     campaignAddr: r.str("TALLY_CAMPAIGN_ADDR", "127.0.0.1:50051"),
     ingestionAddr: r.str("TALLY_INGESTION_ADDR", "127.0.0.1:50052"),
     analyticsAddr: r.str("TALLY_ANALYTICS_ADDR", "127.0.0.1:50053"),

@@ -1,18 +1,29 @@
 import { Kafka, logLevel, type ITopicConfig, type LogEntry } from "kafkajs";
 import type { Logger } from "./logger.js";
 
-export const TOPICS = {
-  adEvents: "ad-events",
-  adEventsDeadLetter: "ad-events-dlq",
-  campaignEvents: "campaign-events",
-} as const;
+export interface TopicNames {
+  adEvents: string;
+  adEventsDeadLetter: string;
+  campaignEvents: string;
+}
+
+/** Topic names; the prefix (TALLY_KAFKA_TOPIC_PREFIX) lets tests and environments share a cluster. */
+export function topicNames(prefix = ""): TopicNames {
+  return {
+    adEvents: `${prefix}ad-events`,
+    adEventsDeadLetter: `${prefix}ad-events-dlq`,
+    campaignEvents: `${prefix}campaign-events`,
+  };
+}
 
 /** Partitions per topic: the unit of aggregator parallelism. */
-export const DEFAULT_TOPICS: ITopicConfig[] = [
-  { topic: TOPICS.adEvents, numPartitions: 6, replicationFactor: 1 },
-  { topic: TOPICS.adEventsDeadLetter, numPartitions: 1, replicationFactor: 1 },
-  { topic: TOPICS.campaignEvents, numPartitions: 3, replicationFactor: 1 },
-];
+export function topicConfigs(topics: TopicNames): ITopicConfig[] {
+  return [
+    { topic: topics.adEvents, numPartitions: 6, replicationFactor: 1 },
+    { topic: topics.adEventsDeadLetter, numPartitions: 1, replicationFactor: 1 },
+    { topic: topics.campaignEvents, numPartitions: 3, replicationFactor: 1 },
+  ];
+}
 
 export function createKafka(opts: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
   const log = opts.logger.child({ component: "kafkajs" });
@@ -30,7 +41,7 @@ export function createKafka(opts: { brokers: string[]; clientId: string; logger:
 }
 
 /** Creates missing topics; existing ones are left as they are. */
-export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[] = DEFAULT_TOPICS): Promise<void> {
+export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
