@@ -18,16 +18,17 @@ export interface Principal {
 
 /** What an RPC requires of its caller. */
 export type Policy =
-  | { public: true }
-  | { role: Role; scope?: Scope }
-  | { serviceOnly: true };
+  | { readonly public: true }
+  | { readonly role: Role; readonly scope?: Scope }
+  | { readonly serviceOnly: true };
 
-export const PUBLIC: Policy = { public: true };
-export const SERVICE_ONLY: Policy = { serviceOnly: true };
-export const read: Policy = { role: "VIEWER", scope: "read" };
-export const ingest: Policy = { role: "EDITOR", scope: "ingest" };
-export const edit: Policy = { role: "EDITOR" };
-export const own: Policy = { role: "OWNER" };
+// Typed narrowly (not as Policy) so that handlers of authenticated policies get a non-null principal.
+export const PUBLIC = { public: true } as const satisfies Policy;
+export const SERVICE_ONLY = { serviceOnly: true } as const satisfies Policy;
+export const read = { role: "VIEWER", scope: "read" } as const satisfies Policy;
+export const ingest = { role: "EDITOR", scope: "ingest" } as const satisfies Policy;
+export const edit = { role: "EDITOR" } as const satisfies Policy;
+export const own = { role: "OWNER" } as const satisfies Policy;
 
 const RANK: Record<Role, number> = { VIEWER: 1, EDITOR: 2, OWNER: 3 };
 const ISSUER = "tally";

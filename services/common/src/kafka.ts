@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type ITopicConfig, type LogEntry } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type ITopicConfig, type LogEntry, type Producer } from "kafkajs";
 import type { Logger } from "./logger.js";
 
 export interface TopicNames {
@@ -34,7 +34,9 @@ export function createKafka(opts: { brokers: string[]; clientId: string; logger:
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const { message, ...extra } = entry.log;
-      log[toPino(entry.level)]({ namespace: entry.namespace, ...extra }, message);
+      // Limited retries are deliberate (see createProducer); the warning about them is noise here.
+      const level = message.startsWith("Limiting retries for the idempotent producer") ? "debug" : toPino(entry.level);
+      log[level]({ namespace: entry.namespace, ...extra }, message);
     },
     retry: { initialRetryTime: 200, retries: 8 },
   });
@@ -51,4 +53,18 @@ export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[]): Promis
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * An idempotent producer (acks=all is passed per send). Retries are bounded so that a dead broker
+ * fails the caller instead of hanging it; a caller retry may then write a message twice, which is
+ * safe because every consumer de-duplicates by event id.
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { initialRetryTime: 100, retries: 5 },
+  });
 }

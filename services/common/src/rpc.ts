@@ -26,7 +26,7 @@ export interface AuthedContext extends RpcContext {
   principal: Principal;
 }
 
-type Ctx<P extends Policy> = P extends { public: true } ? RpcContext : AuthedContext;
+type Ctx<P extends Policy> = P extends { readonly public: true } ? RpcContext : AuthedContext;
 
 /**
  * Wraps domain-level handlers into grpc-js handlers: request id, authentication and authorization
@@ -44,7 +44,7 @@ export interface RpcKit {
     policy: P,
     fn: (requests: AsyncIterable<Req>, ctx: Ctx<P>) => Promise<Res>,
   ): handleClientStreamingCall<Req, Res>;
-  unimplemented(method: string): handleUnaryCall<unknown, unknown>;
+  unimplemented<Req = unknown, Res = unknown>(method: string): handleUnaryCall<Req, Res>;
 }
 
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -162,9 +162,9 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
       };
     },
 
-    unimplemented(method) {
+    unimplemented<Req, Res>(method: string): handleUnaryCall<Req, Res> {
       // Still authenticated: an unimplemented method must not tell strangers anything either.
-      return this.unary(method, { role: "VIEWER" }, async () => {
+      return this.unary<Req, Res, Policy>(method, { role: "VIEWER" }, async () => {
         throw unimplemented(method);
       });
     },

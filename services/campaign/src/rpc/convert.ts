@@ -1,0 +1,74 @@
+/** Conversions between the generated proto types and the campaign service's domain. */
+import { Campaign as PbCampaign, CampaignStatus, CampaignType, Channel } from "../../../../gen/tally/campaign/v1/campaign.js";
+import { CampaignEvent, CampaignEventType } from "../../../../gen/tally/events/v1/events.js";
+import { Role as PbRole, type Organization as PbOrganization, type User as PbUser } from "../../../../gen/tally/identity/v1/identity.js";
+import type { Role } from "../../../common/src/auth.js";
+import { etagOf, type Campaign, type CampaignEventType as DomainEventType, type CampaignFields } from "../domain/campaign.js";
+import type { Organization, User } from "../domain/identity-service.js";
+
+/** `CAMPAIGN_TYPE_PROMOTION` → `PROMOTION`; unknown numbers → `UNSPECIFIED` (rejected by validation). */
+function enumName(enumObj: Record<number, string>, value: number, prefix: string): string {
+  const name = enumObj[value];
+  return name ? name.slice(prefix.length) : "UNSPECIFIED";
+}
+
+export function fieldsFromProto(c: PbCampaign | undefined): CampaignFields {
+  return {
+    name: c?.name ?? "",
+    description: c?.description ?? "",
+    type: enumName(CampaignType, c?.type ?? 0, "CAMPAIGN_TYPE_") as CampaignFields["type"],
+    channels: (c?.channels ?? []).map((ch) => enumName(Channel, ch, "CHANNEL_")) as CampaignFields["channels"],
+    platforms: c?.platforms ?? [],
+    currencyCode: c?.currencyCode ?? "",
+    budgetMicros: c?.budgetMicros ?? "0",
+    timeZone: c?.timeZone ?? "",
+    startTime: c?.startTime ?? null,
+    endTime: c?.endTime ?? null,
+  };
+}
+
+export function campaignToProto(c: Campaign): PbCampaign {
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    status: CampaignStatus[`CAMPAIGN_STATUS_${c.status}`],
+    type: CampaignType[`CAMPAIGN_TYPE_${c.type}`],
+    channels: c.channels.map((ch) => Channel[`CHANNEL_${ch}`]),
+    platforms: c.platforms,
+    currencyCode: c.currencyCode,
+    budgetMicros: c.budgetMicros,
+    timeZone: c.timeZone,
+    startTime: c.startTime ?? undefined,
+    endTime: c.endTime ?? undefined,
+    createTime: c.createTime,
+    updateTime: c.updateTime,
+    launchTime: c.launchTime ?? undefined,
+    etag: etagOf(c),
+  };
+}
+
+/** The outbox payload: a tally.events.v1.CampaignEvent. */
+export function encodeCampaignEvent(c: Campaign, type: DomainEventType, eventId: string, at: Date): Buffer {
+  const event: CampaignEvent = {
+    eventId,
+    type: CampaignEventType[`CAMPAIGN_EVENT_TYPE_${type}`],
+    tenantId: c.tenantId,
+    campaign: campaignToProto(c),
+    occurTime: at,
+  };
+  return Buffer.from(CampaignEvent.encode(event).finish());
+}
+
+export const roleFromProto = (r: PbRole): Role | "UNSPECIFIED" => enumName(PbRole, r, "ROLE_") as Role | "UNSPECIFIED";
+
+export const userToProto = (u: User): PbUser => ({
+  id: u.id,
+  organizationId: u.organizationId,
+  email: u.email,
+  role: PbRole[`ROLE_${u.role}`],
+  createTime: u.createTime,
+});
+
+export const organizationToProto = (o: Organization): PbOrganization => ({ id: o.id, name: o.name, createTime: o.createTime });
+

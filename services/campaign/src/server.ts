@@ -1,0 +1,31 @@
+import { CampaignServiceService } from "../../../gen/tally/campaign/v1/campaign_service.js";
+import { IdentityServiceService } from "../../../gen/tally/identity/v1/identity.js";
+import type { TokenService } from "../../common/src/auth.js";
+import { createGrpcServer, type GrpcServer } from "../../common/src/grpc-server.js";
+import type { Logger } from "../../common/src/logger.js";
+import type { Metrics } from "../../common/src/metrics.js";
+import { createRpcKit } from "../../common/src/rpc.js";
+import type { CampaignService } from "./domain/campaign-service.js";
+import type { IdentityService } from "./domain/identity-service.js";
+import { campaignRpc } from "./rpc/campaign-rpc.js";
+import { identityRpc } from "./rpc/identity-rpc.js";
+
+export interface CampaignServerDeps {
+  logger: Logger;
+  metrics: Metrics;
+  tokens: TokenService;
+  campaigns: CampaignService;
+  identity: IdentityService;
+}
+
+/** Builds the server (CampaignService + IdentityService); the caller decides when and where it listens. */
+export function createServer(deps: CampaignServerDeps): GrpcServer {
+  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics });
+  return createGrpcServer({
+    logger: deps.logger,
+    services: [
+      { name: "tally.campaign.v1.CampaignService", definition: CampaignServiceService, implementation: campaignRpc(kit, deps.campaigns) },
+      { name: "tally.identity.v1.IdentityService", definition: IdentityServiceService, implementation: identityRpc(kit, deps.identity) },
+    ],
+  });
+}

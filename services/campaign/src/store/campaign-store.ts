@@ -1,0 +1,117 @@
+import { randomUUID } from "node:crypto";
+import type { Knex } from "../../../common/src/db.js";
+import { AppError } from "../../../common/src/errors.js";
+import type { Campaign, CampaignEventType } from "../domain/campaign.js";
+import type { ListQuery } from "../domain/campaign-list.js";
+import type { CampaignStore } from "../domain/campaign-service.js";
+import { campaignFromRow, campaignToRow, isUniqueViolation, type CampaignRow } from "./mapping.js";
+
+/** Encodes a CampaignEvent for the outbox; injected so the store stays free of generated code. */
+export type EventEncoder = (campaign: Campaign, type: CampaignEventType, eventId: string, at: Date) => Buffer;
+
+const SORT_COLUMNS = { create_time: "create_time", update_time: "update_time", name: "name" } as const;
+
+const nameTaken = (name: string) =>
+  new AppError("ALREADY_EXISTS", "CAMPAIGN_NAME_TAKEN", `a campaign named ${JSON.stringify(name)} already exists`, {
+    violations: [{ field: "campaign.name", description: "must be unique within the organization" }],
+  });
+
+export class KnexCampaignStore implements CampaignStore {
+  constructor(
+    private readonly db: Knex,
+    private readonly outboxTopic: string,
+    private readonly encode: EventEncoder,
+  ) {}
+
+  async insert(campaign: Campaign, requestId: string | null): Promise<Campaign> {
+    if (requestId) {
+      const earlier = await this.byRequestId(campaign.tenantId, requestId);
+      if (earlier) return earlier;
+    }
+    try {
+      await this.db.transaction(async (trx) => {
+        await trx("campaigns").insert(campaignToRow(campaign));
+        if (requestId) {
+          await trx("create_requests").insert({ organization_id: campaign.tenantId, request_id: requestId, campaign_id: campaign.id, create_time: campaign.createTime });
+        }
+        await this.enqueue(trx, campaign, "CREATED", campaign.createTime);
+      });
+      return campaign;
+    } catch (err) {
+      if (isUniqueViolation(err, "campaigns_org_name_key")) throw nameTaken(campaign.name);
+      // A concurrent retry with the same request_id won the race: answer with its campaign.
+      if (requestId && isUniqueViolation(err, "create_requests_pkey")) {
+        const earlier = await this.byRequestId(campaign.tenantId, requestId);
+        if (earlier) return earlier;
+      }
+      throw err;
+    }
+  }
+
+  async get(tenantId: string, id: string): Promise<Campaign | null> {
+    if (!isUuid(id)) return null;
+    const row = await this.db<CampaignRow>("campaigns").where({ id, organization_id: tenantId }).whereNull("delete_time").first();
+    return row ? campaignFromRow(row) : null;
+  }
+
+  async save(next: Campaign, expectedVersion: number, event: CampaignEventType): Promise<boolean> {
+    try {
+      return await this.db.transaction(async (trx) => {
+        const { id, organization_id, create_time, ...changes } = campaignToRow(next);
+        const changed = await trx("campaigns")
+          .where({ id, organization_id, version: expectedVersion })
+          .whereNull("delete_time")
+          .update(changes);
+        if (changed !== 1) return false;
+        await this.enqueue(trx, next, event, next.updateTime);
+        return true;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, "campaigns_org_name_key")) throw nameTaken(next.name);
+      throw err;
+    }
+  }
+
+  async softDelete(current: Campaign, expectedVersion: number): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const now = new Date();
+      const changed = await trx("campaigns")
+        .where({ id: current.id, organization_id: current.tenantId, version: expectedVersion })
+        .whereNull("delete_time")
+        .update({ delete_time: now, update_time: now, version: expectedVersion + 1 });
+      if (changed !== 1) return false;
+      await this.enqueue(trx, { ...current, updateTime: now, version: expectedVersion + 1 }, "DELETED", now);
+      return true;
+    });
+  }
+
+  async list(tenantId: string, q: ListQuery): Promise<Campaign[]> {
+    const col = SORT_COLUMNS[q.orderBy];
+    const dir = q.desc ? "desc" : "asc";
+    const query = this.db<CampaignRow>("campaigns").where({ organization_id: tenantId }).whereNull("delete_time");
+    if (q.status) query.where({ status: q.status });
+    if (q.nameContains) query.whereRaw("name ILIKE ? ESCAPE '\\'", [`%${q.nameContains.replace(/[\\%_]/g, (m) => `\\${m}`)}%`]);
+    if (q.after) {
+      const value = q.orderBy === "name" ? q.after.value : new Date(q.after.value);
+      query.whereRaw(`(??, id) ${q.desc ? "<" : ">"} (?, ?)`, [col, value, q.after.id]);
+    }
+    const rows = await query.orderBy([{ column: col, order: dir }, { column: "id", order: dir }]).limit(q.pageSize);
+    return rows.map(campaignFromRow);
+  }
+
+  private async byRequestId(tenantId: string, requestId: string): Promise<Campaign | null> {
+    const row = await this.db<CampaignRow>("campaigns")
+      .join("create_requests", "create_requests.campaign_id", "campaigns.id")
+      .where({ "create_requests.organization_id": tenantId, "create_requests.request_id": requestId })
+      .select("campaigns.*")
+      .first();
+    return row ? campaignFromRow(row) : null;
+  }
+
+  /** The outbox row commits or rolls back with the change it describes. */
+  private async enqueue(trx: Knex.Transaction, c: Campaign, type: CampaignEventType, at: Date): Promise<void> {
+    await trx("outbox").insert({ topic: this.outboxTopic, message_key: c.id, payload: this.encode(c, type, randomUUID(), at) });
+  }
+}
+
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
