@@ -1,0 +1,31 @@
+/** Operational promises: Envoy's config validates, reflection lists every service for grpcurl. */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { describe, it } from "node:test";
+import { ADDRS, ROOT } from "../../scripts/dev/processes.js";
+
+const stackDir = process.env.TALLY_STACK_DIR ?? `${ROOT}.stack`;
+
+describe("operations", () => {
+  it("envoy --mode validate accepts envoy/envoy.yaml", () => {
+    const out = execFileSync(`${stackDir}/bin/envoy`, ["--mode", "validate", "-c", "envoy/envoy.yaml"], { cwd: ROOT, encoding: "utf8" });
+    assert.match(out, /configuration 'envoy\/envoy.yaml' OK/);
+  });
+
+  const grpcurl = `${stackDir}/bin/grpcurl`;
+  const expected: Record<keyof typeof ADDRS, string[]> = {
+    campaign: ["grpc.health.v1.Health", "tally.campaign.v1.CampaignService", "tally.identity.v1.IdentityService"],
+    ingestion: ["grpc.health.v1.Health", "tally.ingestion.v1.IngestionService"],
+    analytics: ["grpc.health.v1.Health", "tally.analytics.v1.AnalyticsService"],
+  };
+  for (const [service, addr] of Object.entries(ADDRS) as [keyof typeof ADDRS, string][]) {
+    it(`grpcurl -plaintext ${service} list works through reflection`, () => {
+      assert.ok(existsSync(grpcurl), `grpcurl missing at ${grpcurl}; scripts/stack/stack.sh install grpcurl`);
+      const out = execFileSync(grpcurl, ["-plaintext", addr, "list"], { encoding: "utf8" });
+      for (const name of expected[service].filter((n) => !n.startsWith("grpc.health"))) assert.match(out, new RegExp(`^${name.replaceAll(".", "\\.")}$`, "m"));
+      const described = execFileSync(grpcurl, ["-plaintext", addr, "describe", expected[service].at(-1)!], { encoding: "utf8" });
+      assert.match(described, /rpc \w+/);
+    });
+  }
+});
