@@ -1,0 +1,170 @@
+/**
+ * Baselines measured in the same run as the system figures: what the parts can do on their own
+ * on this machine, so that Tally's numbers can be read against them.
+ */
+import { spawn } from "node:child_process";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { credentials, makeGenericClientConstructor, Server, ServerCredentials } from "@grpc/grpc-js";
+import { HealthImplementation, service as healthService } from "grpc-health-check";
+import pg from "pg";
+import { createKafka, createProducer } from "../services/common/src/kafka.js";
+import { createLogger } from "../services/common/src/logger.js";
+import { checkHttp, waitFor } from "../scripts/dev/health.js";
+import { ROOT } from "../scripts/dev/processes.js";
+import { uniqueName } from "../test/support/stack.js";
+import { closedLoop, type LatencySummary } from "./stats.js";
+import { httpPost } from "./http.js";
+
+const logger = createLogger("bench", "warn");
+
+/** kafkajs alone: produce N envelope-sized messages (acks=all, batches of 1000), then consume them all. */
+export async function kafkaBaseline(brokers: string[], n: number): Promise<{ produceRate: number; consumeRate: number; endToEndRate: number }> {
+  const kafka = createKafka({ brokers, clientId: "bench-baseline", logger });
+  const topic = uniqueName("bench.baseline.");
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const value = Buffer.alloc(160, 7);
+  const t0 = performance.now();
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < n; i += 1000) {
+    const messages = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ key: `c${(i + j) % 64}`, value }));
+    inFlight.push(producer.send({ topic, acks: -1, messages }));
+    if (inFlight.length >= 8) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  const produced = performance.now();
+  const consumer = kafka.consumer({ groupId: uniqueName("bench-baseline-") });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  const c0 = performance.now();
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        seen += batch.messages.length;
+        if (seen >= n) resolve();
+      },
+    });
+  });
+  const consumed = performance.now();
+  await consumer.disconnect();
+  await producer.disconnect();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+  await admin.disconnect();
+  return { produceRate: n / ((produced - t0) / 1000), consumeRate: n / ((consumed - c0) / 1000), endToEndRate: n / ((consumed - t0) / 1000) };
+}
+
+/** Postgres alone: multi-row upserts of rollup-shaped rows (unnest, 5000 per statement). */
+export async function pgUpsertBaseline(adminUrl: string, n: number): Promise<{ rowsPerSecond: number }> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE TEMP TABLE bench_rollups (k text, b timestamptz, p text, r text, s smallint, n bigint, c bigint, PRIMARY KEY (k, b, p, r, s))`);
+    const t0 = performance.now();
+    for (let i = 0; i < n; i += 5000) {
+      const size = Math.min(5000, n - i);
+      const keys = Array.from({ length: size }, (_, j) => `c${(i + j) % 500}`);
+      const buckets = Array.from({ length: size }, (_, j) => new Date(Date.UTC(2026, 0, 1) + ((i + j) % 2000) * 900_000).toISOString());
+      await client.query(
+        `INSERT INTO bench_rollups SELECT k, b, 'meta', 'US', 1, 1, 1 FROM unnest($1::text[], $2::timestamptz[]) AS t(k, b)
+         ON CONFLICT (k, b, p, r, s) DO UPDATE SET n = bench_rollups.n + excluded.n, c = bench_rollups.c + excluded.c`,
+        [keys, buckets],
+      );
+    }
+    return { rowsPerSecond: n / ((performance.now() - t0) / 1000) };
+  } finally {
+    await client.end();
+  }
+}
+
+export interface EchoBaseline {
+  grpc: LatencySummary;
+  envoyRest: LatencySummary;
+}
+
+/**
+ * grpc-js alone (a Health.Check "echo" server), and the same echo behind an Envoy of its own that
+ * transcodes JSON exactly like the edge does: the cost of the REST door without Tally's work.
+ */
+export async function echoBaselines(envoyBin: string, concurrency: number, seconds: number): Promise<EchoBaseline> {
+  const server = new Server();
+  new HealthImplementation({ "": "SERVING" }).addToServer(server);
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const Health = makeGenericClientConstructor(healthService, "grpc.health.v1.Health");
+  const clients = Array.from({ length: 4 }, () => new Health(`127.0.0.1:${port}`, credentials.createInsecure()));
+  const grpc = await closedLoop(concurrency, seconds, (i) =>
+    new Promise<void>((resolve, reject) => clients[i % 4]!.check({ service: "" }, (err: unknown) => (err ? reject(err) : resolve()))),
+  );
+  const dir = mkdtempSync(join(tmpdir(), "tally-bench-"));
+  const descriptor = join(dir, "health.binpb");
+  await run(`${ROOT}node_modules/.bin/buf`, ["build", `${ROOT}node_modules/grpc-health-check/proto`, "--as-file-descriptor-set", "-o", descriptor]);
+  const envoyPort = 18080;
+  writeFileSync(join(dir, "envoy.yaml"), echoEnvoyConfig(envoyPort, port, descriptor));
+  const envoy = spawn(envoyBin, ["-c", join(dir, "envoy.yaml"), "--disable-hot-restart", "--base-id", "18901", "--log-level", "warn", "--concurrency", "2"], { stdio: "ignore" });
+  try {
+    await waitFor("echo envoy", () => checkHttp(`http://127.0.0.1:${envoyPort}/ready`), 20_000);
+    const envoyRest = await closedLoop(concurrency, seconds, () => httpPost(`http://127.0.0.1:${envoyPort}/grpc.health.v1.Health/Check`, "{}"));
+    return { grpc, envoyRest };
+  } finally {
+    envoy.kill("SIGTERM");
+    for (const c of clients) c.close();
+    server.forceShutdown();
+  }
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: "inherit" });
+    p.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}`))));
+  });
+}
+
+function echoEnvoyConfig(listen: number, upstream: number, descriptor: string): string {
+  return `
+static_resources:
+  listeners:
+    - address: { socket_address: { address: 127.0.0.1, port_value: ${listen} } }
+      filter_chains:
+        - filters:
+            - name: envoy.filters.network.http_connection_manager
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                stat_prefix: echo
+                route_config:
+                  virtual_hosts:
+                    - name: echo
+                      domains: ["*"]
+                      routes:
+                        - match: { path: "/ready" }
+                          direct_response: { status: 200 }
+                        - match: { prefix: "/" }
+                          route: { cluster: echo }
+                http_filters:
+                  - name: envoy.filters.http.grpc_json_transcoder
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder
+                      proto_descriptor: ${descriptor}
+                      services: [grpc.health.v1.Health]
+                      convert_grpc_status: true
+                  - name: envoy.filters.http.router
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+  clusters:
+    - name: echo
+      type: STATIC
+      typed_extension_protocol_options:
+        envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+          "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+          explicit_http_config: { http2_protocol_options: {} }
+      load_assignment:
+        cluster_name: echo
+        endpoints:
+          - lb_endpoints:
+              - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${upstream} } } }
+`;
+}
