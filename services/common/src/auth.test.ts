@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { AppError } from "./errors.js";
+import { authorize, createTokenService, edit, ingest, own, read, SERVICE_ONLY, type Principal } from "./auth.js";
+
+const secret = "a-test-secret-that-is-long-enough-123";
+
+async function rejects(p: Promise<unknown>, code: string, message?: RegExp) {
+  await assert.rejects(p, (e: AppError) => e.code === code && (!message || message.test(e.message)));
+}
+
+describe("tokens", () => {
+  it("round-trips a user token with tenant, subject and role", async () => {
+    const tokens = createTokenService({ secret });
+    const { token, expireTime } = await tokens.issueUserToken({ tenantId: "t1", userId: "u1", role: "EDITOR" });
+    assert.ok(expireTime.getTime() > Date.now() + 3500_000);
+    assert.deepEqual(await tokens.authenticate(`Bearer ${token}`), { kind: "user", tenantId: "t1", subject: "u1", role: "EDITOR", scopes: null });
+  });
+
+  it("refuses missing, malformed, foreign and expired credentials as UNAUTHENTICATED", async () => {
+    const tokens = createTokenService({ secret });
+    await rejects(tokens.authenticate(undefined), "UNAUTHENTICATED", /missing bearer/);
+    await rejects(tokens.authenticate("Basic abc"), "UNAUTHENTICATED");
+    const foreign = await createTokenService({ secret: `${secret}-other` }).issueUserToken({ tenantId: "t", userId: "u", role: "OWNER" });
+    await rejects(tokens.authenticate(`Bearer ${foreign.token}`), "UNAUTHENTICATED", /invalid token/);
+    const past = createTokenService({ secret, userTokenTtlSeconds: 60, now: () => new Date(Date.now() - 3600_000) });
+    const old = await past.issueUserToken({ tenantId: "t", userId: "u", role: "OWNER" });
+    await rejects(tokens.authenticate(`Bearer ${old.token}`), "UNAUTHENTICATED", /expired/);
+    await rejects(tokens.authenticate("Bearer tk_unknown"), "UNAUTHENTICATED", /invalid API key/);
+  });
+
+  it("mints service tokens per tenant and reuses them while fresh", async () => {
+    const tokens = createTokenService({ secret });
+    const a = await tokens.issueServiceToken("ingestion", "t1");
+    assert.equal(await tokens.issueServiceToken("ingestion", "t1"), a);
+    assert.notEqual(await tokens.issueServiceToken("ingestion", "t2"), a);
+    assert.deepEqual(await tokens.authenticate(`Bearer ${a}`), { kind: "service", tenantId: "t1", subject: "ingestion", role: "OWNER", scopes: null });
+  });
+});
+
+describe("authorize", () => {
+  const user = (role: Principal["role"]): Principal => ({ kind: "user", tenantId: "t", subject: "u", role, scopes: null });
+  const key = (scopes: Principal["scopes"]): Principal => ({ kind: "api_key", tenantId: "t", subject: "k", role: null, scopes });
+  const service: Principal = { kind: "service", tenantId: "t", subject: "ingestion", role: "OWNER", scopes: null };
+  const cases: [string, Principal, Parameters<typeof authorize>[1], boolean][] = [
+    ["viewer reads", user("VIEWER"), read, true],
+    ["viewer cannot edit", user("VIEWER"), edit, false],
+    ["editor edits", user("EDITOR"), edit, true],
+    ["editor cannot manage users", user("EDITOR"), own, false],
+    ["owner manages users", user("OWNER"), own, true],
+    ["ingest key ingests", key(["ingest"]), ingest, true],
+    ["ingest key cannot read", key(["ingest"]), read, false],
+    ["read key cannot edit campaigns", key(["read"]), edit, false],
+    ["service acts inside its tenant", service, edit, true],
+    ["users cannot call service-only methods", user("OWNER"), SERVICE_ONLY, false],
+  ];
+  for (const [name, principal, policy, allowed] of cases) {
+    it(name, () => {
+      if (allowed) authorize(principal, policy);
+      else assert.throws(() => authorize(principal, policy), (e: AppError) => e.code === "PERMISSION_DENIED");
+    });
+  }
+});

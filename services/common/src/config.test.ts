@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, ConfigReader, readCommon } from "./config.js";
+
+describe("ConfigReader", () => {
+  it("gives working local defaults when nothing is set", () => {
+    const r = new ConfigReader({});
+    const c = r.done(readCommon(r));
+    assert.equal(c.pgUrl, "postgres://postgres@127.0.0.1:55432/tally");
+    assert.deepEqual(c.kafkaBrokers, ["127.0.0.1:59092"]);
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it("reports every problem at once, without echoing secrets or URLs", () => {
+    const r = new ConfigReader({
+      TALLY_PG_URL: "postgres://user:hunter2@[bad",
+      TALLY_LOG_LEVEL: "loud",
+      TALLY_JWT_SECRET: "short-secret",
+      TALLY_KAFKA_BROKERS: " , ",
+    });
+    readCommon(r);
+    r.int("TALLY_X_PORT", 1, 0, 10);
+    const err = (() => {
+      try {
+        r.done({});
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error("expected ConfigError");
+    })();
+    assert.equal(err.problems.length, 4);
+    assert.match(err.message, /TALLY_PG_URL is not a valid URL/);
+    assert.match(err.message, /TALLY_LOG_LEVEL="loud" is not one of/);
+    assert.match(err.message, /TALLY_JWT_SECRET must be at least 32 characters/);
+    assert.match(err.message, /TALLY_KAFKA_BROKERS must list at least one value/);
+    assert.doesNotMatch(err.message, /hunter2|short-secret/);
+  });
+
+  it("checks integer ranges", () => {
+    const r = new ConfigReader({ A: "70000", B: "1.5", C: "8080" });
+    assert.equal(r.port("A", 1), 1);
+    assert.equal(r.int("B", 2), 2);
+    assert.equal(r.port("C", 1), 8080);
+    assert.throws(() => r.done({}), (e: ConfigError) => e.problems.length === 2);
+  });
+});

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { status } from "@grpc/grpc-js";
+import { createLogger } from "./logger.js";
+import { AppError, Violations } from "./errors.js";
+import { decodeStatusDetails, toServiceError } from "./grpc-status.js";
+
+const logger = createLogger("test", "silent");
+
+describe("toServiceError", () => {
+  it("carries ErrorInfo and every field violation", () => {
+    const v = new Violations().add("campaign.name", "must be 3–255 characters").add("campaign.time_zone", "must be an IANA time zone");
+    const err = (() => {
+      try {
+        v.throwIfAny();
+      } catch (e) {
+        return e;
+      }
+    })();
+    const mapped = toServiceError(err, logger);
+    assert.equal(mapped.code, status.INVALID_ARGUMENT);
+    assert.match(mapped.details!, /campaign\.name: must be 3–255 characters; campaign\.time_zone/);
+    const d = decodeStatusDetails(mapped as never);
+    assert.equal(d.reason, "INVALID_ARGUMENT");
+    assert.equal(d.domain, "tally.dev");
+    assert.deepEqual(d.violations.map((x) => x.field), ["campaign.name", "campaign.time_zone"]);
+  });
+
+  it("adds RetryInfo and retry-after for rate limits", () => {
+    const mapped = toServiceError(new AppError("RESOURCE_EXHAUSTED", "RATE_LIMITED", "slow down", { retryAfterMs: 1500 }), logger);
+    assert.equal(mapped.code, status.RESOURCE_EXHAUSTED);
+    assert.equal(mapped.metadata!.get("retry-after")[0], "2");
+    assert.equal(decodeStatusDetails(mapped as never).retryDelayMs, 1500);
+  });
+
+  it("hides internal causes from clients", () => {
+    const mapped = toServiceError(new Error("connect ECONNREFUSED 10.0.0.5:5432 password=hunter2"), logger);
+    assert.equal(mapped.code, status.INTERNAL);
+    assert.equal(mapped.details, "internal error");
+    assert.equal(decodeStatusDetails(mapped as never).reason, "INTERNAL");
+  });
+});
