@@ -1,0 +1,78 @@
+import type { CampaignInfo } from "../../../common/src/campaign-client.js";
+import type { Logger } from "../../../common/src/logger.js";
+import type { Redis } from "../../../common/src/redis.js";
+import type { CampaignLookup } from "../domain/ingest-events.js";
+
+/** Where campaigns really come from (GrpcCampaignLookup in production). */
+export interface CampaignSource {
+  get(tenantId: string, campaignId: string, requestId?: string): Promise<CampaignInfo | null>;
+}
+
+export interface CampaignCacheOptions {
+  /** How long a found campaign is trusted without an invalidation. */
+  positiveTtlMs: number;
+  /** How long "not found" is trusted: short, so that a just-created campaign works at once. */
+  negativeTtlMs: number;
+}
+
+const NOT_FOUND = "-";
+
+/**
+ * Caches campaign lookups in Redis, shared by every ingestion process; CampaignCacheInvalidator
+ * deletes entries as campaign events arrive. Redis trouble degrades to asking the source directly:
+ * the cache is an optimisation, never a reason to refuse events.
+ *
+ * Known race, bounded by positiveTtlMs: a lookup in flight while an invalidation lands may write
+ * the older answer back.
+ */
+export class RedisCachedCampaignLookup implements CampaignLookup {
+  private readonly log: Logger;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly source: CampaignSource,
+    private readonly opts: CampaignCacheOptions,
+    logger: Logger,
+  ) {
+    this.log = logger.child({ component: "campaign-cache" });
+  }
+
+  async get(tenantId: string, campaignId: string, requestId?: string): Promise<CampaignInfo | null> {
+    const key = this.key(tenantId, campaignId);
+    const cached = await this.read(key);
+    if (cached !== undefined) return cached;
+    const fresh = await this.source.get(tenantId, campaignId, requestId);
+    await this.write(key, fresh);
+    return fresh;
+  }
+
+  async invalidate(tenantId: string, campaignId: string): Promise<void> {
+    await this.redis.del(this.key(tenantId, campaignId));
+  }
+
+  private key(tenantId: string, campaignId: string): string {
+    return `campaign:${tenantId}:${campaignId}`;
+  }
+
+  /** undefined: not cached (or unreadable); null: cached as not found. */
+  private async read(key: string): Promise<CampaignInfo | null | undefined> {
+    try {
+      const raw = await this.redis.get(key);
+      if (raw === null) return undefined;
+      return raw === NOT_FOUND ? null : (JSON.parse(raw) as CampaignInfo);
+    } catch (err) {
+      this.log.warn({ err }, "campaign cache read failed; asking the campaign service");
+      return undefined;
+    }
+  }
+
+  private async write(key: string, value: CampaignInfo | null): Promise<void> {
+    const ttlMs = value ? this.opts.positiveTtlMs : this.opts.negativeTtlMs;
+    if (ttlMs <= 0) return; // a TTL of 0 turns that kind of caching off
+    try {
+      await this.redis.set(key, value ? JSON.stringify(value) : NOT_FOUND, "PX", ttlMs);
+    } catch (err) {
+      this.log.warn({ err }, "campaign cache write failed");
+    }
+  }
+}

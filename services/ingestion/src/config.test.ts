@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError } from "../../common/src/config.js";
+import { loadConfig } from "./config.js";
+
+describe("loadConfig", () => {
+  it("has working local defaults", () => {
+    const c = loadConfig({});
+    assert.deepEqual(
+      [c.port, c.metricsPort, c.lateDataWindowDays, c.maxBatch, c.dedupTtlMs, c.campaignCacheTtlMs, c.campaignNegativeCacheTtlMs, c.campaignCacheGroupId, c.botDenyIps],
+      [50052, 9462, 90, 1000, 90 * 86_400_000, 60_000, 5_000, "ingestion-campaign-cache", []],
+    );
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it("prefixes the consumer group like the topics and reads the deny list", () => {
+    const c = loadConfig({ TALLY_KAFKA_TOPIC_PREFIX: "staging.", TALLY_BOT_DENY_IPS: " 10.0.0.0/8, 192.0.2.1 ,2001:db8::1" });
+    assert.equal(c.campaignCacheGroupId, "staging.ingestion-campaign-cache");
+    assert.deepEqual(c.botDenyIps, ["10.0.0.0/8", "192.0.2.1", "2001:db8::1"]);
+  });
+
+  it("reports every problem at once", () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          TALLY_INGESTION_PORT: "http",
+          TALLY_INGEST_MAX_BATCH: "5000",
+          TALLY_LATE_DATA_WINDOW_DAYS: "30",
+          TALLY_INGEST_DEDUP_TTL_DAYS: "7",
+          TALLY_BOT_DENY_IPS: "10.0.0.0/40",
+        }),
+      (err: ConfigError) => {
+        assert.equal(err.problems.length, 4);
+        for (const name of ["TALLY_INGESTION_PORT", "TALLY_INGEST_MAX_BATCH", "TALLY_INGEST_DEDUP_TTL_DAYS", "TALLY_BOT_DENY_IPS"]) {
+          assert.ok(err.problems.some((p) => p.includes(name)), name);
+        }
+        return true;
+      },
+    );
+  });
+});

@@ -1,0 +1,61 @@
+import { ConfigReader, readCommon, type CommonConfig, type Env } from "../../common/src/config.js";
+import { parseIpRule } from "./domain/bot-filter.js";
+
+export interface IngestionConfig extends CommonConfig {
+  host: string;
+  port: number;
+  metricsPort: number;
+  /** Events older than this are refused; accepted event ids are remembered this long. */
+  lateDataWindowDays: number;
+  /** Most events per IngestEvents call (and per StreamEvents chunk). */
+  maxBatch: number;
+  /** How long a claimed event_id stays pending while it is published. */
+  dedupPendingTtlMs: number;
+  /** How long an accepted event_id is answered DUPLICATE. */
+  dedupTtlMs: number;
+  campaignCacheTtlMs: number;
+  campaignNegativeCacheTtlMs: number;
+  campaignLookupTimeoutMs: number;
+  /** Consumer group of the campaign-cache invalidator (prefixed like topics). */
+  campaignCacheGroupId: string;
+  /** IPv4 addresses, IPv4 CIDR ranges and IPv6 addresses whose traffic is filtered as bots. */
+  botDenyIps: string[];
+  shutdownGraceMs: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The only reader of the environment; reports every problem at once. */
+export function loadConfig(env: Env): Readonly<IngestionConfig> {
+  const r = new ConfigReader(env);
+  const common = readCommon(r);
+  const lateDataWindowDays = r.int("TALLY_LATE_DATA_WINDOW_DAYS", 90, 1, 3650);
+  const botDenyIps = r
+    .str("TALLY_BOT_DENY_IPS", "", { allowEmpty: true })
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const entry of botDenyIps) {
+    if (!parseIpRule(entry)) r.problem(`TALLY_BOT_DENY_IPS entry ${JSON.stringify(entry)} is not an IPv4 address, IPv4 CIDR range or IPv6 address`);
+  }
+  const config: IngestionConfig = {
+    ...common,
+    host: r.str("TALLY_INGESTION_HOST", "0.0.0.0"),
+    port: r.port("TALLY_INGESTION_PORT", 50052),
+    metricsPort: r.port("TALLY_INGESTION_METRICS_PORT", 9462),
+    lateDataWindowDays,
+    maxBatch: r.int("TALLY_INGEST_MAX_BATCH", 1000, 1, 1000),
+    dedupPendingTtlMs: r.int("TALLY_INGEST_DEDUP_PENDING_TTL_MS", 120_000, 1_000, 3_600_000),
+    dedupTtlMs: r.int("TALLY_INGEST_DEDUP_TTL_DAYS", lateDataWindowDays, 1, 3650) * DAY_MS,
+    campaignCacheTtlMs: r.int("TALLY_CAMPAIGN_CACHE_TTL_MS", 60_000, 0, 3_600_000),
+    campaignNegativeCacheTtlMs: r.int("TALLY_CAMPAIGN_NEGATIVE_CACHE_TTL_MS", 5_000, 0, 600_000),
+    campaignLookupTimeoutMs: r.int("TALLY_CAMPAIGN_LOOKUP_TIMEOUT_MS", 2_000, 100, 60_000),
+    campaignCacheGroupId: `${common.kafkaTopicPrefix}ingestion-campaign-cache`,
+    botDenyIps,
+    shutdownGraceMs: r.int("TALLY_SHUTDOWN_GRACE_MS", 10_000, 0, 60_000),
+  };
+  if (config.dedupTtlMs < lateDataWindowDays * DAY_MS) {
+    r.problem("TALLY_INGEST_DEDUP_TTL_DAYS must be at least TALLY_LATE_DATA_WINDOW_DAYS, or late resends would be accepted twice");
+  }
+  return r.done(config);
+}

@@ -1,0 +1,71 @@
+/**
+ * The ingestion domain's picture of an event: what a client sent (IncomingEvent), what survives
+ * validation (ValidEvent) and what is published for the aggregator (EventRecord).
+ * Plain data only; rpc/convert.ts and publish/ map it to and from protobuf.
+ */
+export type EventKind = "IMPRESSION" | "CLICK" | "CONVERSION";
+
+export interface IncomingEvent {
+  eventId: string;
+  campaignId: string;
+  /** null when the client sent UNSPECIFIED or a number this build does not know. */
+  type: EventKind | null;
+  platform: string;
+  region: string;
+  occurTime: Date | null;
+  valueMicros: bigint;
+  costMicros: bigint;
+  currencyCode: string;
+  userAgent: string;
+  ip: string;
+  attributes: Record<string, string>;
+}
+
+/** An event whose own fields are valid and normalised; campaign checks are still ahead. */
+export interface ValidEvent {
+  eventId: string;
+  campaignId: string;
+  type: EventKind;
+  /** Lowercase slug. */
+  platform: string;
+  /** Uppercase ISO 3166-1 alpha-2, or ZZ. */
+  region: string;
+  occurTime: Date;
+  valueMicros: bigint;
+  costMicros: bigint;
+  /** Uppercased; "" when the client left it to the campaign. */
+  currencyCode: string;
+  userAgent: string;
+  ip: string;
+  attributes: Record<string, string>;
+}
+
+/**
+ * What goes to the `ad-events` topic. user_agent and ip are deliberately absent: they serve the
+ * bot filter and are never stored.
+ */
+export interface EventRecord {
+  tenantId: string;
+  eventId: string;
+  campaignId: string;
+  type: EventKind;
+  platform: string;
+  region: string;
+  occurTime: Date;
+  receiveTime: Date;
+  valueMicros: bigint;
+  costMicros: bigint;
+  /** Always the campaign's currency. */
+  currencyCode: string;
+  filtered: boolean;
+  filterReason: string;
+  attributes: Record<string, string>;
+}
+
+export type CampaignState = "DRAFT" | "ACTIVE" | "PAUSED" | "COMPLETED" | "CANCELLED";
+
+/** The little ingestion needs to know about a campaign (services/common's CampaignInfo fits). */
+export interface KnownCampaign {
+  status: CampaignState;
+  currencyCode: string;
+}

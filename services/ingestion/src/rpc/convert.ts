@@ -1,0 +1,56 @@
+import { EventType } from "../../../../gen/tally/events/v1/events.js";
+import {
+  ReceiptStatus as ReceiptStatusProto,
+  type AdEvent,
+  type Receipt as ReceiptProto,
+  type ReceiptCounts as ReceiptCountsProto,
+} from "../../../../gen/tally/ingestion/v1/ingestion.js";
+import type { EventKind, IncomingEvent } from "../domain/ad-event.js";
+import type { Receipt, ReceiptCounts, ReceiptStatus } from "../domain/receipt.js";
+
+const KINDS: Partial<Record<EventType, EventKind>> = {
+  [EventType.EVENT_TYPE_IMPRESSION]: "IMPRESSION",
+  [EventType.EVENT_TYPE_CLICK]: "CLICK",
+  [EventType.EVENT_TYPE_CONVERSION]: "CONVERSION",
+};
+
+const STATUSES: Record<ReceiptStatus, ReceiptStatusProto> = {
+  ACCEPTED: ReceiptStatusProto.RECEIPT_STATUS_ACCEPTED,
+  DUPLICATE: ReceiptStatusProto.RECEIPT_STATUS_DUPLICATE,
+  FILTERED: ReceiptStatusProto.RECEIPT_STATUS_FILTERED,
+  REJECTED: ReceiptStatusProto.RECEIPT_STATUS_REJECTED,
+};
+
+/** int64 arrives as a decimal string; an unparsable one cannot pass the ≥ 0 checks. */
+function micros(value: string): bigint {
+  try {
+    return BigInt(value || "0");
+  } catch {
+    return -1n;
+  }
+}
+
+export function eventFromProto(e: AdEvent): IncomingEvent {
+  return {
+    eventId: e.eventId,
+    campaignId: e.campaignId,
+    type: KINDS[e.type] ?? null,
+    platform: e.platform,
+    region: e.region,
+    occurTime: e.occurTime ?? null,
+    valueMicros: micros(e.valueMicros),
+    costMicros: micros(e.costMicros),
+    currencyCode: e.currencyCode,
+    userAgent: e.userAgent,
+    ip: e.ip,
+    attributes: e.attributes ?? {},
+  };
+}
+
+export function receiptToProto(r: Receipt): ReceiptProto {
+  return { index: r.index, eventId: r.eventId, status: STATUSES[r.status], reason: r.reason, field: r.field, message: r.message };
+}
+
+export function countsToProto(c: ReceiptCounts): ReceiptCountsProto {
+  return { accepted: String(c.accepted), duplicate: String(c.duplicate), filtered: String(c.filtered), rejected: String(c.rejected) };
+}

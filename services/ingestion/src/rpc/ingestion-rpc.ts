@@ -1,0 +1,29 @@
+import type { IngestionServiceServer, StreamEventsRequest } from "../../../../gen/tally/ingestion/v1/ingestion.js";
+import { ingest as ingestPolicy } from "../../../common/src/auth.js";
+import type { RpcKit } from "../../../common/src/rpc.js";
+import type { IngestEvents } from "../domain/ingest-events.js";
+import { ingestStream } from "../domain/ingest-stream.js";
+import { countsToProto, eventFromProto, receiptToProto } from "./convert.js";
+
+const M = "tally.ingestion.v1.IngestionService";
+
+async function* eventChunks(requests: AsyncIterable<StreamEventsRequest>) {
+  for await (const req of requests) yield req.events.map(eventFromProto);
+}
+
+/** Decode → domain → encode; nothing else lives here. */
+export function ingestionRpc(kit: RpcKit, ingest: IngestEvents): IngestionServiceServer {
+  return {
+    ingestEvents: kit.unary(`${M}/IngestEvents`, ingestPolicy, async (req, ctx) => {
+      const out = await ingest({ tenantId: ctx.principal.tenantId, requestId: ctx.requestId, events: req.events.map(eventFromProto) });
+      return { receipts: out.receipts.map(receiptToProto), counts: countsToProto(out.counts) };
+    }),
+    streamEvents: kit.clientStream(`${M}/StreamEvents`, ingestPolicy, async (requests: AsyncIterable<StreamEventsRequest>, ctx) => {
+      const summary = await ingestStream(ingest, { tenantId: ctx.principal.tenantId, requestId: ctx.requestId, chunks: eventChunks(requests) });
+      return { counts: countsToProto(summary.counts), problems: summary.problems.map(receiptToProto) };
+    }),
+    // Platform reports and pulls from the ad platforms' APIs arrive with the connectors.
+    ingestPlatformReport: kit.unimplemented(`${M}/IngestPlatformReport`),
+    fetchPlatformData: kit.unimplemented(`${M}/FetchPlatformData`),
+  };
+}

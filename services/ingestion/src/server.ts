@@ -1,0 +1,42 @@
+import { IngestionServiceService } from "../../../gen/tally/ingestion/v1/ingestion.js";
+import type { TokenService } from "../../common/src/auth.js";
+import { createGrpcServer, type GrpcServer } from "../../common/src/grpc-server.js";
+import type { Logger } from "../../common/src/logger.js";
+import type { Metrics } from "../../common/src/metrics.js";
+import { createRpcKit } from "../../common/src/rpc.js";
+import type { IngestEvents } from "./domain/ingest-events.js";
+import { ingestionRpc } from "./rpc/ingestion-rpc.js";
+
+export interface ServerDeps {
+  logger: Logger;
+  tokens: TokenService;
+  metrics: Metrics;
+  ingest: IngestEvents;
+}
+
+/** Counts every receipt by status and reason, for IngestEvents and StreamEvents alike. */
+function withReceiptMetrics(ingest: IngestEvents, metrics: Metrics): IngestEvents {
+  const receipts = metrics.counter("tally_ingest_receipts_total", "Event receipts returned, by status and reason.", ["status", "reason"]);
+  return async (input) => {
+    const out = await ingest(input);
+    // Tallied first: one counter update per (status, reason) instead of one per event.
+    const tally = new Map<string, { status: string; reason: string; n: number }>();
+    for (const r of out.receipts) {
+      const key = `${r.status}/${r.reason}`;
+      const entry = tally.get(key) ?? tally.set(key, { status: r.status, reason: r.reason, n: 0 }).get(key)!;
+      entry.n += 1;
+    }
+    for (const { status, reason, n } of tally.values()) receipts.inc({ status, reason }, n);
+    return out;
+  };
+}
+
+/** The ingestion gRPC server, built but not listening: main.ts and tests choose the port. */
+export function createServer(deps: ServerDeps): GrpcServer {
+  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics });
+  const implementation = ingestionRpc(kit, withReceiptMetrics(deps.ingest, deps.metrics));
+  return createGrpcServer({
+    logger: deps.logger,
+    services: [{ name: "tally.ingestion.v1.IngestionService", definition: IngestionServiceService, implementation }],
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * Starts a real ingestion server on port 0 against real Redis and Kafka with unique prefixes; only
+ * the campaign service (another team's process) is replaced, by an in-memory CampaignSource.
+ */
+import type { Consumer } from "kafkajs";
+import { Redis } from "ioredis";
+import { AdEventEnvelope, type AdEventRecord } from "../../../gen/tally/events/v1/events.js";
+import { IngestionServiceClient } from "../../../gen/tally/ingestion/v1/ingestion.js";
+import { createTokenService, type Role } from "../../common/src/auth.js";
+import type { CampaignInfo } from "../../common/src/campaign-client.js";
+import { unavailable } from "../../common/src/errors.js";
+import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
+import { createMetrics } from "../../common/src/metrics.js";
+import { createRedis } from "../../common/src/redis.js";
+import { connect } from "../../../test/support/grpc.js";
+import { stack, testLogger, uniqueName } from "../../../test/support/stack.js";
+import { CampaignCacheInvalidator } from "../src/campaigns/campaign-cache-invalidator.js";
+import { RedisCachedCampaignLookup, type CampaignSource } from "../src/campaigns/redis-cached-campaign-lookup.js";
+import { loadConfig } from "../src/config.js";
+import { RedisEventDedup } from "../src/dedup/redis-event-dedup.js";
+import { createBotFilter } from "../src/domain/bot-filter.js";
+import { createIngestEvents } from "../src/domain/ingest-events.js";
+import { KafkaEventPublisher } from "../src/publish/kafka-event-publisher.js";
+import { createServer } from "../src/server.js";
+
+/** The campaign service as ingestion sees it: campaigns by tenant, and a switch to make it unreachable. */
+export class FakeCampaignSource implements CampaignSource {
+  readonly campaigns = new Map<string, CampaignInfo>();
+  down = false;
+
+  put(c: CampaignInfo): void {
+    this.campaigns.set(`${c.tenantId}/${c.id}`, c);
+  }
+
+  async get(tenantId: string, campaignId: string): Promise<CampaignInfo | null> {
+    if (this.down) throw unavailable("campaign service");
+    return this.campaigns.get(`${tenantId}/${campaignId}`) ?? null;
+  }
+}
+
+export async function startIngestionHarness() {
+  const prefix = `${uniqueName("ingtest")}.`;
+  const config = loadConfig({
+    TALLY_KAFKA_BROKERS: stack.kafkaBrokers.join(","),
+    TALLY_KAFKA_TOPIC_PREFIX: prefix,
+    TALLY_REDIS_URL: stack.redisUrl,
+    TALLY_REDIS_KEY_PREFIX: `${prefix}:`,
+    TALLY_JWT_SECRET: stack.jwtSecret,
+    TALLY_BOT_DENY_IPS: "203.0.113.0/24",
+  });
+  const logger = testLogger("ingestion");
+  const topics = topicNames(config.kafkaTopicPrefix);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: "ingestion-test", logger });
+  await ensureTopics(kafka, topicConfigs(topics));
+  const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
+
+  const publisher = new KafkaEventPublisher(kafka, topics.adEvents, logger);
+  await publisher.connect();
+  const source = new FakeCampaignSource();
+  const campaigns = new RedisCachedCampaignLookup(redis, source, { positiveTtlMs: config.campaignCacheTtlMs, negativeTtlMs: config.campaignNegativeCacheTtlMs }, logger);
+  const invalidator = new CampaignCacheInvalidator(kafka, { topic: topics.campaignEvents, groupId: config.campaignCacheGroupId }, campaigns, logger);
+  await invalidator.start();
+  const dedup = new RedisEventDedup(redis, { pendingTtlMs: config.dedupPendingTtlMs, acceptedTtlMs: config.dedupTtlMs }, logger);
+  const ingest = createIngestEvents({
+    campaigns,
+    dedup,
+    publisher,
+    botFilter: createBotFilter({ deniedIps: config.botDenyIps }),
+    rules: { lateDataWindowDays: config.lateDataWindowDays, maxBatch: config.maxBatch },
+  });
+  const tokens = createTokenService({ secret: config.jwtSecret });
+  const metrics = createMetrics("ingestion-test");
+  const server = createServer({ logger, tokens, metrics, ingest });
+  const port = await server.listen("127.0.0.1", 0);
+  const client = connect(IngestionServiceClient, port);
+
+  const published = await readTopic(kafka.consumer({ groupId: `${prefix}reader` }), topics.adEvents);
+  const campaignEvents = createProducer(kafka);
+  await campaignEvents.connect();
+
+  return {
+    client,
+    source,
+    dedup,
+    metrics,
+    invalidator,
+    published,
+    /** A user token of a tenant; ingest needs EDITOR or more. */
+    token: async (tenantId: string, role: Role = "EDITOR") => (await tokens.issueUserToken({ tenantId, userId: uniqueName("user"), role })).token,
+    /** What the campaign service's outbox relay would publish. */
+    sendCampaignEvent: (campaignId: string, value: Buffer) => campaignEvents.send({ topic: topics.campaignEvents, acks: -1, messages: [{ key: campaignId, value }] }),
+    async stop() {
+      client.close();
+      await server.shutdown(1000);
+      await Promise.all([published.consumer.disconnect(), invalidator.stop(), publisher.disconnect(), campaignEvents.disconnect()]);
+      await deleteKeys(config.redisUrl, config.redisKeyPrefix);
+      await redis.quit();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+      await admin.deleteGroups([`${prefix}reader`, config.campaignCacheGroupId]).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
+
+/** Collects every AdEventRecord published to the topic, by event id. */
+async function readTopic(consumer: Consumer, topic: string) {
+  const records = new Map<string, AdEventRecord>();
+  const keys = new Map<string, string>();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const envelope = AdEventEnvelope.decode(message.value!);
+      if (envelope.payload?.$case !== "event") return;
+      records.set(envelope.payload.value.eventId, envelope.payload.value);
+      keys.set(envelope.payload.value.eventId, message.key!.toString());
+    },
+  });
+  return {
+    consumer,
+    records,
+    /** The Kafka message key each event was published with. */
+    keys,
+    /** Waits until every id has been read back, or fails after timeoutMs. */
+    async waitFor(eventIds: string[], timeoutMs = 20_000): Promise<AdEventRecord[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (!eventIds.every((id) => records.has(id))) {
+        if (Date.now() > deadline) throw new Error(`not published within ${timeoutMs} ms: ${eventIds.filter((id) => !records.has(id)).join(", ")}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return eventIds.map((id) => records.get(id)!);
+    },
+  };
+}
+
+/** Leaves nothing behind: keys are scanned without the client's prefix, which SCAN does not apply. */
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const raw = new Redis(url);
+  try {
+    let cursor = "0";
+    do {
+      const [next, found] = await raw.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      if (found.length > 0) await raw.del(...found);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    await raw.quit();
+  }
+}

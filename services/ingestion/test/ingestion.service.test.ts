@@ -1,0 +1,233 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { status, type ServiceError } from "@grpc/grpc-js";
+import { CampaignEvent, CampaignEventType, EventType, type AdEventRecord } from "../../../gen/tally/events/v1/events.js";
+import { AdEvent, ReceiptStatus, type Receipt, type StreamEventsResponse } from "../../../gen/tally/ingestion/v1/ingestion.js";
+import type { CampaignInfo } from "../../common/src/campaign-client.js";
+import { decodeStatusDetails } from "../../common/src/grpc-status.js";
+import { authMd, call, callError } from "../../../test/support/grpc.js";
+import { uniqueName } from "../../../test/support/stack.js";
+import { startIngestionHarness } from "./ingestion-harness.js";
+
+type Harness = Awaited<ReturnType<typeof startIngestionHarness>>;
+let h: Harness;
+let tokenA: string;
+
+const TENANT_A = uniqueName("tenant-a-");
+const TENANT_B = uniqueName("tenant-b-");
+const campaign = (id: string, tenantId: string, state: CampaignInfo["status"], currencyCode = "USD"): CampaignInfo => ({
+  id,
+  tenantId,
+  name: id,
+  status: state,
+  currencyCode,
+  timeZone: "UTC",
+});
+
+before(async () => {
+  h = await startIngestionHarness();
+  h.source.put(campaign("cmp-active", TENANT_A, "ACTIVE"));
+  h.source.put(campaign("cmp-draft", TENANT_A, "DRAFT"));
+  h.source.put(campaign("cmp-b", TENANT_B, "ACTIVE", "EUR"));
+  tokenA = await h.token(TENANT_A);
+});
+after(async () => {
+  await h.stop();
+});
+
+const event = (over: Partial<AdEvent> = {}): AdEvent =>
+  AdEvent.fromPartial({
+    eventId: uniqueName("evt-"),
+    campaignId: "cmp-active",
+    type: EventType.EVENT_TYPE_IMPRESSION,
+    platform: "meta",
+    region: "US",
+    occurTime: new Date(Date.now() - 60_000),
+    costMicros: "9000",
+    userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0",
+    ip: "192.0.2.10",
+    ...over,
+  });
+
+const ingest = (events: AdEvent[], token = tokenA) => call(h.client, h.client.ingestEvents, { events }, token);
+/** Receipts without the human-readable message, which may change. */
+const brief = (receipts: Receipt[]) => receipts.map(({ index, eventId, status: s, reason, field }) => ({ index, eventId, status: ReceiptStatus[s], reason, field }));
+
+function stream(chunks: AdEvent[][], token = tokenA): Promise<StreamEventsResponse> {
+  return new Promise((resolve, reject) => {
+    const call = h.client.streamEvents(authMd(token), (err, res) => (err ? reject(err) : resolve(res)));
+    for (const events of chunks) call.write({ events });
+    call.end();
+  });
+}
+
+describe("IngestEvents", () => {
+  it("accepts 3 valid events and rejects 1 invalid one naming its field; the same batch again is DUPLICATE", async () => {
+    const batch = [event(), event({ type: EventType.EVENT_TYPE_CLICK }), event({ occurTime: undefined }), event({ platform: "GOOGLE" })];
+    const ids = batch.map((e) => e.eventId);
+    const first = await ingest(batch);
+    assert.deepEqual(brief(first.receipts), [
+      { index: 0, eventId: ids[0], status: "RECEIPT_STATUS_ACCEPTED", reason: "", field: "" },
+      { index: 1, eventId: ids[1], status: "RECEIPT_STATUS_ACCEPTED", reason: "", field: "" },
+      { index: 2, eventId: ids[2], status: "RECEIPT_STATUS_REJECTED", reason: "MISSING_FIELD", field: "occur_time" },
+      { index: 3, eventId: ids[3], status: "RECEIPT_STATUS_ACCEPTED", reason: "", field: "" },
+    ]);
+    assert.deepEqual(first.counts, { accepted: "3", duplicate: "0", filtered: "0", rejected: "1" });
+
+    const again = await ingest(batch);
+    assert.deepEqual(
+      brief(again.receipts).map((r) => [r.status, r.reason]),
+      [["RECEIPT_STATUS_DUPLICATE", ""], ["RECEIPT_STATUS_DUPLICATE", ""], ["RECEIPT_STATUS_REJECTED", "MISSING_FIELD"], ["RECEIPT_STATUS_DUPLICATE", ""]],
+    );
+    assert.deepEqual(again.counts, { accepted: "0", duplicate: "3", filtered: "0", rejected: "1" });
+  });
+
+  it("publishes exactly what was sent: the caller's tenant, normalised platform and region, the campaign's currency, no user agent or IP", async () => {
+    const occurTime = new Date(Date.now() - 120_000);
+    const sent = [
+      event({ platform: "LinkedIn", region: "gb", type: EventType.EVENT_TYPE_CONVERSION, valueMicros: "49990000", costMicros: "0", currencyCode: "usd", occurTime, attributes: { creative: "cr-7" } }),
+      event({ platform: "Meta", region: "", userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", occurTime }),
+      event({ platform: "tiktok", region: "de", ip: "203.0.113.77", occurTime }),
+    ];
+    const before = Date.now();
+    const res = await ingest(sent);
+    assert.deepEqual(res.receipts.map((r) => [ReceiptStatus[r.status], r.reason]), [
+      ["RECEIPT_STATUS_ACCEPTED", ""],
+      ["RECEIPT_STATUS_FILTERED", "BOT_USER_AGENT"],
+      ["RECEIPT_STATUS_FILTERED", "DENIED_IP"],
+    ]);
+    const records = await h.published.waitFor(sent.map((e) => e.eventId));
+    for (const r of records) assert.ok(r.receiveTime!.getTime() >= before - 1000 && r.receiveTime!.getTime() <= Date.now());
+    const common = { tenantId: TENANT_A, campaignId: "cmp-active", occurTime, currencyCode: "USD" };
+    const expected: Omit<AdEventRecord, "receiveTime">[] = [
+      { ...common, eventId: sent[0]!.eventId, type: EventType.EVENT_TYPE_CONVERSION, platform: "linkedin", region: "GB", valueMicros: "49990000", costMicros: "0", filtered: false, filterReason: "", attributes: { creative: "cr-7" } },
+      { ...common, eventId: sent[1]!.eventId, type: EventType.EVENT_TYPE_IMPRESSION, platform: "meta", region: "ZZ", valueMicros: "0", costMicros: "9000", filtered: true, filterReason: "BOT_USER_AGENT", attributes: {} },
+      { ...common, eventId: sent[2]!.eventId, type: EventType.EVENT_TYPE_IMPRESSION, platform: "tiktok", region: "DE", valueMicros: "0", costMicros: "9000", filtered: true, filterReason: "DENIED_IP", attributes: {} },
+    ];
+    assert.deepEqual(records.map(({ receiveTime: _, ...rest }) => rest), expected);
+    assert.deepEqual(sent.map((e) => h.published.keys.get(e.eventId)), ["cmp-active", "cmp-active", "cmp-active"]);
+  });
+
+  it("rejects events of a DRAFT campaign as CAMPAIGN_NOT_LAUNCHED", async () => {
+    const res = await ingest([event({ campaignId: "cmp-draft" })]);
+    assert.deepEqual(brief(res.receipts).map((r) => [r.status, r.reason, r.field]), [["RECEIPT_STATUS_REJECTED", "CAMPAIGN_NOT_LAUNCHED", "campaign_id"]]);
+  });
+
+  it("rejects another tenant's campaign, and an unknown one, as CAMPAIGN_NOT_FOUND", async () => {
+    const res = await ingest([event({ campaignId: "cmp-b" }), event({ campaignId: "cmp-nowhere" })]);
+    assert.deepEqual(brief(res.receipts).map((r) => [r.status, r.reason, r.field]), [
+      ["RECEIPT_STATUS_REJECTED", "CAMPAIGN_NOT_FOUND", "campaign_id"],
+      ["RECEIPT_STATUS_REJECTED", "CAMPAIGN_NOT_FOUND", "campaign_id"],
+    ]);
+  });
+
+  it("rejects a currency other than the campaign's as CURRENCY_MISMATCH", async () => {
+    const res = await ingest([event({ currencyCode: "EUR" })]);
+    assert.deepEqual(brief(res.receipts).map((r) => [r.reason, r.field]), [["CURRENCY_MISMATCH", "currency_code"]]);
+  });
+
+  it("answers UNAUTHENTICATED without a credential and PERMISSION_DENIED for a VIEWER", async () => {
+    const none = await callError(h.client, h.client.ingestEvents, { events: [event()] });
+    assert.equal(none.code, status.UNAUTHENTICATED);
+    const viewer = await callError(h.client, h.client.ingestEvents, { events: [event()] }, await h.token(TENANT_A, "VIEWER"));
+    assert.equal(viewer.code, status.PERMISSION_DENIED);
+  });
+
+  it("refuses 1001 events and 0 events with INVALID_ARGUMENT and a BadRequest violation on events", async () => {
+    for (const n of [1001, 0]) {
+      const events = Array.from({ length: n }, () => event());
+      const err = await ingest(events).then(
+        () => assert.fail("expected INVALID_ARGUMENT"),
+        (e: ServiceError) => e,
+      );
+      assert.equal(err.code, status.INVALID_ARGUMENT);
+      const details = decodeStatusDetails(err);
+      assert.equal(details.reason, "INVALID_ARGUMENT");
+      assert.deepEqual(details.violations.map((v) => v.field), ["events"]);
+    }
+  });
+
+  it("fails the whole call UNAVAILABLE when the campaign service is down, and a retry afterwards is ACCEPTED, not DUPLICATE", async () => {
+    h.source.put(campaign("cmp-flaky", TENANT_A, "ACTIVE"));
+    const batch = [event({ campaignId: "cmp-flaky" }), event({ campaignId: "cmp-flaky" })];
+    h.source.down = true;
+    try {
+      const err = await callError(h.client, h.client.ingestEvents, { events: batch }, tokenA);
+      assert.equal(err.code, status.UNAVAILABLE);
+    } finally {
+      h.source.down = false;
+    }
+    const retry = await ingest(batch);
+    assert.deepEqual(retry.counts, { accepted: "2", duplicate: "0", filtered: "0", rejected: "0" });
+  });
+
+  it("answers IN_FLIGHT while another request holds an event_id, and accepts it once released", async () => {
+    const e = event();
+    const claim = await h.dedup.claim(TENANT_A, [e.eventId]);
+    const busy = await ingest([e]);
+    assert.deepEqual(brief(busy.receipts).map((r) => [r.status, r.reason, r.field]), [["RECEIPT_STATUS_REJECTED", "IN_FLIGHT", "event_id"]]);
+    await claim.release();
+    assert.deepEqual((await ingest([e])).counts, { accepted: "1", duplicate: "0", filtered: "0", rejected: "0" });
+  });
+
+  it("keeps the same event_id of two tenants apart", async () => {
+    const eventId = uniqueName("shared-");
+    await ingest([event({ eventId })]);
+    const b = await ingest([event({ eventId, campaignId: "cmp-b" })], await h.token(TENANT_B));
+    assert.deepEqual(b.counts, { accepted: "1", duplicate: "0", filtered: "0", rejected: "0" });
+  });
+
+  it("sees a launch at once: a campaign event on campaign-events invalidates the cached DRAFT", async () => {
+    h.source.put(campaign("cmp-launch", TENANT_A, "DRAFT"));
+    const e = event({ campaignId: "cmp-launch" });
+    assert.equal((await ingest([e])).receipts[0]!.reason, "CAMPAIGN_NOT_LAUNCHED"); // now cached as DRAFT for 60 s
+    h.source.put(campaign("cmp-launch", TENANT_A, "ACTIVE"));
+    await h.invalidator.joined;
+    const launched = Buffer.from(
+      CampaignEvent.encode({ eventId: uniqueName("ce-"), type: CampaignEventType.CAMPAIGN_EVENT_TYPE_LAUNCHED, tenantId: TENANT_A, campaign: undefined, occurTime: new Date() }).finish(),
+    );
+    // Re-sent until seen: a group that just joined starts at the latest offset and may skip the first one.
+    const deadline = Date.now() + 20_000;
+    let reason = "CAMPAIGN_NOT_LAUNCHED";
+    while (reason === "CAMPAIGN_NOT_LAUNCHED" && Date.now() < deadline) {
+      await h.sendCampaignEvent("cmp-launch", launched);
+      await new Promise((r) => setTimeout(r, 500));
+      reason = (await ingest([e])).receipts[0]!.reason;
+    }
+    assert.equal(reason, "");
+  });
+
+  it("counts receipts by status in the metrics", async () => {
+    const text = await h.metrics.registry.getSingleMetricAsString("tally_ingest_receipts_total");
+    assert.match(text, /tally_ingest_receipts_total\{status="ACCEPTED",reason="",service="ingestion-test"\} \d+/);
+    assert.match(text, /status="REJECTED",reason="CAMPAIGN_NOT_LAUNCHED"/);
+  });
+});
+
+describe("StreamEvents", () => {
+  it("ingests 3 chunks with one summary: exact counts and problems indexed across the stream", async () => {
+    const chunk1 = [event(), event(), event()];
+    const chunk2 = [event(), event({ region: "XX" }), event({ userAgent: "Mozilla/5.0 HeadlessChrome/126.0" })];
+    const chunk3 = [event({ eventId: chunk1[0]!.eventId }), event()];
+    const res = await stream([chunk1, chunk2, chunk3]);
+    assert.deepEqual(res.counts, { accepted: "5", duplicate: "1", filtered: "1", rejected: "1" });
+    assert.deepEqual(brief(res.problems), [
+      { index: 4, eventId: chunk2[1]!.eventId, status: "RECEIPT_STATUS_REJECTED", reason: "INVALID_FIELD", field: "region" },
+      { index: 5, eventId: chunk2[2]!.eventId, status: "RECEIPT_STATUS_FILTERED", reason: "BOT_USER_AGENT", field: "user_agent" },
+      { index: 6, eventId: chunk1[0]!.eventId, status: "RECEIPT_STATUS_DUPLICATE", reason: "", field: "" },
+    ]);
+    await h.published.waitFor([...chunk1, chunk2[0]!, chunk2[2]!, chunk3[1]!].map((e) => e.eventId));
+  });
+
+  it("refuses a stream without a credential", async () => {
+    await assert.rejects(stream([[event()]], ""), (err: ServiceError) => err.code === status.UNAUTHENTICATED);
+  });
+});
+
+describe("not yet implemented", () => {
+  it("answers UNIMPLEMENTED for IngestPlatformReport and FetchPlatformData", async () => {
+    const report = await callError(h.client, h.client.ingestPlatformReport, { rows: [] }, tokenA);
+    const fetch = await callError(h.client, h.client.fetchPlatformData, { campaignId: "cmp-active", platforms: [], startDate: "", endDate: "" }, tokenA);
+    assert.deepEqual([report.code, fetch.code], [status.UNIMPLEMENTED, status.UNIMPLEMENTED]);
+  });
+});
