@@ -1,0 +1,46 @@
+/**
+ * The dead-letter topic: a message the aggregator cannot apply is copied there unchanged (key and
+ * value), with headers naming why and where it came from, before its offset is stored.
+ */
+import type { Producer } from "kafkajs";
+import type { DeadLetter } from "./flush-buffer.js";
+
+export const DLQ_HEADERS = {
+  reason: "tally-dlq-reason",
+  detail: "tally-dlq-detail",
+  topic: "tally-dlq-source-topic",
+  partition: "tally-dlq-source-partition",
+  offset: "tally-dlq-source-offset",
+} as const;
+
+export interface DeadLetterSink {
+  /** Resolves once the broker acknowledged every letter (acks=all). */
+  send(letters: DeadLetter[]): Promise<void>;
+}
+
+export class KafkaDeadLetterSink implements DeadLetterSink {
+  constructor(
+    private readonly producer: Producer,
+    private readonly sourceTopic: string,
+    private readonly deadLetterTopic: string,
+  ) {}
+
+  async send(letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await this.producer.send({
+      topic: this.deadLetterTopic,
+      acks: -1,
+      messages: letters.map((l) => ({
+        key: l.key,
+        value: l.value,
+        headers: {
+          [DLQ_HEADERS.reason]: l.reason,
+          [DLQ_HEADERS.detail]: l.detail.slice(0, 500),
+          [DLQ_HEADERS.topic]: this.sourceTopic,
+          [DLQ_HEADERS.partition]: String(l.partition),
+          [DLQ_HEADERS.offset]: l.offset.toString(),
+        },
+      })),
+    });
+  }
+}

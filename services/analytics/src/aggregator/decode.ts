@@ -1,0 +1,94 @@
+/**
+ * ad-events message value → a domain event or report, or the reason it must go to the dead-letter
+ * topic. Decoding never throws: one bad message must not stop its partition.
+ */
+import { AdEventEnvelope, EventType, type AdEventRecord, type PlatformReportRecord } from "../../../../gen/tally/events/v1/events.js";
+import type { EventKind, PlatformReport, TrackedEvent } from "../domain/ad-events.js";
+import { dateProblem } from "../domain/date-range.js";
+
+/** Stable reasons, carried in the dead letter's headers. */
+export type DeadLetterReason = "EMPTY_VALUE" | "UNDECODABLE" | "NO_PAYLOAD" | "INVALID_EVENT" | "INVALID_REPORT";
+
+export type Decoded =
+  | { kind: "event"; event: TrackedEvent }
+  | { kind: "report"; report: PlatformReport }
+  | { kind: "dead"; reason: DeadLetterReason; detail: string };
+
+const KINDS: Partial<Record<EventType, EventKind>> = {
+  [EventType.EVENT_TYPE_IMPRESSION]: "IMPRESSION",
+  [EventType.EVENT_TYPE_CLICK]: "CLICK",
+  [EventType.EVENT_TYPE_CONVERSION]: "CONVERSION",
+};
+const SLUG = /^[a-z0-9_]{1,32}$/;
+const REGION = /^[A-Z]{2}$/;
+const INT64 = /^-?\d{1,19}$/;
+
+const dead = (reason: DeadLetterReason, detail: string): Decoded => ({ kind: "dead", reason, detail });
+
+/** Platform and region as ingestion normalises them; empty ones get the documented defaults. */
+function place(platform: string, region: string): { platform: string; region: string } | string {
+  const p = platform.trim().toLowerCase() || "direct";
+  const r = region.trim().toUpperCase() || "ZZ";
+  if (!SLUG.test(p)) return `platform ${JSON.stringify(platform)} is not a slug`;
+  if (!REGION.test(r)) return `region ${JSON.stringify(region)} is not an alpha-2 code`;
+  return { platform: p, region: r };
+}
+
+function toEvent(r: AdEventRecord, messageTime: Date): Decoded {
+  const kind = KINDS[r.type];
+  const missing = [!r.tenantId && "tenant_id", !r.eventId && "event_id", !r.campaignId && "campaign_id", !kind && "type", !r.occurTime && "occur_time"].filter(Boolean);
+  if (missing.length > 0) return dead("INVALID_EVENT", `missing or invalid: ${missing.join(", ")}`);
+  if (Number.isNaN(r.occurTime!.getTime())) return dead("INVALID_EVENT", "occur_time is not a valid instant");
+  if (!INT64.test(r.valueMicros) || !INT64.test(r.costMicros)) return dead("INVALID_EVENT", "value_micros or cost_micros is not an integer");
+  const where = place(r.platform, r.region);
+  if (typeof where === "string") return dead("INVALID_EVENT", where);
+  const event: TrackedEvent = {
+    tenantId: r.tenantId,
+    eventId: r.eventId,
+    campaignId: r.campaignId,
+    kind: kind!,
+    ...where,
+    occurTime: r.occurTime!,
+    receiveTime: r.receiveTime ?? messageTime,
+    valueMicros: BigInt(r.valueMicros),
+    costMicros: BigInt(r.costMicros),
+    filtered: r.filtered,
+  };
+  return { kind: "event", event };
+}
+
+function toReport(r: PlatformReportRecord, messageTime: Date): Decoded {
+  const missing = [!r.tenantId && "tenant_id", !r.campaignId && "campaign_id"].filter(Boolean);
+  if (missing.length > 0) return dead("INVALID_REPORT", `missing: ${missing.join(", ")}`);
+  const problem = dateProblem(r.date);
+  if (problem) return dead("INVALID_REPORT", `date: ${problem}`);
+  if (r.hour !== undefined && !(Number.isInteger(r.hour) && r.hour >= 0 && r.hour <= 23)) return dead("INVALID_REPORT", `hour ${r.hour} is not 0-23`);
+  const numbers = [r.impressions, r.clicks, r.conversions, r.costMicros, r.revenueMicros];
+  if (!numbers.every((n) => INT64.test(n))) return dead("INVALID_REPORT", "a metric is not an integer");
+  const where = place(r.platform, r.region);
+  if (typeof where === "string") return dead("INVALID_REPORT", where);
+  const [impressions, clicks, conversions, costMicros, revenueMicros] = numbers.map((n) => BigInt(n)) as [bigint, bigint, bigint, bigint, bigint];
+  const report: PlatformReport = {
+    tenantId: r.tenantId,
+    campaignId: r.campaignId,
+    ...where,
+    date: r.date,
+    hour: r.hour ?? null,
+    metrics: { impressions, clicks, conversions, costMicros, revenueMicros },
+    reportTime: r.reportTime ?? messageTime,
+  };
+  return { kind: "report", report };
+}
+
+export function decodeMessage(value: Buffer | null, messageTime: Date): Decoded {
+  if (!value || value.length === 0) return dead("EMPTY_VALUE", "the message has no value");
+  let envelope: AdEventEnvelope;
+  try {
+    envelope = AdEventEnvelope.decode(value);
+  } catch (err) {
+    return dead("UNDECODABLE", `not a tally.events.v1.AdEventEnvelope: ${(err as Error).message}`);
+  }
+  const payload = envelope.payload;
+  if (!payload) return dead("NO_PAYLOAD", "the envelope carries neither an event nor a report");
+  return payload.$case === "event" ? toEvent(payload.value, messageTime) : toReport(payload.value, messageTime);
+}

@@ -1,0 +1,79 @@
+/**
+ * What the aggregator has read but not yet written: decoded events and reports, dead letters, and
+ * per partition how far it has read and whether it reached the high watermark. take() hands the
+ * lot to a flush and starts empty, so reading goes on while a flush runs.
+ */
+import type { KafkaPosition, PositionedEvent, PositionedReport } from "../domain/ad-events.js";
+import type { PartitionPosition } from "../store/offset-store.js";
+import type { Decoded, DeadLetterReason } from "./decode.js";
+
+export interface DeadLetter extends KafkaPosition {
+  reason: DeadLetterReason;
+  detail: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+export interface FlushBatch {
+  events: PositionedEvent[];
+  reports: PositionedReport[];
+  deadLetters: DeadLetter[];
+  /** Per partition: first offset read, the position after the last, caught-up time. */
+  partitions: Map<number, PartitionPosition & { firstOffset: bigint }>;
+}
+
+export interface RawMessage {
+  offset: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+export class FlushBuffer {
+  private batch = FlushBuffer.empty();
+
+  private static empty(): FlushBatch {
+    return { events: [], reports: [], deadLetters: [], partitions: new Map() };
+  }
+
+  /** Messages buffered (events, reports and dead letters). */
+  get size(): number {
+    return this.batch.events.length + this.batch.reports.length + this.batch.deadLetters.length;
+  }
+
+  get isEmpty(): boolean {
+    return this.batch.partitions.size === 0;
+  }
+
+  add(partition: number, message: RawMessage, decoded: Decoded): void {
+    const { offset } = message;
+    if (decoded.kind === "event") this.batch.events.push({ partition, offset, event: decoded.event });
+    else if (decoded.kind === "report") this.batch.reports.push({ partition, offset, report: decoded.report });
+    else this.batch.deadLetters.push({ partition, offset, reason: decoded.reason, detail: decoded.detail, key: message.key, value: message.value });
+    this.advance(partition, offset, offset + 1n);
+  }
+
+  /**
+   * Records the end of a fetched batch: everything below nextOffset has been read, and if that
+   * reached the high watermark, everything produced before fetchedAt has been read.
+   */
+  endOfBatch(partition: number, nextOffset: bigint, highWatermark: bigint, fetchedAt: Date): void {
+    const p = this.advance(partition, nextOffset, nextOffset);
+    if (nextOffset >= highWatermark) p.caughtUpAt = fetchedAt;
+  }
+
+  private advance(partition: number, firstOffset: bigint, nextOffset: bigint) {
+    let p = this.batch.partitions.get(partition);
+    if (!p) {
+      p = { partition, firstOffset, nextOffset, caughtUpAt: null };
+      this.batch.partitions.set(partition, p);
+    }
+    if (nextOffset > p.nextOffset) p.nextOffset = nextOffset;
+    return p;
+  }
+
+  take(): FlushBatch {
+    const taken = this.batch;
+    this.batch = FlushBuffer.empty();
+    return taken;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Keeps data_freshness moving while the topic is idle. Kafka only hands batches (and with them high
+ * watermarks) to the consumer when there are messages, so once a second the aggregator asks the
+ * broker for every partition's high watermark and marks the partitions whose stored position has
+ * reached it as caught up at the moment just before asking.
+ */
+import type { Admin } from "kafkajs";
+import type { Logger } from "../../../common/src/logger.js";
+import type { PgOffsetStore } from "../store/offset-store.js";
+
+export interface FreshnessTick {
+  stop(): Promise<void>;
+}
+
+export function startFreshnessTick(opts: { admin: Admin; topic: string; offsets: PgOffsetStore; intervalMs: number; logger: Logger }): FreshnessTick {
+  let running: Promise<void> | null = null;
+
+  async function tick(): Promise<void> {
+    // Taken before asking: an event acknowledged before `at` is below the watermark answered after it.
+    const at = new Date();
+    try {
+      const watermarks = await opts.admin.fetchTopicOffsets(opts.topic);
+      await opts.offsets.markCaughtUp(
+        watermarks.map((w) => ({ partition: w.partition, low: BigInt(w.low), high: BigInt(w.high) })),
+        at,
+      );
+    } catch (err) {
+      opts.logger.warn({ err: (err as Error).message }, "could not refresh data freshness");
+    }
+  }
+
+  const timer = setInterval(() => {
+    running ??= tick().finally(() => {
+      running = null;
+    });
+  }, opts.intervalMs);
+
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

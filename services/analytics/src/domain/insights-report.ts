@@ -1,0 +1,83 @@
+/**
+ * Turning grouped rollup sums into the report: every bucket × every breakdown combination that has
+ * data in the range (exactly one row per bucket without breakdowns), zero-filled, in bucket order.
+ */
+import type { Bucket, Granularity } from "./buckets.js";
+import type { Dimension, SourceKind } from "./insights-input.js";
+import { addInto, deriveMetrics, sumMetrics, zeroMetrics, type BaseMetrics, type DerivedMetrics } from "./metrics.js";
+
+/** One group of the SQL query: a bucket key and the breakdown values asked for ("" / null otherwise). */
+export interface GroupedMetrics {
+  bucketKey: string;
+  platform: string;
+  region: string;
+  source: SourceKind | null;
+  metrics: BaseMetrics;
+}
+
+export interface InsightsRow {
+  bucket: Bucket;
+  platform: string;
+  region: string;
+  source: SourceKind | null;
+  metrics: DerivedMetrics;
+}
+
+export interface InsightsReport {
+  campaignId: string;
+  currencyCode: string;
+  timeZone: string;
+  startDate: string;
+  endDate: string;
+  granularity: Granularity;
+  totals: DerivedMetrics;
+  rows: InsightsRow[];
+  /** Every event accepted before this instant is included. */
+  dataFreshness: Date;
+}
+
+type Combination = Pick<GroupedMetrics, "platform" | "region" | "source">;
+
+/** Tracked before platform, as the Source enum numbers them. */
+const SOURCE_RANK: Record<SourceKind, number> = { TRACKED: 1, PLATFORM: 2 };
+const sourceRank = (s: SourceKind | null) => (s ? SOURCE_RANK[s] : 0);
+
+/** Code-point order: stable whatever the process locale. */
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const comboKey = (c: Combination) => `${c.platform}\u0000${c.region}\u0000${c.source ?? ""}`;
+
+/** Breakdown combinations present in the data, in a stable order (platform, region, source). */
+function combinations(groups: GroupedMetrics[], breakdowns: Dimension[]): Combination[] {
+  if (breakdowns.length === 0) return [{ platform: "", region: "", source: null }];
+  const byKey = new Map<string, Combination>();
+  for (const g of groups) byKey.set(comboKey(g), { platform: g.platform, region: g.region, source: g.source });
+  return [...byKey.values()].sort(
+    (a, b) => compareText(a.platform, b.platform) || compareText(a.region, b.region) || sourceRank(a.source) - sourceRank(b.source),
+  );
+}
+
+export function assembleRows(buckets: Bucket[], groups: GroupedMetrics[], breakdowns: Dimension[]): InsightsRow[] {
+  const sums = new Map<string, BaseMetrics>();
+  for (const g of groups) {
+    // Without breakdowns the SQL already returns one group per bucket; adding keeps this exact anyway.
+    const key = `${g.bucketKey}\u0001${breakdowns.length === 0 ? "" : comboKey(g)}`;
+    const existing = sums.get(key);
+    if (existing) addInto(existing, g.metrics);
+    else sums.set(key, { ...g.metrics });
+  }
+  const combos = combinations(groups, breakdowns);
+  const rows: InsightsRow[] = [];
+  for (const bucket of buckets) {
+    for (const combo of combos) {
+      const key = `${bucket.key}\u0001${breakdowns.length === 0 ? "" : comboKey(combo)}`;
+      rows.push({ bucket, ...combo, metrics: deriveMetrics(sums.get(key) ?? zeroMetrics()) });
+    }
+  }
+  return rows;
+}
+
+/** Totals straight from the groups: the same numbers the rows add up to, with ratios from the sums. */
+export function totalsOf(groups: GroupedMetrics[]): DerivedMetrics {
+  return deriveMetrics(sumMetrics(groups.map((g) => g.metrics)));
+}

@@ -1,0 +1,128 @@
+/**
+ * GetCampaignInsights: validate → find the campaign as the caller's tenant → resolve the range in
+ * the report time zone → cached answer, or rollups grouped by local bucket, zero-filled.
+ */
+import type { CampaignInfo } from "../../../common/src/campaign-client.js";
+import { notFound, Violations } from "../../../common/src/errors.js";
+import type { Logger } from "../../../common/src/logger.js";
+import { enumerateBuckets, rangeToUtc, type Granularity, type UtcInterval } from "./buckets.js";
+import { normalizeTimeZone, resolveDateRange } from "./date-range.js";
+import { checkInsightsInput, type Dimension, type InsightsInput, type InsightsRequest } from "./insights-input.js";
+import { assembleRows, totalsOf, type GroupedMetrics, type InsightsReport } from "./insights-report.js";
+
+/** The campaign facts analytics needs; null when the tenant has no such campaign. */
+export interface CampaignLookup {
+  get(tenantId: string, campaignId: string, requestId?: string): Promise<CampaignInfo | null>;
+}
+
+export interface InsightsQuery {
+  tenantId: string;
+  campaignId: string;
+  interval: UtcInterval;
+  /** The report time zone: buckets are its local hours, days, weeks, months. */
+  timeZone: string;
+  /** The campaign's own zone, in which platform reports give their dates. */
+  campaignTimeZone: string;
+  granularity: Granularity;
+  platforms: string[];
+  regions: string[];
+  breakdowns: Dimension[];
+}
+
+export interface RollupReader {
+  /** Sums grouped by bucket key (see buckets.ts) and the breakdown dimensions. */
+  readInsights(query: InsightsQuery): Promise<GroupedMetrics[]>;
+}
+
+export interface FreshnessReader {
+  /** Every event accepted before this instant is in the rollups. */
+  dataFreshness(): Promise<Date>;
+}
+
+/**
+ * Cached reports. The key embeds the campaign's data generation, so new data for the campaign makes
+ * every older answer unreachable at once. Implementations never throw: a cache that is down only
+ * costs speed (keyFor then answers null and nothing is cached).
+ */
+export interface InsightsCache {
+  keyFor(tenantId: string, request: InsightsRequest): Promise<string | null>;
+  get(key: string): Promise<InsightsReport | null>;
+  put(key: string, report: InsightsReport): Promise<void>;
+}
+
+export interface InsightsDeps {
+  campaigns: CampaignLookup;
+  rollups: RollupReader;
+  cache: InsightsCache;
+  freshness: FreshnessReader;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface InsightsService {
+  getCampaignInsights(tenantId: string, input: InsightsInput, requestId?: string): Promise<InsightsReport>;
+}
+
+/** The campaign or NOT_FOUND (CAMPAIGN_NOT_FOUND): another tenant's campaign does not exist for the caller. */
+export async function requireCampaign(campaigns: CampaignLookup, tenantId: string, campaignId: string, requestId?: string): Promise<CampaignInfo> {
+  const campaign = await campaigns.get(tenantId, campaignId, requestId);
+  if (!campaign) throw notFound("campaign", campaignId);
+  return campaign;
+}
+
+/** The campaign's zone, or UTC if the campaign somehow carries a zone this runtime does not know. */
+export function campaignZone(campaign: CampaignInfo, logger: Logger): string {
+  const zone = normalizeTimeZone(campaign.timeZone);
+  if (!zone) logger.warn({ campaignId: campaign.id, timeZone: campaign.timeZone }, "campaign has an unknown time zone; reporting in UTC");
+  return zone ?? "UTC";
+}
+
+export function createInsightsService(deps: InsightsDeps): InsightsService {
+  const now = deps.now ?? (() => new Date());
+
+  async function resolveRequest(tenantId: string, input: InsightsInput, requestId?: string) {
+    const v = new Violations();
+    const checked = checkInsightsInput(input, v);
+    v.throwIfAny();
+    const campaign = await requireCampaign(deps.campaigns, tenantId, checked.campaignId, requestId);
+    const ownZone = campaignZone(campaign, deps.logger);
+    const timeZone = checked.timeZone ?? ownZone;
+    const range = resolveDateRange(checked.dates, timeZone, checked.granularity, now(), v);
+    v.throwIfAny();
+    const { platforms, regions, breakdowns, granularity } = checked;
+    const request: InsightsRequest = { campaignId: campaign.id, range, granularity, platforms, regions, breakdowns };
+    return { campaign, request, campaignTimeZone: ownZone };
+  }
+
+  async function compute(tenantId: string, campaign: CampaignInfo, request: InsightsRequest, campaignTimeZone: string): Promise<InsightsReport> {
+    const { range, granularity } = request;
+    // Freshness is read before the rollups: anything flushed later only makes the answer fresher.
+    const dataFreshness = await deps.freshness.dataFreshness();
+    const groups = await deps.rollups.readInsights({ tenantId, ...request, interval: rangeToUtc(range), timeZone: range.timeZone, campaignTimeZone });
+    return {
+      campaignId: campaign.id,
+      currencyCode: campaign.currencyCode,
+      timeZone: range.timeZone,
+      startDate: range.startDate,
+      endDate: range.endDate,
+      granularity,
+      totals: totalsOf(groups),
+      rows: assembleRows(enumerateBuckets(range, granularity), groups, request.breakdowns),
+      dataFreshness,
+    };
+  }
+
+  return {
+    async getCampaignInsights(tenantId, input, requestId) {
+      const { campaign, request, campaignTimeZone } = await resolveRequest(tenantId, input, requestId);
+      // The generation is read before the data: a flush that lands in between bumps it, so the
+      // answer computed below is stored under a key nobody will ask for again.
+      const key = await deps.cache.keyFor(tenantId, request);
+      const cached = key ? await deps.cache.get(key) : null;
+      if (cached) return cached;
+      const report = await compute(tenantId, campaign, request, campaignTimeZone);
+      if (key) void deps.cache.put(key, report);
+      return report;
+    },
+  };
+}

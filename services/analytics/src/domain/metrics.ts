@@ -1,0 +1,74 @@
+/**
+ * Metric math. Base metrics are additive counts (bigint: sums of int64 micros can pass 2^53);
+ * ratios are derived from summed bases only, never stored, never averaged, and absent when their
+ * denominator is zero.
+ */
+export interface BaseMetrics {
+  impressions: bigint;
+  clicks: bigint;
+  conversions: bigint;
+  costMicros: bigint;
+  revenueMicros: bigint;
+  /** Bot-filtered events: counted apart, never part of the counts above. */
+  filteredEvents: bigint;
+}
+
+export interface DerivedMetrics extends BaseMetrics {
+  ctr?: number;
+  conversionRate?: number;
+  cpcMicros?: bigint;
+  cpmMicros?: bigint;
+  cpaMicros?: bigint;
+  roas?: number;
+}
+
+export const BASE_METRIC_NAMES = ["impressions", "clicks", "conversions", "costMicros", "revenueMicros", "filteredEvents"] as const;
+
+export function zeroMetrics(): BaseMetrics {
+  return { impressions: 0n, clicks: 0n, conversions: 0n, costMicros: 0n, revenueMicros: 0n, filteredEvents: 0n };
+}
+
+/** Adds b into a (mutating a) and returns a; used to fold many rows into one total. */
+export function addInto(a: BaseMetrics, b: BaseMetrics): BaseMetrics {
+  for (const name of BASE_METRIC_NAMES) a[name] += b[name];
+  return a;
+}
+
+export function sumMetrics(list: Iterable<BaseMetrics>): BaseMetrics {
+  const total = zeroMetrics();
+  for (const m of list) addInto(total, m);
+  return total;
+}
+
+export function metricsEqual(a: BaseMetrics, b: BaseMetrics): boolean {
+  return BASE_METRIC_NAMES.every((name) => a[name] === b[name]);
+}
+
+/** n / d rounded half away from zero, exactly (BigInt division truncates toward zero). */
+export function divideRoundHalfAwayFromZero(n: bigint, d: bigint): bigint {
+  if (d === 0n) throw new RangeError("division by zero");
+  const q = n / d;
+  const r = n % d;
+  const abs = (x: bigint) => (x < 0n ? -x : x);
+  if (2n * abs(r) < abs(d)) return q;
+  return (n < 0n) === (d < 0n) ? q + 1n : q - 1n;
+}
+
+/** A fraction as a double; both sides fit a double closely enough for a ratio. */
+const ratio = (n: bigint, d: bigint): number | undefined => (d === 0n ? undefined : Number(n) / Number(d));
+const micros = (n: bigint, d: bigint): bigint | undefined => (d === 0n ? undefined : divideRoundHalfAwayFromZero(n, d));
+
+/** Adds the ratios; each is absent (undefined) when its denominator is zero. */
+export function deriveMetrics(base: BaseMetrics): DerivedMetrics {
+  const out: DerivedMetrics = { ...base };
+  const set = <K extends keyof DerivedMetrics>(key: K, value: DerivedMetrics[K] | undefined) => {
+    if (value !== undefined) out[key] = value;
+  };
+  set("ctr", ratio(base.clicks, base.impressions));
+  set("conversionRate", ratio(base.conversions, base.clicks));
+  set("roas", ratio(base.revenueMicros, base.costMicros));
+  set("cpcMicros", micros(base.costMicros, base.clicks));
+  set("cpmMicros", micros(base.costMicros * 1000n, base.impressions));
+  set("cpaMicros", micros(base.costMicros, base.conversions));
+  return out;
+}

@@ -1,0 +1,62 @@
+/** tally.analytics.v1.AnalyticsService handlers: decode → domain → encode, nothing else. */
+import type {
+  AnalyticsServiceServer,
+  GetCampaignInsightsRequest,
+  GetCampaignInsightsResponse,
+  ListCampaignPerformanceRequest,
+  ListCampaignPerformanceResponse,
+  ReaggregateCampaignRequest,
+  ReaggregateCampaignResponse,
+  StreamCampaignMetricsRequest,
+  StreamCampaignMetricsResponse,
+} from "../../../../gen/tally/analytics/v1/analytics.js";
+import { edit, read } from "../../../common/src/auth.js";
+import type { RpcKit } from "../../../common/src/rpc.js";
+import type { InsightsService } from "../domain/insights.js";
+import type { LiveMetricsService } from "../domain/live-metrics.js";
+import type { PerformanceService } from "../domain/performance.js";
+import type { ReaggregateService } from "../domain/reaggregate.js";
+import {
+  fromInsightsRequest,
+  fromPerformanceRequest,
+  fromReaggregateRequest,
+  fromStreamRequest,
+  toInsightsResponse,
+  toPerformanceResponse,
+  toReaggregateResponse,
+  toStreamResponse,
+} from "./convert.js";
+
+export interface AnalyticsRpcDeps {
+  kit: RpcKit;
+  insights: InsightsService;
+  performance: PerformanceService;
+  live: LiveMetricsService;
+  reaggregate: ReaggregateService;
+}
+
+export function createAnalyticsRpc({ kit, insights, performance, live, reaggregate }: AnalyticsRpcDeps): AnalyticsServiceServer {
+  return {
+    getCampaignInsights: kit.unary<GetCampaignInsightsRequest, GetCampaignInsightsResponse, typeof read>(
+      "GetCampaignInsights",
+      read,
+      async (req, ctx) => toInsightsResponse(await insights.getCampaignInsights(ctx.principal.tenantId, fromInsightsRequest(req), ctx.requestId)),
+    ),
+    listCampaignPerformance: kit.unary<ListCampaignPerformanceRequest, ListCampaignPerformanceResponse, typeof read>(
+      "ListCampaignPerformance",
+      read,
+      async (req, ctx) => toPerformanceResponse(await performance.listCampaignPerformance(ctx.principal.tenantId, fromPerformanceRequest(req), ctx.requestId)),
+    ),
+    streamCampaignMetrics: kit.serverStream<StreamCampaignMetricsRequest, StreamCampaignMetricsResponse, typeof read>(
+      "StreamCampaignMetrics",
+      read,
+      (req, ctx, send) => live.stream(ctx.principal.tenantId, fromStreamRequest(req), (t) => send(toStreamResponse(t)), ctx.signal, ctx.requestId),
+    ),
+    // Rewrites stored numbers: editors and owners only (API keys have no scope for it).
+    reaggregateCampaign: kit.unary<ReaggregateCampaignRequest, ReaggregateCampaignResponse, typeof edit>(
+      "ReaggregateCampaign",
+      edit,
+      async (req, ctx) => toReaggregateResponse(await reaggregate.reaggregateCampaign(ctx.principal.tenantId, fromReaggregateRequest(req), ctx.requestId)),
+    ),
+  };
+}

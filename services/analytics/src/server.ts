@@ -1,0 +1,36 @@
+/** Builds the insights gRPC server (health and reflection included); main.ts or a test calls listen(). */
+import { AnalyticsServiceService } from "../../../gen/tally/analytics/v1/analytics.js";
+import type { TokenService } from "../../common/src/auth.js";
+import { createGrpcServer, type GrpcServer } from "../../common/src/grpc-server.js";
+import type { Logger } from "../../common/src/logger.js";
+import type { Metrics } from "../../common/src/metrics.js";
+import { createRpcKit } from "../../common/src/rpc.js";
+import type { InsightsService } from "./domain/insights.js";
+import type { LiveMetricsService } from "./domain/live-metrics.js";
+import type { PerformanceService } from "./domain/performance.js";
+import type { ReaggregateService } from "./domain/reaggregate.js";
+import { createAnalyticsRpc } from "./rpc/analytics-rpc.js";
+
+export interface ServerDeps {
+  logger: Logger;
+  tokens: TokenService;
+  metrics: Metrics;
+  insights: InsightsService;
+  performance: PerformanceService;
+  live: LiveMetricsService;
+  reaggregate: ReaggregateService;
+}
+
+export function createServer(deps: ServerDeps): GrpcServer {
+  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics });
+  return createGrpcServer({
+    logger: deps.logger,
+    services: [
+      {
+        name: "tally.analytics.v1.AnalyticsService",
+        definition: AnalyticsServiceService,
+        implementation: createAnalyticsRpc({ kit, ...deps }),
+      },
+    ],
+  });
+}

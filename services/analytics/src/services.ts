@@ -1,0 +1,54 @@
+/**
+ * The use cases of the insights API built over their stores and caches. main.ts passes the real
+ * campaign-service adapters; service tests pass in-memory ones. Nothing here opens a connection.
+ */
+import type { Knex } from "../../common/src/db.js";
+import { topicNames } from "../../common/src/kafka.js";
+import type { Logger } from "../../common/src/logger.js";
+import type { Redis } from "../../common/src/redis.js";
+import { RedisCampaignSignals } from "./cache/campaign-signals.js";
+import { CachedCampaignLookup } from "./cache/cached-campaign-lookup.js";
+import { RedisInsightsCache } from "./cache/insights-cache.js";
+import { RedisLiveUpdates } from "./cache/live-updates.js";
+import type { AnalyticsConfig } from "./config.js";
+import { createInsightsService, type CampaignLookup } from "./domain/insights.js";
+import { createLiveMetricsService } from "./domain/live-metrics.js";
+import { createPerformanceService, type CampaignDirectory } from "./domain/performance.js";
+import { createReaggregateService } from "./domain/reaggregate.js";
+import type { ServerDeps } from "./server.js";
+import { PgOffsetStore } from "./store/offset-store.js";
+import { PgRollupRebuilder } from "./store/rebuild-store.js";
+import { PgRollupStore, PgTotalsReader } from "./store/rollup-store.js";
+
+export interface ServiceAdapters {
+  db: Knex;
+  redis: Redis;
+  /** A Redis connection of its own for pub/sub (live streams). */
+  subscriber: Redis;
+  /** The campaign service's lookup; cached in-process here. */
+  campaigns: CampaignLookup;
+  directory: CampaignDirectory;
+  logger: Logger;
+}
+
+export type AnalyticsServices = Pick<ServerDeps, "insights" | "performance" | "live" | "reaggregate">;
+
+export function createServices(config: AnalyticsConfig, adapters: ServiceAdapters): AnalyticsServices {
+  const { db, redis, directory, logger } = adapters;
+  const campaigns = new CachedCampaignLookup(adapters.campaigns, config.campaignCacheMs);
+  const freshness = new PgOffsetStore(db, config.aggregatorGroup, topicNames(config.kafkaTopicPrefix).adEvents);
+  const insights = createInsightsService({
+    campaigns,
+    rollups: new PgRollupStore(db),
+    cache: new RedisInsightsCache(redis, config.insightsCacheTtlSeconds, logger.child({ component: "insights-cache" })),
+    freshness,
+    logger: logger.child({ component: "insights" }),
+  });
+  const totals = new PgTotalsReader(db);
+  const performance = createPerformanceService({ campaigns, directory, totals, freshness, logger: logger.child({ component: "performance" }) });
+  const updates = new RedisLiveUpdates(adapters.subscriber, config.redisKeyPrefix, logger.child({ component: "live-updates" }));
+  const live = createLiveMetricsService({ campaigns, totals, freshness, updates, logger: logger.child({ component: "live" }) });
+  const signals = new RedisCampaignSignals(redis, config.redisKeyPrefix, logger.child({ component: "signals" }));
+  const reaggregate = createReaggregateService({ campaigns, rebuilder: new PgRollupRebuilder(db), signals });
+  return { insights, performance, live, reaggregate };
+}

@@ -1,0 +1,125 @@
+/**
+ * Schema `analytics`. Only this service reads or writes it.
+ *
+ * Retention note: raw_events is meant to be range-partitioned by receive day and dropped after the
+ * retention window (default 90 days). That is a later issue: a partitioned table needs the
+ * partition key in its primary key, so de-duplication will then move to (tenant_id, event_id,
+ * receive day) within the window or to a separate key table.
+ */
+import type { Knex, Migration } from "../../../common/src/db.js";
+
+export const ANALYTICS_SCHEMA = "analytics";
+
+interface TableSpec {
+  name: string;
+  comment: string;
+  columns: [name: string, definition: string, comment: string][];
+  constraints: string[];
+}
+
+/** A SQL string literal: COMMENT takes no bind parameters. The texts are ours, never user input. */
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** CREATE TABLE plus a COMMENT on the table and on every column. */
+async function createTable(db: Knex, spec: TableSpec): Promise<void> {
+  const body = [...spec.columns.map(([name, def]) => `${name} ${def}`), ...spec.constraints].join(",\n  ");
+  await db.raw(`CREATE TABLE ${spec.name} (\n  ${body}\n)`);
+  await db.raw(`COMMENT ON TABLE ${spec.name} IS ${literal(spec.comment)}`);
+  for (const [column, , comment] of spec.columns) await db.raw(`COMMENT ON COLUMN ${spec.name}.${column} IS ${literal(comment)}`);
+}
+
+const money = "bigint NOT NULL DEFAULT 0";
+
+const rawEvents: TableSpec = {
+  name: "raw_events",
+  comment: "Every tracked event applied to rollups, once per (tenant_id, event_id): the de-duplication truth and the base for re-aggregation.",
+  columns: [
+    ["tenant_id", "text NOT NULL", "Tenant that sent the event."],
+    ["event_id", "text NOT NULL", "Client idempotency key; unique per tenant."],
+    ["campaign_id", "text NOT NULL", "Campaign the event belongs to."],
+    ["type", "smallint NOT NULL", "tally.events.v1.EventType: 1 impression, 2 click, 3 conversion."],
+    ["platform", "text NOT NULL", "Normalised platform slug."],
+    ["region", "text NOT NULL", "ISO 3166-1 alpha-2 region, ZZ when unknown."],
+    ["occur_time", "timestamptz NOT NULL", "When the event happened; decides its rollup bucket."],
+    ["receive_time", "timestamptz NOT NULL", "When ingestion accepted the event."],
+    ["value_micros", money, "Conversion revenue in micros of the campaign currency."],
+    ["cost_micros", money, "Spend attributed to the event in micros of the campaign currency."],
+    ["filtered", "boolean NOT NULL", "Flagged by the bot filter: counts only in rollups.filtered_events."],
+    ["kafka_partition", "integer NOT NULL", "ad-events partition the event was read from (diagnostics)."],
+    ["kafka_offset", "bigint NOT NULL", "Offset within that partition (diagnostics)."],
+  ],
+  constraints: ["PRIMARY KEY (tenant_id, event_id)"],
+};
+
+const rollups: TableSpec = {
+  name: "rollups",
+  comment: "Additive sums per 15-minute UTC bucket, so any report time zone buckets exactly. Ratios are never stored.",
+  columns: [
+    ["tenant_id", "text NOT NULL", "Tenant owning the numbers; every read filters on it."],
+    ["campaign_id", "text NOT NULL", "Campaign."],
+    ["bucket_start", "timestamptz NOT NULL", "Start of the 15-minute UTC bucket (inclusive)."],
+    ["platform", "text NOT NULL", "Platform slug."],
+    ["region", "text NOT NULL", "ISO 3166-1 alpha-2 region or ZZ."],
+    ["source", "smallint NOT NULL", "tally.analytics.v1.Source: 1 tracked events, 2 platform reports."],
+    ["impressions", money, "Impressions (not filtered)."],
+    ["clicks", money, "Clicks (not filtered)."],
+    ["conversions", money, "Conversions (not filtered)."],
+    ["cost_micros", money, "Spend in micros of the campaign currency (not filtered)."],
+    ["revenue_micros", money, "Conversion revenue in micros of the campaign currency (not filtered)."],
+    ["filtered_events", money, "Events the bot filter flagged, of any type."],
+  ],
+  constraints: [
+    "PRIMARY KEY (tenant_id, campaign_id, bucket_start, platform, region, source)",
+    "CHECK (extract(epoch FROM bucket_start)::bigint % 900 = 0)",
+  ],
+};
+
+const consumerOffsets: TableSpec = {
+  name: "consumer_offsets",
+  comment: "Kafka positions applied to the tables above, written in the same transaction: the truth the aggregator seeks from (Kafka commits are hints).",
+  columns: [
+    ["group_id", "text NOT NULL", "Kafka consumer group."],
+    ["topic", "text NOT NULL", "Topic (with its environment prefix)."],
+    ["partition", "integer NOT NULL", "Partition."],
+    ["next_offset", "bigint NOT NULL", "First offset not yet applied; everything below it is in the tables."],
+    ["caught_up_at", "timestamptz", "Latest time at which everything produced to the partition was applied; null until then. Min over partitions = data freshness."],
+    ["update_time", "timestamptz NOT NULL DEFAULT now()", "Last change of this row."],
+  ],
+  constraints: ["PRIMARY KEY (group_id, topic, partition)"],
+};
+
+const platformReportRows: TableSpec = {
+  name: "platform_report_rows",
+  comment: "Latest snapshot of each ad platform report row; a newer report_time replaces the numbers, an older one is ignored.",
+  columns: [
+    ["tenant_id", "text NOT NULL", "Tenant owning the report."],
+    ["campaign_id", "text NOT NULL", "Campaign the row describes."],
+    ["platform", "text NOT NULL", "Platform slug."],
+    ["region", "text NOT NULL", "ISO 3166-1 alpha-2 region or ZZ."],
+    ["report_date", "date NOT NULL", "Reported day in the campaign's time zone."],
+    ["hour", "smallint NOT NULL", "Reported hour 0-23 of report_date, or -1 for a whole-day row."],
+    ["impressions", money, "Impressions the platform reports."],
+    ["clicks", money, "Clicks the platform reports."],
+    ["conversions", money, "Conversions the platform reports."],
+    ["cost_micros", money, "Spend in micros of the campaign currency."],
+    ["revenue_micros", money, "Conversion value in micros of the campaign currency."],
+    ["report_time", "timestamptz NOT NULL", "When the platform produced these numbers; the latest wins."],
+    ["kafka_partition", "integer NOT NULL", "ad-events partition of the winning message (diagnostics)."],
+    ["kafka_offset", "bigint NOT NULL", "Offset of the winning message (diagnostics)."],
+  ],
+  constraints: ["PRIMARY KEY (tenant_id, campaign_id, platform, region, report_date, hour)", "CHECK (hour BETWEEN -1 AND 23)"],
+};
+
+export const migrations: Migration[] = [
+  {
+    name: "0001_rollups_raw_events_offsets",
+    async up(db) {
+      await createTable(db, rawEvents);
+      // Re-aggregation reads one campaign's events by time.
+      await db.raw("CREATE INDEX raw_events_campaign_time ON raw_events (tenant_id, campaign_id, occur_time)");
+      await createTable(db, rollups);
+      await createTable(db, consumerOffsets);
+      await createTable(db, platformReportRows);
+    },
+  },
+];
