@@ -149,7 +149,7 @@ export async function insightsLatency(tenant: Tenant, concurrency: number, secon
   const start = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
   const daily = insightsReq(campaignId, Granularity.GRANULARITY_DAY, { startDate: start, endDate: end });
   const grpcCached = await closedLoop(concurrency, seconds, (i) => unaryCall(clients[i % 4]!.getCampaignInsights.bind(clients[i % 4]!), daily, md, 10_000).then(() => {}));
-  const url = `${ENVOY_URL}/v1/campaigns/${campaignId}/insights?startDate=${start}&endDate=${end}&granularity=DAY`;
+  const url = `${ENVOY_URL}/v1/campaigns/${campaignId}/insights?startDate=${start}&endDate=${end}&granularity=GRANULARITY_DAY`;
   const headers = { authorization: `Bearer ${tenant.token}` };
   const restCached = await closedLoop(concurrency, seconds, () => httpGet(url, headers).then(() => {}));
   // Uncached: every request a different report time zone offset → a different cache key.

@@ -43,7 +43,7 @@ try {
   sim.stderr!.pipe(simLog);
   children.push(sim);
 
-  const insights = `${ENVOY_URL}/v1/campaigns/${demo.campaignId}/insights?granularity=DAY&breakdowns=PLATFORM`;
+  const insights = `${ENVOY_URL}/v1/campaigns/${demo.campaignId}/insights?granularity=GRANULARITY_DAY&breakdowns=DIMENSION_PLATFORM`;
   console.log(`
 Tally is running.
 

@@ -59,7 +59,7 @@ describe("REST through Envoy", () => {
     assert.equal(first.body.counts.accepted, "6");
 
     const totals = await eventually("the 6 events in insights", async () => {
-      const res = await rest("GET", `/v1/campaigns/${campaignId}/insights?granularity=TOTAL`, { token });
+      const res = await rest("GET", `/v1/campaigns/${campaignId}/insights?granularity=granularity_total`, { token });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       return res.body.totals.impressions === "3" && res.body.totals.conversions === "1" ? res.body.totals : undefined;
     });
@@ -75,7 +75,7 @@ describe("REST through Envoy", () => {
     assert.deepEqual(again.body.receipts.map((r: any) => r.status), Array(6).fill("RECEIPT_STATUS_DUPLICATE"));
     // Give the aggregator more than a flush interval: had anything been counted twice, it would show.
     await new Promise((r) => setTimeout(r, 1500));
-    const after = await rest("GET", `/v1/campaigns/${campaignId}/insights?granularity=TOTAL`, { token });
+    const after = await rest("GET", `/v1/campaigns/${campaignId}/insights?granularity=granularity_total`, { token });
     assert.deepEqual(
       [after.body.totals.impressions, after.body.totals.clicks, after.body.totals.conversions, after.body.totals.revenueMicros],
       ["3", "2", "1", "12500000"],
@@ -86,7 +86,7 @@ describe("REST through Envoy", () => {
     // The events happened 5 minutes ago: their UTC day is "today" except just after midnight.
     const eventDay = minutesAgo(5).slice(0, 10);
     const start = new Date(Date.parse(eventDay) - 2 * 86_400_000).toISOString().slice(0, 10);
-    const res = await rest("GET", `/v1/campaigns/${campaignId}/insights?startDate=${start}&endDate=${eventDay}&granularity=DAY`, { token });
+    const res = await rest("GET", `/v1/campaigns/${campaignId}/insights?startDate=${start}&endDate=${eventDay}&granularity=GRANULARITY_DAY`, { token });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.currencyCode, "USD");
     assert.equal(res.body.timeZone, "UTC");

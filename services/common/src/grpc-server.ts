@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
-import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
+import type { PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "./logger.js";
@@ -36,8 +36,12 @@ export function createGrpcServer(opts: { logger: Logger; services: ServiceBindin
   const health = new HealthImplementation({ "": "NOT_SERVING", ...Object.fromEntries(opts.services.map((s) => [s.name, "NOT_SERVING"])) });
   health.addToServer(server);
 
-  const descriptors = loadFileDescriptorSetFromBuffer(readFileSync(DESCRIPTOR_SET_PATH));
-  new ReflectionService(descriptors, { services: opts.services.map((s) => s.name) }).addToServer(server);
+  // Reflection serves the buf-built file descriptors byte for byte. (Going through proto-loader
+  // rewrites type references without their leading dot, and grpcurl then cannot resolve
+  // google.protobuf.Timestamp.) The reflection service only reads `fileDescriptorProtos`.
+  const files = { tally: { fileDescriptorProtos: splitDescriptorSet(readFileSync(DESCRIPTOR_SET_PATH)) } } as unknown as PackageDefinition;
+  const reflected = [...opts.services.map((s) => s.name), "grpc.health.v1.Health"];
+  new ReflectionService(files, { services: reflected }).addToServer(server);
 
   const setAll = (status: "SERVING" | "NOT_SERVING") => {
     health.setStatus("", status);
@@ -71,4 +75,25 @@ export function createGrpcServer(opts: { logger: Logger; services: ServiceBindin
       });
     },
   };
+}
+
+/**
+ * The FileDescriptorProtos of a FileDescriptorSet, as raw bytes: the set is `repeated
+ * FileDescriptorProto file = 1`, i.e. a sequence of (tag 0x0a, varint length, bytes).
+ */
+export function splitDescriptorSet(set: Buffer): Buffer[] {
+  const files: Buffer[] = [];
+  let i = 0;
+  while (i < set.length) {
+    const tag = set[i++]!;
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = set[i++]!;
+      length += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) break;
+    }
+    if (tag === 0x0a) files.push(set.subarray(i, i + length));
+    i += length;
+  }
+  return files;
 }
