@@ -69,7 +69,10 @@ describe("REST through Envoy", () => {
     assert.equal(totals.revenueMicros, "12500000");
     assert.ok(Math.abs(totals.ctr - 0.6667) < 1e-4, `ctr ${totals.ctr}`);
     assert.equal(totals.conversionRate, 0.5);
-    assert.equal(totals.cpcMicros, undefined, "no cost → no CPC, absent rather than 0");
+    assert.equal(totals.costMicros, "0");
+    assert.equal(totals.cpcMicros, "0", "CPC's denominator is clicks (2): zero cost is a CPC of 0");
+    assert.equal(totals.roas, undefined, "ROAS's denominator is cost (0): absent, never 0 or Infinity");
+    assert.equal(totals.cpaMicros, "0");
 
     const again = await rest("POST", "/v1/events:ingest", { token, body: { events: batch } });
     assert.deepEqual(again.body.receipts.map((r: any) => r.status), Array(6).fill("RECEIPT_STATUS_DUPLICATE"));
@@ -134,6 +137,8 @@ describe("REST through Envoy", () => {
       method: "OPTIONS",
       headers: { origin: "https://app.example.com", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
     });
+    assert.equal(res.status, 200);
     assert.equal(res.headers.get("access-control-allow-origin"), "https://app.example.com");
+    assert.match(res.headers.get("access-control-allow-headers") ?? "", /authorization/);
   });
 });
