@@ -29,6 +29,16 @@ describe("tokens", () => {
     await rejects(tokens.authenticate("Bearer tk_unknown"), "UNAUTHENTICATED", /invalid API key/);
   });
 
+  it("stops accepting a remembered token once it expires", async () => {
+    let clock = Date.now();
+    const tokens = createTokenService({ secret, userTokenTtlSeconds: 60, now: () => new Date(clock) });
+    const { token } = await tokens.issueUserToken({ tenantId: "t", userId: "u", role: "VIEWER" });
+    assert.equal((await tokens.authenticate(`Bearer ${token}`)).subject, "u");
+    assert.equal((await tokens.authenticate(`Bearer ${token}`)).subject, "u", "served from the verified-token memory");
+    clock += 61_000;
+    await rejects(tokens.authenticate(`Bearer ${token}`), "UNAUTHENTICATED", /expired/);
+  });
+
   it("mints service tokens per tenant and reuses them while fresh", async () => {
     const tokens = createTokenService({ secret });
     const a = await tokens.issueServiceToken("ingestion", "t1");
