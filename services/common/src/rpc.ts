@@ -49,7 +49,7 @@ export interface RpcKit {
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
-/** The part of every grpc-js server call that begin() needs. */
+/** The part of every grpc-js server call that open() and admit() need. */
 interface SurfaceCall {
   metadata: Metadata;
   sendMetadata(md: Metadata): void;
@@ -59,29 +59,33 @@ interface SurfaceCall {
 export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metrics: Metrics }): RpcKit {
   const { logger, tokens, metrics } = deps;
 
-  async function begin(method: string, policy: Policy, call: SurfaceCall) {
-    const md = call.metadata;
-    const incoming = md.get(REQUEST_ID_HEADER)[0];
+  /** Request id, response header, logger and cancellation: everything a call has before auth. */
+  function open(method: string, call: SurfaceCall): RpcContext {
+    const incoming = call.metadata.get(REQUEST_ID_HEADER)[0];
     const requestId = typeof incoming === "string" && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
     const header = new Metadata();
     header.set(REQUEST_ID_HEADER, requestId);
     call.sendMetadata(header);
     const controller = new AbortController();
     call.on("cancelled", () => controller.abort());
-    const log = logger.child({ rpc: method, requestId });
-    let principal: Principal | null = null;
-    if (!("public" in policy)) {
-      const auth = md.get("authorization")[0];
-      principal = await tokens.authenticate(typeof auth === "string" ? auth : undefined);
-      authorize(principal, policy);
-    }
-    const ctx: RpcContext = { principal, requestId, logger: principal ? log.child({ tenantId: principal.tenantId }) : log, signal: controller.signal };
+    return { principal: null, requestId, logger: logger.child({ rpc: method, requestId }), signal: controller.signal };
+  }
+
+  /** Authenticates and authorizes by policy; the tenant joins the call's log bindings. */
+  async function admit(ctx: RpcContext, policy: Policy, call: SurfaceCall): Promise<RpcContext> {
+    if ("public" in policy) return ctx;
+    const auth = call.metadata.get("authorization")[0];
+    const principal = await tokens.authenticate(typeof auth === "string" ? auth : undefined);
+    authorize(principal, policy);
+    ctx.principal = principal;
+    ctx.logger.setBindings({ tenantId: principal.tenantId });
     return ctx;
   }
 
-  function finish(method: string, ctx: RpcContext | null, started: bigint, err: unknown) {
+
+  function finish(method: string, ctx: RpcContext, started: bigint, err: unknown) {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const log = ctx?.logger ?? logger.child({ rpc: method });
+    const log = ctx.logger;
     if (err === null) {
       metrics.rpcDuration.observe({ method, code: "OK" }, seconds);
       log.debug({ ms: Math.round(seconds * 1000) }, "rpc ok");
@@ -98,12 +102,9 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     unary(method, policy, fn) {
       return (call, callback) => {
         const started = process.hrtime.bigint();
-        let ctx: RpcContext | null = null;
-        begin(method, policy, call)
-          .then((c) => {
-            ctx = c;
-            return fn(call.request, c as never);
-          })
+        const ctx = open(method, call);
+        admit(ctx, policy, call)
+          .then((c) => fn(call.request, c as never))
           .then(
             (res) => {
               finish(method, ctx, started, null);
@@ -117,7 +118,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     serverStream(method, policy, fn) {
       return (call) => {
         const started = process.hrtime.bigint();
-        let ctx: RpcContext | null = null;
+        const ctx = open(method, call);
         const send = (res: Parameters<typeof call.write>[0]) =>
           new Promise<void>((resolve) => {
             if (call.cancelled || call.destroyed) return resolve();
@@ -125,11 +126,8 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
             if (call.write(res)) resolve();
             else call.once("drain", () => resolve());
           });
-        begin(method, policy, call)
-          .then((c) => {
-            ctx = c;
-            return fn(call.request, c as never, send as never);
-          })
+        admit(ctx, policy, call)
+          .then((c) => fn(call.request, c as never, send as never))
           .then(
             () => {
               finish(method, ctx, started, null);
@@ -146,12 +144,9 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     clientStream(method, policy, fn) {
       return (call, callback) => {
         const started = process.hrtime.bigint();
-        let ctx: RpcContext | null = null;
-        begin(method, policy, call)
-          .then((c) => {
-            ctx = c;
-            return fn(call as AsyncIterable<never>, c as never);
-          })
+        const ctx = open(method, call);
+        admit(ctx, policy, call)
+          .then((c) => fn(call as AsyncIterable<never>, c as never))
           .then(
             (res) => {
               finish(method, ctx, started, null);
