@@ -6,14 +6,13 @@ import { spawn } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { credentials, makeGenericClientConstructor, Server, ServerCredentials } from "@grpc/grpc-js";
-import { HealthImplementation, service as healthService } from "grpc-health-check";
 import pg from "pg";
 import { createKafka, createProducer } from "../services/common/src/kafka.js";
 import { createLogger } from "../services/common/src/logger.js";
 import { checkHttp, waitFor } from "../scripts/dev/health.js";
 import { ROOT } from "../scripts/dev/processes.js";
 import { uniqueName } from "../test/support/stack.js";
+import { ghzClosedLoop } from "./ghz.js";
 import { closedLoop, type LatencySummary } from "./stats.js";
 import { httpPost } from "./http.js";
 
@@ -92,43 +91,27 @@ export interface EchoBaseline {
 }
 
 /**
- * grpc-js alone (a Health.Check "echo" server), and the same echo behind an Envoy of its own that
- * transcodes JSON exactly like the edge does: the cost of the REST door without Tally's work.
+ * The cheapest call the analytics process answers — grpc.health.v1.Health/Check — loaded by ghz,
+ * and the same call through an Envoy of its own that transcodes JSON like the edge does: what the
+ * server process and the REST door cost before any Tally work.
  */
-export async function echoBaselines(envoyBin: string, concurrency: number, seconds: number): Promise<EchoBaseline> {
-  const server = new Server();
-  new HealthImplementation({ "": "SERVING" }).addToServer(server);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-  const Health = makeGenericClientConstructor(healthService, "grpc.health.v1.Health");
-  const clients = Array.from({ length: 4 }, () => new Health(`127.0.0.1:${port}`, credentials.createInsecure()));
-  const grpc = await closedLoop(concurrency, seconds, (i) =>
-    new Promise<void>((resolve, reject) => clients[i % 4]!.check({ service: "" }, (err: unknown) => (err ? reject(err) : resolve()))),
-  );
+export async function echoBaselines(envoyBin: string, target: string, concurrency: number, seconds: number): Promise<EchoBaseline> {
+  const grpc = await ghzClosedLoop({ target, call: "grpc.health.v1.Health.Check", data: {}, concurrency, seconds });
   const dir = mkdtempSync(join(tmpdir(), "tally-bench-"));
-  const descriptor = join(dir, "health.binpb");
-  await run(`${ROOT}node_modules/.bin/buf`, ["build", `${ROOT}node_modules/grpc-health-check/proto`, "--as-file-descriptor-set", "-o", descriptor]);
   const envoyPort = 18080;
-  writeFileSync(join(dir, "envoy.yaml"), echoEnvoyConfig(envoyPort, port, descriptor));
-  const envoy = spawn(envoyBin, ["-c", join(dir, "envoy.yaml"), "--disable-hot-restart", "--base-id", "18901", "--log-level", "warn", "--concurrency", "2"], { stdio: "ignore" });
+  const [host, port] = target.split(":");
+  writeFileSync(join(dir, "envoy.yaml"), echoEnvoyConfig(envoyPort, host!, Number(port), `${ROOT}gen/tally.binpb`));
+  const envoy = spawn(envoyBin, ["-c", join(dir, "envoy.yaml"), "--disable-hot-restart", "--base-id", "18901", "--log-level", "warn"], { stdio: "ignore" });
   try {
     await waitFor("echo envoy", () => checkHttp(`http://127.0.0.1:${envoyPort}/ready`), 20_000);
     const envoyRest = await closedLoop(concurrency, seconds, () => httpPost(`http://127.0.0.1:${envoyPort}/grpc.health.v1.Health/Check`, "{}"));
     return { grpc, envoyRest };
   } finally {
     envoy.kill("SIGTERM");
-    for (const c of clients) c.close();
-    server.forceShutdown();
   }
 }
 
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: "inherit" });
-    p.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}`))));
-  });
-}
-
-function echoEnvoyConfig(listen: number, upstream: number, descriptor: string): string {
+function echoEnvoyConfig(listen: number, upstreamHost: string, upstreamPort: number, descriptor: string): string {
   return `
 static_resources:
   listeners:
@@ -171,6 +154,6 @@ static_resources:
         cluster_name: echo
         endpoints:
           - lb_endpoints:
-              - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${upstream} } } }
+              - endpoint: { address: { socket_address: { address: ${upstreamHost}, port_value: ${upstreamPort} } } }
 `;
 }

@@ -6,9 +6,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import type { ChildProcess } from "node:child_process";
-import { ROOT, runningComponents, servicesHealthy, stack, startEnvoy, startServices, stopChildren } from "../scripts/dev/processes.js";
+import { ADDRS, ROOT, runningComponents, servicesHealthy, stack, startEnvoy, startServices, stopChildren } from "../scripts/dev/processes.js";
 import { stack as stackSettings } from "../test/support/stack.js";
 import { echoBaselines, kafkaBaseline, pgUpsertBaseline } from "./baselines.js";
+import { ensureGhz } from "./ghz.js";
 import { fmt, type LatencySummary } from "./stats.js";
 import { createTenant, freshness, ingestEndToEnd, insightsLatency } from "./system.js";
 
@@ -23,6 +24,7 @@ let children: ChildProcess[] = [];
 const lat = (s: LatencySummary) => `${fmt(s.rps)} req/s, p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms, errors ${s.errors}, load generator ${fmt(s.loadGenCpu * 100)}% of a core`;
 
 try {
+  ensureGhz();
   stack("start", "postgres", "redis", "kafka");
   if (!(await servicesHealthy())) children = await startServices({ TALLY_LOG_LEVEL: "warn", TALLY_AGGREGATOR_FLUSH_MS: String(FLUSH_MS) });
   await startEnvoy();
@@ -32,7 +34,7 @@ try {
   console.log("baselines…");
   const kafka = await kafkaBaseline(stackSettings.kafkaBrokers, EVENTS);
   const pgBase = await pgUpsertBaseline(stackSettings.pgAdminUrl, EVENTS);
-  const echo = await echoBaselines(`${stackDir}/bin/envoy`, CONCURRENCY, SECONDS);
+  const echo = await echoBaselines(`${stackDir}/bin/envoy`, ADDRS.analytics, CONCURRENCY, SECONDS);
 
   console.log("system…");
   const tenant = await createTenant(12);
@@ -43,8 +45,8 @@ try {
   const rows: [string, string, string][] = [
     ["End-to-end ingest (gRPC → Kafka → aggregator → Postgres, visible in insights)", `${fmt(ingest.endToEndRate)} events/s (acks at ${fmt(ingest.ackRate)}/s)`, `raw kafkajs produce→consume ${fmt(kafka.endToEndRate)} msg/s (produce ${fmt(kafka.produceRate)}/s, consume ${fmt(kafka.consumeRate)}/s); Postgres upsert ${fmt(pgBase.rowsPerSecond)} rows/s`],
     ["Freshness: ingest ack → visible in insights (30 probes)", `p50 ${fmt(fresh.p50)} ms, p99 ${fmt(fresh.p99)} ms, max ${fmt(fresh.max)} ms`, `target ≤ flush interval (${FLUSH_MS} ms) + 1000 ms`],
-    ["Insights, cached, gRPC (30-day DAY query)", lat(insights.grpcCached), `grpc-js echo: ${lat(echo.grpc)}`],
-    ["Insights, cached, REST via Envoy", lat(insights.restCached), `Envoy REST→echo: ${lat(echo.envoyRest)}`],
+    ["Insights, cached, gRPC (30-day DAY query; load: ghz)", lat(insights.grpcCached), `grpc-js echo (Health/Check on the analytics process; ghz): ${lat(echo.grpc)}`],
+    ["Insights, cached, REST via Envoy (load: Node http keep-alive)", lat(insights.restCached), `Envoy REST→echo (same generator): ${lat(echo.envoyRest)}`],
     ["REST/gRPC throughput ratio", fmt(insights.restCached.rps / insights.grpcCached.rps, 2), `echo ratio ${fmt(echo.envoyRest.rps / echo.grpc.rps, 2)} (target ≥ 0.5)`],
     ["Insights, uncached, gRPC (30-day DAY query, 1 client)", lat(insights.grpcUncached), "target p99 ≤ 50 ms"],
   ];

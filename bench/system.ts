@@ -9,6 +9,7 @@ import { AdEvent, IngestionServiceClient } from "../gen/tally/ingestion/v1/inges
 import { callMetadata, unaryCall } from "../services/common/src/grpc-client.js";
 import { ADDRS, ENVOY_URL } from "../scripts/dev/processes.js";
 import { uniqueName } from "../test/support/stack.js";
+import { ghzClosedLoop } from "./ghz.js";
 import { closedLoop, percentile, type LatencySummary } from "./stats.js";
 import { httpGet } from "./http.js";
 
@@ -148,7 +149,14 @@ export async function insightsLatency(tenant: Tenant, concurrency: number, secon
   const end = new Date().toISOString().slice(0, 10);
   const start = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
   const daily = insightsReq(campaignId, Granularity.GRANULARITY_DAY, { startDate: start, endDate: end });
-  const grpcCached = await closedLoop(concurrency, seconds, (i) => unaryCall(clients[i % 4]!.getCampaignInsights.bind(clients[i % 4]!), daily, md, 10_000).then(() => {}));
+  const grpcCached = await ghzClosedLoop({
+    target: ADDRS.analytics,
+    call: "tally.analytics.v1.AnalyticsService.GetCampaignInsights",
+    data: { campaign_id: campaignId, start_date: start, end_date: end, granularity: "GRANULARITY_DAY" },
+    metadata: { authorization: `Bearer ${tenant.token}` },
+    concurrency,
+    seconds,
+  });
   const url = `${ENVOY_URL}/v1/campaigns/${campaignId}/insights?startDate=${start}&endDate=${end}&granularity=GRANULARITY_DAY`;
   const headers = { authorization: `Bearer ${tenant.token}` };
   const restCached = await closedLoop(concurrency, seconds, () => httpGet(url, headers).then(() => {}));
