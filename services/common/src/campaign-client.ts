@@ -1,5 +1,5 @@
 import { status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { CampaignStatus } from "../../../gen/tally/campaign/v1/campaign.js";
+import { CampaignStatus, type Campaign } from "../../../gen/tally/campaign/v1/campaign.js";
 import { CampaignServiceClient } from "../../../gen/tally/campaign/v1/campaign_service.js";
 import type { TokenService } from "./auth.js";
 import { unavailable } from "./errors.js";
@@ -25,6 +25,13 @@ const STATES: Partial<Record<CampaignStatus, CampaignState>> = {
   [CampaignStatus.CAMPAIGN_STATUS_CANCELLED]: "CANCELLED",
 };
 
+/** The facts other services keep of a campaign; null for a status this code does not know. */
+export function campaignInfoFromProto(c: Campaign, tenantId: string): CampaignInfo | null {
+  const status = STATES[c.status];
+  if (!status) return null;
+  return { id: c.id, tenantId, name: c.name, status, currencyCode: c.currencyCode, timeZone: c.timeZone };
+}
+
 /**
  * Reads campaigns from the campaign service over gRPC, as the calling service acting for the tenant.
  * null means the campaign does not exist for that tenant (or is deleted); a campaign service that
@@ -46,10 +53,7 @@ export class GrpcCampaignLookup {
     const token = await this.tokens.issueServiceToken(this.callerService, tenantId);
     try {
       const res = await unaryCall(this.client.getCampaign.bind(this.client), { id: campaignId }, callMetadata(token, requestId), this.timeoutMs);
-      const c = res.campaign;
-      const state = c && STATES[c.status];
-      if (!c || !state) return null;
-      return { id: c.id, tenantId, name: c.name, status: state, currencyCode: c.currencyCode, timeZone: c.timeZone };
+      return res.campaign ? campaignInfoFromProto(res.campaign, tenantId) : null;
     } catch (err) {
       const code = (err as ServiceError).code;
       if (code === grpcStatus.NOT_FOUND || code === grpcStatus.INVALID_ARGUMENT) return null;

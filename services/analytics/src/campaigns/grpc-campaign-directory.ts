@@ -3,21 +3,12 @@
  * the analytics service for that tenant. Only for ListCampaignPerformance without campaign ids.
  */
 import type { ServiceError } from "@grpc/grpc-js";
-import { CampaignStatus, type Campaign } from "../../../../gen/tally/campaign/v1/campaign.js";
 import { CampaignServiceClient } from "../../../../gen/tally/campaign/v1/campaign_service.js";
 import type { TokenService } from "../../../common/src/auth.js";
-import type { CampaignInfo, CampaignState } from "../../../common/src/campaign-client.js";
+import { campaignInfoFromProto, type CampaignInfo } from "../../../common/src/campaign-client.js";
 import { unavailable } from "../../../common/src/errors.js";
 import { callMetadata, createClient, unaryCall } from "../../../common/src/grpc-client.js";
 import type { CampaignDirectory } from "../domain/performance.js";
-
-const STATES: Partial<Record<CampaignStatus, CampaignState>> = {
-  [CampaignStatus.CAMPAIGN_STATUS_DRAFT]: "DRAFT",
-  [CampaignStatus.CAMPAIGN_STATUS_ACTIVE]: "ACTIVE",
-  [CampaignStatus.CAMPAIGN_STATUS_PAUSED]: "PAUSED",
-  [CampaignStatus.CAMPAIGN_STATUS_COMPLETED]: "COMPLETED",
-  [CampaignStatus.CAMPAIGN_STATUS_CANCELLED]: "CANCELLED",
-};
 
 /** Guards against a campaign service that keeps answering with a next page. */
 const MAX_PAGES = 100;
@@ -42,7 +33,10 @@ export class GrpcCampaignDirectory implements CampaignDirectory {
       for (let page = 0; page < MAX_PAGES; page++) {
         const req = { pageSize: 1000, pageToken, filter: "", orderBy: "" };
         const res = await unaryCall(this.client.listCampaigns.bind(this.client), req, callMetadata(token, requestId), this.timeoutMs);
-        out.push(...res.campaigns.flatMap((c) => toInfo(c, tenantId)));
+        for (const c of res.campaigns) {
+          const info = campaignInfoFromProto(c, tenantId);
+          if (info) out.push(info);
+        }
         pageToken = res.nextPageToken;
         if (!pageToken) break;
       }
@@ -55,10 +49,4 @@ export class GrpcCampaignDirectory implements CampaignDirectory {
   close(): void {
     this.client.close();
   }
-}
-
-function toInfo(c: Campaign, tenantId: string): CampaignInfo[] {
-  const status = STATES[c.status];
-  if (!status) return [];
-  return [{ id: c.id, tenantId, name: c.name, status, currencyCode: c.currencyCode, timeZone: c.timeZone }];
 }
