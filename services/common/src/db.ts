@@ -23,8 +23,25 @@ export function createDb(opts: { url: string; schema: string; poolMax?: number; 
   });
 }
 
-/** Creates the schema if needed and applies pending migrations, tracked in the schema itself. */
+/**
+ * Creates the schema if needed and applies pending migrations, tracked in the schema itself.
+ * Processes sharing a schema (the analytics API and its aggregator) start together: a session
+ * advisory lock makes them migrate one after the other instead of racing on CREATE SCHEMA and
+ * knex's own migration lock, which fails the loser instead of making it wait.
+ */
 export async function migrate(db: Knex, schema: string, migrations: Migration[]): Promise<string[]> {
+  const lockName = `tally:migrate:${schema}`;
+  const conn = (await db.client.acquireConnection()) as pg.PoolClient;
+  try {
+    await conn.query("SELECT pg_advisory_lock(hashtext($1))", [lockName]);
+    return await migrateLocked(db, schema, migrations);
+  } finally {
+    await conn.query("SELECT pg_advisory_unlock(hashtext($1))", [lockName]).catch(() => {});
+    await db.client.releaseConnection(conn);
+  }
+}
+
+async function migrateLocked(db: Knex, schema: string, migrations: Migration[]): Promise<string[]> {
   await db.raw("CREATE SCHEMA IF NOT EXISTS ??", [schema]);
   const [, applied] = (await db.migrate.latest({
     schemaName: schema,
