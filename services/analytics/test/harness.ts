@@ -21,7 +21,7 @@ import type { CampaignDirectory } from "../src/domain/performance.js";
 import { createServer } from "../src/server.js";
 import { createServices } from "../src/services.js";
 import { ANALYTICS_SCHEMA, migrations } from "../src/store/migrations.js";
-import { adEvent, eventMessage, platformReport, reportMessage, stopList, testConfig, testNames, type TestNames } from "./support.js";
+import { adEvent, batchMessages, platformReport, reportMessage, stopList, testConfig, testNames, type TestNames } from "./support.js";
 
 export const TENANT = "tenant-1";
 
@@ -53,7 +53,7 @@ export interface Harness {
   redis: Redis;
   client: AnalyticsServiceClient;
   campaigns: InMemoryCampaigns;
-  /** Produces tracked events (tenant TENANT unless given) to ad-events. */
+  /** Produces tracked events (tenant TENANT unless given) to ad-events, one batch message per campaign. */
   produce(events: Parameters<typeof adEvent>[0][]): Promise<void>;
   /** Produces platform report rows (tenant TENANT unless given) to ad-events. */
   produceReports(reports: Parameters<typeof platformReport>[0][]): Promise<void>;
@@ -112,8 +112,8 @@ export async function startHarness(label: string): Promise<Harness> {
     campaigns,
     metadata,
     async produce(events) {
-      const messages = events.map((e) => eventMessage(adEvent({ tenantId: TENANT, ...e })));
-      await producer.send({ topic: topics.adEvents, messages });
+      // As ingestion publishes: one batch message per campaign.
+      await producer.send({ topic: topics.adEvents, messages: batchMessages(events.map((e) => adEvent({ tenantId: TENANT, ...e }))) });
     },
     async produceReports(reports) {
       await producer.send({ topic: topics.adEvents, messages: reports.map((r) => reportMessage(platformReport({ tenantId: TENANT, ...r }))) });

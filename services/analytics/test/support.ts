@@ -71,10 +71,28 @@ export function platformReport(over: Partial<PlatformReportRecord>): PlatformRep
   };
 }
 
-/** A Kafka message as ingestion publishes it: key = campaign id, value = AdEventEnvelope. */
+/** A single-event message, as ingestion published before batching (still accepted): key = campaign id. */
 export function eventMessage(event: AdEventRecord, partition?: number) {
   const value = Buffer.from(AdEventEnvelope.encode({ payload: { $case: "event", value: event } }).finish());
   return { key: event.campaignId, value, ...(partition === undefined ? {} : { partition }) };
+}
+
+/**
+ * The Kafka messages ingestion publishes for one call: one AdEventEnvelope{batch} per campaign
+ * (campaigns in order of first appearance), key = campaign id.
+ */
+export function batchMessages(events: AdEventRecord[], partition?: number) {
+  const byCampaign = new Map<string, AdEventRecord[]>();
+  for (const e of events) {
+    const batch = byCampaign.get(e.campaignId);
+    if (batch) batch.push(e);
+    else byCampaign.set(e.campaignId, [e]);
+  }
+  return [...byCampaign].map(([campaignId, batch]) => ({
+    key: campaignId,
+    value: Buffer.from(AdEventEnvelope.encode({ payload: { $case: "batch", value: { events: batch } } }).finish()),
+    ...(partition === undefined ? {} : { partition }),
+  }));
 }
 
 export function reportMessage(report: PlatformReportRecord) {

@@ -104,22 +104,36 @@ export async function startIngestionHarness() {
   };
 }
 
-/** Collects every AdEventRecord published to the topic, by event id. */
+/** One Kafka message of ad-events as read back: its key and the events its envelope carries. */
+export interface PublishedMessage {
+  key: string;
+  /** The oneof case of the envelope: ingestion publishes "batch" only. */
+  kind: string;
+  events: AdEventRecord[];
+}
+
+/** Collects every message published to the topic, and every AdEventRecord in them by event id. */
 async function readTopic(consumer: Consumer, topic: string) {
+  const messages: PublishedMessage[] = [];
   const records = new Map<string, AdEventRecord>();
   const keys = new Map<string, string>();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      const envelope = AdEventEnvelope.decode(message.value!);
-      if (envelope.payload?.$case !== "event") return;
-      records.set(envelope.payload.value.eventId, envelope.payload.value);
-      keys.set(envelope.payload.value.eventId, message.key!.toString());
+      const payload = AdEventEnvelope.decode(message.value!).payload;
+      const events = payload?.$case === "batch" ? payload.value.events : payload?.$case === "event" ? [payload.value] : [];
+      const key = message.key!.toString();
+      messages.push({ key, kind: payload?.$case ?? "none", events });
+      for (const e of events) {
+        records.set(e.eventId, e);
+        keys.set(e.eventId, key);
+      }
     },
   });
   return {
     consumer,
+    messages,
     records,
     /** The Kafka message key each event was published with. */
     keys,
@@ -131,6 +145,12 @@ async function readTopic(consumer: Consumer, topic: string) {
         await new Promise((r) => setTimeout(r, 100));
       }
       return eventIds.map((id) => records.get(id)!);
+    },
+    /** The messages carrying any of these ids, once all of them have been read back. */
+    async messagesWith(eventIds: string[]): Promise<PublishedMessage[]> {
+      await this.waitFor(eventIds);
+      const wanted = new Set(eventIds);
+      return messages.filter((m) => m.events.some((e) => wanted.has(e.eventId)));
     },
   };
 }

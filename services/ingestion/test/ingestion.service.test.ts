@@ -28,6 +28,8 @@ before(async () => {
   h = await startIngestionHarness();
   h.source.put(campaign("cmp-active", TENANT_A, "ACTIVE"));
   h.source.put(campaign("cmp-draft", TENANT_A, "DRAFT"));
+  h.source.put(campaign("cmp-two", TENANT_A, "ACTIVE"));
+  h.source.put(campaign("cmp-three", TENANT_A, "ACTIVE"));
   h.source.put(campaign("cmp-b", TENANT_B, "ACTIVE", "EUR"));
   tokenA = await h.token(TENANT_A);
 });
@@ -106,6 +108,59 @@ describe("IngestEvents", () => {
     ];
     assert.deepEqual(records.map(({ receiveTime: _, ...rest }) => rest), expected);
     assert.deepEqual(sent.map((e) => h.published.keys.get(e.eventId)), ["cmp-active", "cmp-active", "cmp-active"]);
+  });
+
+  it("publishes one batch message per campaign per call, keyed by campaign, carrying exactly its published events in order", async () => {
+    const bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+    const sent = [
+      event({ campaignId: "cmp-two" }),
+      event(),
+      event({ campaignId: "cmp-three" }),
+      event({ campaignId: "cmp-two", userAgent: bot }), // FILTERED: published all the same
+      event({ campaignId: "cmp-draft" }), // REJECTED: not published
+      event(),
+      event({ campaignId: "cmp-two" }),
+    ];
+    const res = await ingest(sent);
+    assert.deepEqual(res.counts, { accepted: "5", duplicate: "0", filtered: "1", rejected: "1" });
+    const ids = sent.map((e) => e.eventId);
+    const published = ids.filter((_, i) => i !== 4);
+    const messages = await h.published.messagesWith(published);
+    assert.deepEqual(
+      messages.map((m) => ({ key: m.key, kind: m.kind, eventIds: m.events.map((e) => e.eventId) })).sort((a, b) => a.key.localeCompare(b.key)),
+      [
+        { key: "cmp-active", kind: "batch", eventIds: [ids[1], ids[5]] },
+        { key: "cmp-three", kind: "batch", eventIds: [ids[2]] },
+        { key: "cmp-two", kind: "batch", eventIds: [ids[0], ids[3], ids[6]] },
+      ],
+    );
+    assert.equal(h.published.records.has(ids[4]!), false);
+  });
+
+  it("splits one campaign's 1000 events into two messages of 500, in order", async () => {
+    const sent = Array.from({ length: 1000 }, () => event({ campaignId: "cmp-three" }));
+    assert.deepEqual((await ingest(sent)).counts, { accepted: "1000", duplicate: "0", filtered: "0", rejected: "0" });
+    const ids = sent.map((e) => e.eventId);
+    const messages = await h.published.messagesWith(ids);
+    assert.deepEqual(
+      messages.map((m) => [m.key, m.kind, m.events.length]),
+      [
+        ["cmp-three", "batch", 500],
+        ["cmp-three", "batch", 500],
+      ],
+    );
+    assert.deepEqual(messages.flatMap((m) => m.events.map((e) => e.eventId)), ids);
+  });
+
+  it("accepts a call of 1.3 MB for one campaign, more than Kafka takes in one request for one partition", async () => {
+    // 200 events of ~6.6 KB: 20 attributes of 64 + 256 characters, the most validation allows.
+    const attributes = Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`${k}`.padEnd(64, "k"), "v".repeat(256)]));
+    const sent = Array.from({ length: 200 }, () => event({ campaignId: "cmp-three", attributes }));
+    assert.deepEqual((await ingest(sent)).counts, { accepted: "200", duplicate: "0", filtered: "0", rejected: "0" });
+    const messages = await h.published.messagesWith(sent.map((e) => e.eventId));
+    assert.ok(messages.length >= 3, `1.3 MB in batches of at most 512 KiB, got ${messages.length} messages`);
+    assert.deepEqual(messages.flatMap((m) => m.events.map((e) => e.eventId)), sent.map((e) => e.eventId));
+    assert.deepEqual(messages.at(-1)!.events.at(-1)!.attributes, attributes);
   });
 
   it("rejects events of a DRAFT campaign as CAMPAIGN_NOT_LAUNCHED", async () => {
@@ -216,7 +271,12 @@ describe("StreamEvents", () => {
       { index: 5, eventId: chunk2[2]!.eventId, status: "RECEIPT_STATUS_FILTERED", reason: "BOT_USER_AGENT", field: "user_agent" },
       { index: 6, eventId: chunk1[0]!.eventId, status: "RECEIPT_STATUS_DUPLICATE", reason: "", field: "" },
     ]);
-    await h.published.waitFor([...chunk1, chunk2[0]!, chunk2[2]!, chunk3[1]!].map((e) => e.eventId));
+    // One message per chunk (all of cmp-active), each with exactly the chunk's published events.
+    const perChunk = [chunk1, [chunk2[0]!, chunk2[2]!], [chunk3[1]!]].map((events) => events.map((e) => e.eventId));
+    for (const ids of perChunk) {
+      const messages = await h.published.messagesWith(ids);
+      assert.deepEqual(messages.map((m) => ({ key: m.key, kind: m.kind, eventIds: m.events.map((e) => e.eventId) })), [{ key: "cmp-active", kind: "batch", eventIds: ids }]);
+    }
   });
 
   it("refuses a stream without a credential", async () => {

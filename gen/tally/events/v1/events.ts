@@ -224,6 +224,12 @@ export interface PlatformReportRecord {
   reportTime?: Date | undefined;
 }
 
+/** AdEventBatch is several tracked events carried by one Kafka message. */
+export interface AdEventBatch {
+  /** The events, in the order ingestion accepted them. */
+  events: AdEventRecord[];
+}
+
 /** AdEventEnvelope is the value of every message on the `ad-events` topic (key: campaign_id). */
 export interface AdEventEnvelope {
   /** Exactly one payload. */
@@ -234,6 +240,9 @@ export interface AdEventEnvelope {
     | //
     /** A platform report row. */
     { $case: "report"; value: PlatformReportRecord }
+    | //
+    /** All events of one campaign, published together; key = campaign_id. */
+    { $case: "batch"; value: AdEventBatch }
     | undefined;
 }
 
@@ -997,6 +1006,75 @@ export const PlatformReportRecord: MessageFns<PlatformReportRecord> = {
   },
 };
 
+function createBaseAdEventBatch(): AdEventBatch {
+  return { events: [] };
+}
+
+export const AdEventBatch: MessageFns<AdEventBatch> = {
+  encode(message: AdEventBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      AdEventRecord.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdEventBatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdEventBatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(AdEventRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdEventBatch {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => AdEventRecord.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: AdEventBatch): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => AdEventRecord.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdEventBatch>, I>>(base?: I): AdEventBatch {
+    return AdEventBatch.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdEventBatch>, I>>(object: I): AdEventBatch {
+    const message = createBaseAdEventBatch();
+    message.events = object.events?.map((e) => AdEventRecord.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseAdEventEnvelope(): AdEventEnvelope {
   return { payload: undefined };
 }
@@ -1009,6 +1087,9 @@ export const AdEventEnvelope: MessageFns<AdEventEnvelope> = {
         break;
       case "report":
         PlatformReportRecord.encode(message.payload.value, writer.uint32(18).fork()).join();
+        break;
+      case "batch":
+        AdEventBatch.encode(message.payload.value, writer.uint32(26).fork()).join();
         break;
     }
     return writer;
@@ -1043,6 +1124,14 @@ export const AdEventEnvelope: MessageFns<AdEventEnvelope> = {
             message.payload = { $case: "report", value: PlatformReportRecord.decode(reader, reader.uint32()) };
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.payload = { $case: "batch", value: AdEventBatch.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1061,6 +1150,8 @@ export const AdEventEnvelope: MessageFns<AdEventEnvelope> = {
         ? { $case: "event", value: AdEventRecord.fromJSON(object.event) }
         : isSet(object.report)
         ? { $case: "report", value: PlatformReportRecord.fromJSON(object.report) }
+        : isSet(object.batch)
+        ? { $case: "batch", value: AdEventBatch.fromJSON(object.batch) }
         : undefined,
     };
   },
@@ -1071,6 +1162,8 @@ export const AdEventEnvelope: MessageFns<AdEventEnvelope> = {
       obj.event = AdEventRecord.toJSON(message.payload.value);
     } else if (message.payload?.$case === "report") {
       obj.report = PlatformReportRecord.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "batch") {
+      obj.batch = AdEventBatch.toJSON(message.payload.value);
     }
     return obj;
   },
@@ -1090,6 +1183,12 @@ export const AdEventEnvelope: MessageFns<AdEventEnvelope> = {
       case "report": {
         if (object.payload?.value !== undefined && object.payload?.value !== null) {
           message.payload = { $case: "report", value: PlatformReportRecord.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "batch": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = { $case: "batch", value: AdEventBatch.fromPartial(object.payload.value) };
         }
         break;
       }

@@ -1,8 +1,9 @@
 /**
  * The Kafka side of the aggregator: a consumer group member on ad-events that reads batches into
- * a FlushBuffer and flushes at most every flushMs (sooner when the buffer is large). Offsets are
- * resolved as soon as messages are buffered (that only moves the fetch position); what has been
- * applied is known from Postgres alone, and every (re)assignment seeks there.
+ * a FlushBuffer and flushes at most every flushMs (sooner when the buffer is large: then it reads
+ * on while that flush runs, never more than one flush ahead). Offsets are resolved as soon as
+ * messages are buffered (that only moves the fetch position); what has been applied is known from
+ * Postgres alone, and every (re)assignment seeks there.
  */
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from "kafkajs";
 import type { Logger } from "../../../common/src/logger.js";
@@ -16,7 +17,7 @@ export interface AggregatorOptions {
   topic: string;
   groupId: string;
   flushMs: number;
-  /** Flush at once when this many messages are buffered (back-pressure on reading). */
+  /** Flush at once when this many items are buffered (a batch message counts once per event). */
   maxBufferMessages: number;
   flush: Flush;
   offsets: PgOffsetStore;
@@ -130,8 +131,13 @@ export class KafkaAggregator {
     this.buffer.endOfBatch(partition, BigInt(last) + 1n, BigInt(batch.highWatermark), fetchedAt);
     resolveOffset(last);
     await heartbeat();
-    if (this.buffer.size >= this.opts.maxBufferMessages) await this.flushNow();
-    else this.armTimer();
+    if (this.buffer.size >= this.opts.maxBufferMessages) {
+      // Back-pressure with one flush in flight: wait for the flush under way, then start this
+      // buffer's flush and read on while Postgres writes it, so decoding overlaps writing. Nothing
+      // changes for the guarantees: offsets are stored with the data, whichever flush commits.
+      await this.flushing;
+      void this.flushNow();
+    } else this.armTimer();
   }
 
   private armTimer(): void {

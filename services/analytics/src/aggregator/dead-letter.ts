@@ -18,6 +18,30 @@ export interface DeadLetterSink {
   send(letters: DeadLetter[]): Promise<void>;
 }
 
+/**
+ * Most value bytes per produce request. Kafka refuses a partition's record batch above 1 MiB and
+ * kafkajs sends all of a request's messages for a partition as one batch; the DLQ has one
+ * partition, so two dead-lettered 512 KiB batch messages must not share a request, or the flush
+ * would fail on every retry and stop the aggregator.
+ */
+const MAX_REQUEST_BYTES = 768 * 1024;
+
+/** Consecutive runs of letters of at most MAX_REQUEST_BYTES of values (a larger letter goes alone). */
+export function requestsOf(letters: DeadLetter[]): DeadLetter[][] {
+  const requests: DeadLetter[][] = [];
+  let bytes = Infinity;
+  for (const l of letters) {
+    const size = l.value?.byteLength ?? 0;
+    if (bytes + size > MAX_REQUEST_BYTES) {
+      requests.push([]);
+      bytes = 0;
+    }
+    requests.at(-1)!.push(l);
+    bytes += size;
+  }
+  return requests;
+}
+
 export class KafkaDeadLetterSink implements DeadLetterSink {
   constructor(
     private readonly producer: Producer,
@@ -26,7 +50,10 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   ) {}
 
   async send(letters: DeadLetter[]): Promise<void> {
-    if (letters.length === 0) return;
+    for (const request of requestsOf(letters)) await this.sendRequest(request);
+  }
+
+  private async sendRequest(letters: DeadLetter[]): Promise<void> {
     await this.producer.send({
       topic: this.deadLetterTopic,
       acks: -1,

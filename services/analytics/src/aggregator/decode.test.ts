@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AdEventEnvelope, EventType, type AdEventRecord } from "../../../../gen/tally/events/v1/events.js";
-import { decodeMessage } from "./decode.js";
+import { decodeMessage, type Decoded } from "./decode.js";
 
 const at = new Date("2025-01-01T00:00:00Z");
 const record = (over: Partial<AdEventRecord> = {}): AdEventRecord => ({
@@ -22,17 +22,25 @@ const record = (over: Partial<AdEventRecord> = {}): AdEventRecord => ({
   ...over,
 });
 const encode = (e: AdEventEnvelope) => Buffer.from(AdEventEnvelope.encode(e).finish());
+const single = (r: AdEventRecord) => encode({ payload: { $case: "event", value: r } });
+const batch = (events: AdEventRecord[]) => encode({ payload: { $case: "batch", value: { events } } });
+
+/** The one item a non-batch message decodes to. */
+function only(items: Decoded[]): Decoded {
+  assert.equal(items.length, 1);
+  return items[0]!;
+}
 
 describe("decodeMessage", () => {
   it("decodes an event, normalising platform and region, receive time from the message", () => {
-    const d = decodeMessage(encode({ payload: { $case: "event", value: record() } }), at);
+    const d = only(decodeMessage(single(record()), at));
     assert.equal(d.kind, "event");
     if (d.kind !== "event") return;
     assert.deepEqual([d.event.kind, d.event.platform, d.event.region, d.event.costMicros, d.event.receiveTime], ["CLICK", "meta", "DE", 250n, at]);
   });
 
   it("defaults an empty region to ZZ and an empty platform to direct", () => {
-    const d = decodeMessage(encode({ payload: { $case: "event", value: record({ platform: "", region: "" }) } }), at);
+    const d = only(decodeMessage(single(record({ platform: "", region: "" })), at));
     assert.ok(d.kind === "event" && d.event.platform === "direct" && d.event.region === "ZZ");
   });
 
@@ -41,23 +49,53 @@ describe("decodeMessage", () => {
     ["truncated protobuf", Buffer.from([0x0a, 0x05, 0x01]), "UNDECODABLE"],
     ["an empty envelope", encode({ payload: undefined }), "EMPTY_VALUE"], // encodes to zero bytes
     ["bytes that parse as unknown fields only", Buffer.from("this is not a protobuf message"), "NO_PAYLOAD"],
-    ["an event without event_id", encode({ payload: { $case: "event", value: record({ eventId: "" }) } }), "INVALID_EVENT"],
-    ["an event of unknown type", encode({ payload: { $case: "event", value: record({ type: EventType.EVENT_TYPE_UNSPECIFIED }) } }), "INVALID_EVENT"],
-    ["a bad region", encode({ payload: { $case: "event", value: record({ region: "Germany" }) } }), "INVALID_EVENT"],
+    ["an event without event_id", single(record({ eventId: "" })), "INVALID_EVENT"],
+    ["an event of unknown type", single(record({ type: EventType.EVENT_TYPE_UNSPECIFIED })), "INVALID_EVENT"],
+    ["a bad region", single(record({ region: "Germany" })), "INVALID_EVENT"],
+    ["a batch without events", batch([]), "EMPTY_BATCH"],
+    // Cut inside its second record: not even the intact first record is applied.
+    ["a truncated batch", batch([record({ eventId: "a" }), record({ eventId: "b" })]).subarray(0, -5), "UNDECODABLE"],
   ];
   for (const [name, value, reason] of dead) {
-    it(`dead-letters ${name} as ${reason}`, () => {
-      const d = decodeMessage(value, at);
+    it(`dead-letters ${name} as ${reason}, the message whole`, () => {
+      const d = only(decodeMessage(value, at));
       assert.equal(d.kind, "dead");
       assert.equal(d.kind === "dead" && d.reason, reason);
+      assert.equal(d.kind === "dead" && d.value, undefined);
     });
   }
 
+  it("expands a batch into its events, in order, each checked and normalised like a single event", () => {
+    const items = decodeMessage(
+      batch([record({ eventId: "a" }), record({ eventId: "b", type: EventType.EVENT_TYPE_IMPRESSION, platform: "", region: "" }), record({ eventId: "c", filtered: true, receiveTime: new Date("2025-01-01T00:00:05Z") })]),
+      at,
+    );
+    assert.deepEqual(
+      items.map((d) => (d.kind === "event" ? [d.event.eventId, d.event.kind, d.event.platform, d.event.region, d.event.filtered, d.event.receiveTime.toISOString()] : d.kind)),
+      [
+        ["a", "CLICK", "meta", "DE", false, "2025-01-01T00:00:00.000Z"],
+        ["b", "IMPRESSION", "direct", "ZZ", false, "2025-01-01T00:00:00.000Z"],
+        ["c", "CLICK", "meta", "DE", true, "2025-01-01T00:00:05.000Z"],
+      ],
+    );
+  });
+
+  it("dead-letters only the invalid record of a batch, alone, as the single-event message it would have been", () => {
+    const bad = record({ eventId: "bad", region: "Germany" });
+    const items = decodeMessage(batch([record({ eventId: "a" }), bad, record({ eventId: "c" })]), at);
+    assert.deepEqual(items.map((d) => d.kind), ["event", "dead", "event"]);
+    const d = items[1]!;
+    assert.ok(d.kind === "dead");
+    assert.equal(d.reason, "INVALID_EVENT");
+    assert.equal(d.detail, 'batch events[1]: region "Germany" is not an alpha-2 code');
+    assert.deepEqual(d.value, single(bad));
+  });
+
   it("decodes a report and refuses one with a bad date or hour", () => {
     const report = { tenantId: "t1", campaignId: "c1", platform: "google", region: "US", date: "2025-01-01", hour: 5, impressions: "10", clicks: "1", conversions: "0", costMicros: "5", revenueMicros: "0", currencyCode: "EUR", reportTime: at };
-    const ok = decodeMessage(encode({ payload: { $case: "report", value: report } }), at);
+    const ok = only(decodeMessage(encode({ payload: { $case: "report", value: report } }), at));
     assert.ok(ok.kind === "report" && ok.report.hour === 5 && ok.report.metrics.impressions === 10n);
-    assert.equal(decodeMessage(encode({ payload: { $case: "report", value: { ...report, date: "2025-02-30" } } }), at).kind, "dead");
-    assert.equal(decodeMessage(encode({ payload: { $case: "report", value: { ...report, hour: 24 } } }), at).kind, "dead");
+    assert.equal(only(decodeMessage(encode({ payload: { $case: "report", value: { ...report, date: "2025-02-30" } } }), at)).kind, "dead");
+    assert.equal(only(decodeMessage(encode({ payload: { $case: "report", value: { ...report, hour: 24 } } }), at)).kind, "dead");
   });
 });

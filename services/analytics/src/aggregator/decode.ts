@@ -1,18 +1,23 @@
 /**
- * ad-events message value → a domain event or report, or the reason it must go to the dead-letter
- * topic. Decoding never throws: one bad message must not stop its partition.
+ * ad-events message value → domain events or a report, or the reason it must go to the dead-letter
+ * topic. A message carries one event, one report or a batch of events; decoding never throws: one
+ * bad message must not stop its partition.
  */
 import { AdEventEnvelope, EventType, type AdEventRecord, type PlatformReportRecord } from "../../../../gen/tally/events/v1/events.js";
 import type { EventKind, PlatformReport, TrackedEvent } from "../domain/ad-events.js";
 import { dateProblem } from "../domain/date-range.js";
 
 /** Stable reasons, carried in the dead letter's headers. */
-export type DeadLetterReason = "EMPTY_VALUE" | "UNDECODABLE" | "NO_PAYLOAD" | "INVALID_EVENT" | "INVALID_REPORT";
+export type DeadLetterReason = "EMPTY_VALUE" | "UNDECODABLE" | "NO_PAYLOAD" | "EMPTY_BATCH" | "INVALID_EVENT" | "INVALID_REPORT";
 
 export type Decoded =
   | { kind: "event"; event: TrackedEvent }
   | { kind: "report"; report: PlatformReport }
-  | { kind: "dead"; reason: DeadLetterReason; detail: string };
+  /**
+   * value, when present, is what goes to the dead-letter topic instead of the message's own value:
+   * the one invalid record of a batch, as a single-event envelope.
+   */
+  | { kind: "dead"; reason: DeadLetterReason; detail: string; value?: Buffer };
 
 const KINDS: Partial<Record<EventType, EventKind>> = {
   [EventType.EVENT_TYPE_IMPRESSION]: "IMPRESSION",
@@ -80,15 +85,37 @@ function toReport(r: PlatformReportRecord, messageTime: Date): Decoded {
   return { kind: "report", report };
 }
 
-export function decodeMessage(value: Buffer | null, messageTime: Date): Decoded {
-  if (!value || value.length === 0) return dead("EMPTY_VALUE", "the message has no value");
+/**
+ * An invalid record of a batch is dead-lettered alone, as the single-event envelope it would have
+ * been before batching, so the DLQ looks the same either way; its siblings are applied as usual.
+ */
+function batchItem(r: AdEventRecord, index: number, messageTime: Date): Decoded {
+  const d = toEvent(r, messageTime);
+  if (d.kind !== "dead") return d;
+  const value = Buffer.from(AdEventEnvelope.encode({ payload: { $case: "event", value: r } }).finish());
+  return { ...d, detail: `batch events[${index}]: ${d.detail}`, value };
+}
+
+/** Everything one message carries, in order: one item, or one per event of a batch. */
+export function decodeMessage(value: Buffer | null, messageTime: Date): Decoded[] {
+  if (!value || value.length === 0) return [dead("EMPTY_VALUE", "the message has no value")];
   let envelope: AdEventEnvelope;
   try {
     envelope = AdEventEnvelope.decode(value);
   } catch (err) {
-    return dead("UNDECODABLE", `not a tally.events.v1.AdEventEnvelope: ${(err as Error).message}`);
+    return [dead("UNDECODABLE", `not a tally.events.v1.AdEventEnvelope: ${(err as Error).message}`)];
   }
   const payload = envelope.payload;
-  if (!payload) return dead("NO_PAYLOAD", "the envelope carries neither an event nor a report");
-  return payload.$case === "event" ? toEvent(payload.value, messageTime) : toReport(payload.value, messageTime);
+  if (!payload) return [dead("NO_PAYLOAD", "the envelope carries neither an event, a report nor a batch")];
+  switch (payload.$case) {
+    case "event":
+      return [toEvent(payload.value, messageTime)];
+    case "report":
+      return [toReport(payload.value, messageTime)];
+    case "batch": {
+      const events = payload.value.events;
+      if (events.length === 0) return [dead("EMPTY_BATCH", "the batch carries no events")];
+      return events.map((r, i) => batchItem(r, i, messageTime));
+    }
+  }
 }

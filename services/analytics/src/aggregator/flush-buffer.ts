@@ -35,7 +35,7 @@ export class FlushBuffer {
     return { events: [], reports: [], deadLetters: [], partitions: new Map() };
   }
 
-  /** Messages buffered (events, reports and dead letters). */
+  /** Items buffered (events, reports and dead letters): a batch message counts once per event. */
   get size(): number {
     return this.batch.events.length + this.batch.reports.length + this.batch.deadLetters.length;
   }
@@ -44,11 +44,14 @@ export class FlushBuffer {
     return this.batch.partitions.size === 0;
   }
 
-  add(partition: number, message: RawMessage, decoded: Decoded): void {
-    const { offset } = message;
-    if (decoded.kind === "event") this.batch.events.push({ partition, offset, event: decoded.event });
-    else if (decoded.kind === "report") this.batch.reports.push({ partition, offset, report: decoded.report });
-    else this.batch.deadLetters.push({ partition, offset, reason: decoded.reason, detail: decoded.detail, key: message.key, value: message.value });
+  /** Adds what one message decoded to; every item keeps the message's position. */
+  add(partition: number, message: RawMessage, items: Decoded[]): void {
+    const { offset, key } = message;
+    for (const d of items) {
+      if (d.kind === "event") this.batch.events.push({ partition, offset, event: d.event });
+      else if (d.kind === "report") this.batch.reports.push({ partition, offset, report: d.report });
+      else this.batch.deadLetters.push({ partition, offset, reason: d.reason, detail: d.detail, key, value: d.value ?? message.value });
+    }
     this.advance(partition, offset, offset + 1n);
   }
 

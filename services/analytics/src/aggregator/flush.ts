@@ -49,12 +49,19 @@ function firstPerEventKey(items: PositionedEvent[]): PositionedEvent[] {
   });
 }
 
-const messageCount = (b: Pick<FlushBatch, "events" | "reports" | "deadLetters">) => b.events.length + b.reports.length + b.deadLetters.length;
-
-/** The messages at or above the stored offset of their partition: not applied yet. */
+/**
+ * The items at or above the stored offset of their partition: not applied yet. Also counts the
+ * messages below it (a batch message yields many items, all at its offset).
+ */
 function unappliedPart(batch: FlushBatch, stored: Map<number, bigint>) {
-  const unapplied = <T extends KafkaPosition>(x: T) => x.offset >= (stored.get(x.partition) ?? 0n);
-  return { events: batch.events.filter(unapplied), reports: batch.reports.filter(unapplied), deadLetters: batch.deadLetters.filter(unapplied) };
+  const replayed = new Set<string>();
+  const unapplied = <T extends KafkaPosition>(x: T) => {
+    if (x.offset >= (stored.get(x.partition) ?? 0n)) return true;
+    replayed.add(`${x.partition}:${x.offset}`);
+    return false;
+  };
+  const fresh = { events: batch.events.filter(unapplied), reports: batch.reports.filter(unapplied), deadLetters: batch.deadLetters.filter(unapplied) };
+  return { ...fresh, replayedMessages: replayed.size };
 }
 
 export function createFlush(deps: FlushDeps): Flush {
@@ -69,9 +76,10 @@ export function createFlush(deps: FlushDeps): Flush {
     const { events, deadLetters } = fresh;
     const reports = latestReports(fresh.reports);
 
-    // 2. Copy undecodable messages to the dead-letter topic and wait for acks=all, before their
-    //    offsets can be stored. Crash after the ack but before COMMIT: the message is re-delivered
-    //    and dead-lettered again (at least once there; its headers carry the source offset).
+    // 2. Copy undecodable messages (and each invalid record of a batch, alone) to the dead-letter
+    //    topic and wait for acks=all, before their offsets can be stored. Crash after the ack but
+    //    before COMMIT: the message is re-delivered and dead-lettered again (at least once there;
+    //    its headers carry the source offset).
     await deps.deadLetters.send(deadLetters);
 
     // 3. Insert raw events, one statement; (tenant_id, event_id) already present are skipped and
@@ -95,7 +103,7 @@ export function createFlush(deps: FlushDeps): Flush {
     const after = new Map(stored);
     for (const p of positions) if (p.nextOffset > (after.get(p.partition) ?? 0n)) after.set(p.partition, p.nextOffset);
     const changed: CampaignRef[] = campaignsOf([...applied.map((a) => a.event), ...reportCampaigns]);
-    const replayed = messageCount(batch) - messageCount(fresh);
+    const replayed = fresh.replayedMessages;
     return { positions, after, changed, applied: applied.length, duplicates: events.length - applied.length, replayed, deadLetters };
   }
 

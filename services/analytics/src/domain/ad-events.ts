@@ -130,5 +130,3 @@ export interface PositionedEvent extends KafkaPosition {
 export interface PositionedReport extends KafkaPosition {
   report: PlatformReport;
 }
-
-export const positionKey = (p: KafkaPosition) => `${p.partition}:${p.offset}`;

@@ -3,7 +3,7 @@
  * the hot path (tens of thousands of events a second) never issues a statement per row.
  */
 import type { Knex } from "../../../common/src/db.js";
-import { positionKey, type PositionedEvent } from "../domain/ad-events.js";
+import type { PositionedEvent } from "../domain/ad-events.js";
 import { rawEventsJson } from "./mapping.js";
 
 const INSERT = `
@@ -15,9 +15,11 @@ FROM json_to_recordset(?::json) AS x(t text, e text, c text, y int2, p text, r t
 
 const INSERT_NEW_ONLY = `${INSERT}
 ON CONFLICT (tenant_id, event_id) DO NOTHING
-RETURNING kafka_partition, kafka_offset`;
+RETURNING tenant_id, event_id`;
 
 const UNIQUE_VIOLATION = "23505";
+
+const eventKey = (tenantId: string, eventId: string) => `${tenantId}\u0000${eventId}`;
 
 /**
  * Inserts the events whose (tenant_id, event_id) is new and answers exactly those. The caller
@@ -40,7 +42,8 @@ export async function insertRawEvents(trx: Knex.Transaction, items: PositionedEv
     if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
     await trx.raw("ROLLBACK TO SAVEPOINT raw_events_insert");
   }
+  // Matched by (tenant_id, event_id), not by Kafka position: the events of one batch message share it.
   const result = await trx.raw(INSERT_NEW_ONLY, [rows]);
-  const inserted = new Set((result.rows as { kafka_partition: number; kafka_offset: string }[]).map((r) => positionKey({ partition: r.kafka_partition, offset: BigInt(r.kafka_offset) })));
-  return items.filter((i) => inserted.has(positionKey(i)));
+  const inserted = new Set((result.rows as { tenant_id: string; event_id: string }[]).map((r) => eventKey(r.tenant_id, r.event_id)));
+  return items.filter((i) => inserted.has(eventKey(i.event.tenantId, i.event.eventId)));
 }
