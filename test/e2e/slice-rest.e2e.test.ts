@@ -131,6 +131,54 @@ describe("REST through Envoy", () => {
     assert.equal(hidden.status, 404, "one tenant never sees another's campaign");
   });
 
+  it("lists campaign performance, one row per campaign, agreeing with insights", async () => {
+    // The previous test's events may still be landing: wait for them in both views.
+    const [perf, insights] = await eventually("performance and insights to agree", async () => {
+      const both = await Promise.all([
+        rest("GET", "/v1/campaignPerformance?orderBy=impressions%20desc", { token }),
+        rest("GET", `/v1/campaigns/${campaignId}/insights?granularity=GRANULARITY_TOTAL`, { token }),
+      ]);
+      const [perfImpressions, insightsImpressions] = [both[0].body.rows?.[0]?.metrics.impressions, both[1].body.totals.impressions];
+      return perfImpressions === "5" && insightsImpressions === "5" ? both : undefined;
+    });
+    assert.equal(perf.status, 200, JSON.stringify(perf.body));
+    assert.equal(perf.body.rows.length, 1);
+    const row = perf.body.rows[0];
+    assert.equal(row.campaignId, campaignId);
+    assert.equal(row.currencyCode, "USD");
+    assert.equal(row.metrics.impressions, "5", "3 from the first batch, 2 accepted from the mixed one");
+    assert.deepEqual(row.metrics, insights.body.totals);
+  });
+
+  it("streams live totals as NDJSON and sends a new line when data arrives", async () => {
+    // A campaign of its own: nothing else is still on its way into its totals.
+    const created = await rest("POST", "/v1/campaigns", {
+      token,
+      body: { campaign: { name: uniqueName("Live "), type: "CAMPAIGN_TYPE_PROMOTION", currencyCode: "USD", budgetMicros: "1000000", timeZone: "UTC" } },
+    });
+    const liveId = created.body.campaign.id;
+    await rest("POST", `/v1/campaigns/${liveId}:launch`, { token, body: {} });
+    const controller = new AbortController();
+    try {
+      const res = await fetch(`${process.env.TALLY_ENVOY_URL ?? "http://127.0.0.1:8080"}/v1/campaigns/${liveId}/metrics:stream`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: controller.signal,
+      });
+      assert.equal(res.status, 200);
+      const lines = ndjsonLines(res.body!);
+      const first = JSON.parse((await lines.next()).value as string);
+      assert.equal(first.campaignId, liveId);
+      assert.equal(first.totals.impressions, "0");
+      const event = { eventId: uniqueName("live"), campaignId: liveId, type: "EVENT_TYPE_IMPRESSION", platform: "meta", occurTime: new Date().toISOString() };
+      assert.equal((await rest("POST", "/v1/events:ingest", { token, body: { events: [event] } })).body.counts.accepted, "1");
+      let update = first;
+      while (update.totals.impressions === "0") update = JSON.parse((await lines.next()).value as string);
+      assert.equal(update.totals.impressions, "1");
+    } finally {
+      controller.abort();
+    }
+  });
+
   it("serves /healthz and CORS preflight at the edge", async () => {
     assert.equal((await rest("GET", "/healthz")).status, 200);
     const res = await fetch(`${process.env.TALLY_ENVOY_URL ?? "http://127.0.0.1:8080"}/v1/campaigns`, {
@@ -142,3 +190,18 @@ describe("REST through Envoy", () => {
     assert.match(res.headers.get("access-control-allow-headers") ?? "", /authorization/);
   });
 });
+
+/** Splits a streamed response body into its newline-delimited JSON messages. */
+async function* ndjsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const chunk of body) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (line) yield line;
+    }
+  }
+}

@@ -240,7 +240,9 @@ describe("campaigns", () => {
         },
       });
     });
-    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`saw ${seen.length} events`)), 15_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`saw ${seen.length} events`)), 15_000)));
+    await Promise.race([done, timeout]).finally(() => clearTimeout(timer));
     await consumer.disconnect();
     assert.deepEqual(seen.map((e) => e.type), [CampaignEventType.CAMPAIGN_EVENT_TYPE_CREATED, CampaignEventType.CAMPAIGN_EVENT_TYPE_LAUNCHED, CampaignEventType.CAMPAIGN_EVENT_TYPE_PAUSED]);
     assert.ok(seen.every((e) => e.tenantId === tenantId));
