@@ -36,7 +36,12 @@ interface GhzReport {
   rps: number;
   latencyDistribution: { percentage: number; latency: number }[] | null;
   statusCodeDistribution: Record<string, number>;
+  errorDistribution: Record<string, number> | null;
 }
+
+// When -z ends a run, ghz closes its connections under the calls still in flight and counts them
+// as Unavailable; those are the generator stopping, not the server failing.
+const CUT_AT_END = /use of closed network connection|context canceled|client connection is closing/;
 
 function run(load: GhzLoad, seconds: number): Promise<{ report: GhzReport; cpuSeconds: number }> {
   const out = join(mkdtempSync(join(tmpdir(), "tally-ghz-")), "report.json");
@@ -71,6 +76,7 @@ export async function ghzClosedLoop(load: GhzLoad): Promise<LatencySummary> {
   const { report, cpuSeconds } = await run(load, load.seconds);
   const at = (p: number) => (report.latencyDistribution?.find((d) => d.percentage === p)?.latency ?? NaN) / 1e6;
   const ok = report.statusCodeDistribution.OK ?? 0;
+  const cutAtEnd = Object.entries(report.errorDistribution ?? {}).reduce((n, [message, count]) => n + (CUT_AT_END.test(message) ? count : 0), 0);
   const seconds = report.total / 1e9;
-  return { requests: ok, seconds, rps: ok / seconds, p50: at(50), p99: at(99), errors: report.count - ok, loadGenCpu: cpuSeconds / seconds };
+  return { requests: ok, seconds, rps: ok / seconds, p50: at(50), p99: at(99), errors: report.count - ok - cutAtEnd, loadGenCpu: cpuSeconds / seconds };
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Tally's performance figures beside baselines measured in the same run on the
  * same machine. Starts the stack like `npm test` (reusing a running one) with logs at warn.
- * Sizes: TALLY_BENCH_EVENTS (default 200000), TALLY_BENCH_SECONDS per latency phase (default 10).
+ * Sizes: TALLY_BENCH_EVENTS (default 500000), TALLY_BENCH_SECONDS per latency phase (default 10).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -13,7 +13,7 @@ import { ensureGhz } from "./ghz.js";
 import { fmt, type LatencySummary } from "./stats.js";
 import { createTenant, freshness, ingestEndToEnd, insightsLatency } from "./system.js";
 
-const EVENTS = Number(process.env.TALLY_BENCH_EVENTS ?? 200_000);
+const EVENTS = Number(process.env.TALLY_BENCH_EVENTS ?? 500_000);
 const SECONDS = Number(process.env.TALLY_BENCH_SECONDS ?? 10);
 const CONCURRENCY = 50;
 const FLUSH_MS = Number(process.env.TALLY_AGGREGATOR_FLUSH_MS ?? 1000);
