@@ -7,7 +7,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY gen gen
 COPY services services
 COPY scripts/dev scripts/dev
-RUN npx tsc -p tsconfig.build.json && cp gen/tally.binpb dist/gen/tally.binpb
+COPY envoy/tally.binpb envoy/tally.binpb
+RUN npx tsc -p tsconfig.build.json && mkdir -p dist/envoy && cp envoy/tally.binpb dist/envoy/tally.binpb
 
 FROM node:20-bookworm-slim
 WORKDIR /app

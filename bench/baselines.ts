@@ -100,7 +100,7 @@ export async function echoBaselines(envoyBin: string, target: string, concurrenc
   const dir = mkdtempSync(join(tmpdir(), "tally-bench-"));
   const envoyPort = 18080;
   const [host, port] = target.split(":");
-  writeFileSync(join(dir, "envoy.yaml"), echoEnvoyConfig(envoyPort, host!, Number(port), `${ROOT}gen/tally.binpb`));
+  writeFileSync(join(dir, "envoy.yaml"), echoEnvoyConfig(envoyPort, host!, Number(port), `${ROOT}envoy/tally.binpb`));
   const envoy = spawn(envoyBin, ["-c", join(dir, "envoy.yaml"), "--disable-hot-restart", "--base-id", "18901", "--log-level", "warn"], { stdio: "ignore" });
   try {
     await waitFor("echo envoy", () => checkHttp(`http://127.0.0.1:${envoyPort}/ready`), 20_000);

@@ -47,7 +47,7 @@ function run(load: GhzLoad, seconds: number): Promise<{ report: GhzReport; cpuSe
   const out = join(mkdtempSync(join(tmpdir(), "tally-ghz-")), "report.json");
   const args = [
     "--insecure",
-    "--protoset", `${ROOT}gen/tally.binpb`,
+    "--protoset", `${ROOT}envoy/tally.binpb`,
     "--call", load.call,
     "-d", JSON.stringify(load.data),
     "-m", JSON.stringify(load.metadata ?? {}),

@@ -5,7 +5,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "./logger.js";
 
-export const DESCRIPTOR_SET_PATH = new URL("../../../gen/tally.binpb", import.meta.url);
+export const DESCRIPTOR_SET_PATH = new URL("../../../envoy/tally.binpb", import.meta.url);
 
 export interface ServiceBinding {
   /** Full proto name, e.g. `tally.campaign.v1.CampaignService` (health and reflection use it). */
