@@ -68,3 +68,29 @@ export function createProducer(kafka: Kafka): Producer {
     retry: { initialRetryTime: 100, retries: 5 },
   });
 }
+
+/**
+ * Most value bytes per produce request. Kafka refuses a partition's record batch above 1 MiB
+ * (message.max.bytes), and kafkajs sends all of a request's messages for one partition as one
+ * batch; so a request stays below that in total, whatever the partitions, headers included.
+ */
+export const MAX_REQUEST_BYTES = 768 * 1024;
+
+/**
+ * Consecutive runs of items whose sizes add up to at most maxBytes; an item larger than that goes
+ * alone. Sending the runs one request at a time keeps every produce request within Kafka's limit.
+ */
+export function splitIntoRequests<T>(items: T[], sizeOf: (item: T) => number, maxBytes = MAX_REQUEST_BYTES): T[][] {
+  const requests: T[][] = [];
+  let bytes = Infinity;
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (bytes + size > maxBytes) {
+      requests.push([]);
+      bytes = 0;
+    }
+    requests.at(-1)!.push(item);
+    bytes += size;
+  }
+  return requests;
+}

@@ -3,6 +3,7 @@
  * value), with headers naming why and where it came from, before its offset is stored.
  */
 import type { Producer } from "kafkajs";
+import { splitIntoRequests } from "../../../common/src/kafka.js";
 import type { DeadLetter } from "./flush-buffer.js";
 
 export const DLQ_HEADERS = {
@@ -19,27 +20,11 @@ export interface DeadLetterSink {
 }
 
 /**
- * Most value bytes per produce request. Kafka refuses a partition's record batch above 1 MiB and
- * kafkajs sends all of a request's messages for a partition as one batch; the DLQ has one
- * partition, so two dead-lettered 512 KiB batch messages must not share a request, or the flush
- * would fail on every retry and stop the aggregator.
+ * The DLQ has one partition, so two dead-lettered 512 KiB batch messages must not share a produce
+ * request, or the flush would fail on every retry and stop the aggregator.
  */
-const MAX_REQUEST_BYTES = 768 * 1024;
-
-/** Consecutive runs of letters of at most MAX_REQUEST_BYTES of values (a larger letter goes alone). */
 export function requestsOf(letters: DeadLetter[]): DeadLetter[][] {
-  const requests: DeadLetter[][] = [];
-  let bytes = Infinity;
-  for (const l of letters) {
-    const size = l.value?.byteLength ?? 0;
-    if (bytes + size > MAX_REQUEST_BYTES) {
-      requests.push([]);
-      bytes = 0;
-    }
-    requests.at(-1)!.push(l);
-    bytes += size;
-  }
-  return requests;
+  return splitIntoRequests(letters, (l) => l.value?.byteLength ?? 0);
 }
 
 export class KafkaDeadLetterSink implements DeadLetterSink {

@@ -8,7 +8,10 @@
  */
 import type { Message } from "kafkajs";
 import { AdEventEnvelope, EventType, type AdEventRecord } from "../../../../gen/tally/events/v1/events.js";
+import { MAX_REQUEST_BYTES, splitIntoRequests } from "../../../common/src/kafka.js";
 import type { EventKind, EventRecord } from "../domain/ad-event.js";
+
+export { MAX_REQUEST_BYTES };
 
 export interface BatchLimits {
   /** Most events in one message. */
@@ -23,12 +26,6 @@ export interface BatchLimits {
  */
 export const DEFAULT_BATCH_LIMITS: Readonly<BatchLimits> = Object.freeze({ maxEvents: 500, maxBytes: 512 * 1024 });
 
-/**
- * Most value bytes per produce request. Kafka refuses a partition's record batch above 1 MiB
- * (message.max.bytes), and kafkajs sends all of a request's messages for one partition as one
- * batch; so a request stays below that in total, whatever the partitions, headers included.
- */
-export const MAX_REQUEST_BYTES = 768 * 1024;
 
 const EVENT_TYPES: Record<EventKind, EventType> = {
   IMPRESSION: EventType.EVENT_TYPE_IMPRESSION,
@@ -94,18 +91,7 @@ export function toKafkaMessages(records: EventRecord[], limits: BatchLimits = DE
   return messages;
 }
 
-/** Consecutive runs of messages of at most maxBytes of values each (a larger message goes alone). */
+/** The messages of one publish, split into produce requests within Kafka's limit. */
 export function requestsOf(messages: Message[], maxBytes = MAX_REQUEST_BYTES): Message[][] {
-  const requests: Message[][] = [];
-  let bytes = Infinity;
-  for (const m of messages) {
-    const size = m.value ? Buffer.byteLength(m.value) : 0;
-    if (bytes + size > maxBytes) {
-      requests.push([]);
-      bytes = 0;
-    }
-    requests.at(-1)!.push(m);
-    bytes += size;
-  }
-  return requests;
+  return splitIntoRequests(messages, (m) => (m.value ? Buffer.byteLength(m.value) : 0), maxBytes);
 }
