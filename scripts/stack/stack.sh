@@ -160,6 +160,18 @@ kill_gracefully() {
   sleep 0.5
 }
 
+# Stops a component that runs as one process with a pid file (redis, kafka, envoy).
+stop_by_pidfile() {
+  local name=$1 pid=$2 pidfile=$3
+  if [[ -z $pid ]]; then
+    log "$name: not running"
+  else
+    log "$name: stopping (pid $pid)"
+    kill_gracefully "$name" "$pid"
+  fi
+  rm -f "$pidfile"
+}
+
 # Launch a long-running command detached from this shell (own session, no stdin, nohup) and
 # record its pid. The inner bash writes its own pid and then execs, so the pid file holds the
 # real server pid even if setsid had to fork.
@@ -549,18 +561,7 @@ start_redis() {
 
 redis_ready() { [[ $(redis-cli -h 127.0.0.1 -p "$TALLY_REDIS_PORT" ping 2>/dev/null) == PONG ]]; }
 
-stop_redis() {
-  local pid
-  pid=$(redis_pid)
-  if [[ -z $pid ]]; then
-    log "redis: not running"
-    rm -f "$REDIS_PIDFILE"
-    return 0
-  fi
-  log "redis: stopping (pid $pid)"
-  kill_gracefully redis "$pid"
-  rm -f "$REDIS_PIDFILE"
-}
+stop_redis() { stop_by_pidfile redis "$(redis_pid)" "$REDIS_PIDFILE"; }
 
 # ---------------------------------------------------------------------------------------------
 # Kafka (KRaft, one combined broker+controller node)
@@ -686,18 +687,7 @@ start_kafka() {
 KAFKA_READY_LINE='Kafka Server started (kafka.server.KafkaRaftServer)'
 kafka_ready() { port_open "$TALLY_KAFKA_PORT" && grep -qF "$KAFKA_READY_LINE" "$KAFKA_LOG" 2>/dev/null; }
 
-stop_kafka() {
-  local pid
-  pid=$(kafka_pid)
-  if [[ -z $pid ]]; then
-    log "kafka: not running"
-    rm -f "$KAFKA_PIDFILE"
-    return 0
-  fi
-  log "kafka: stopping (pid $pid)"
-  kill_gracefully kafka "$pid"
-  rm -f "$KAFKA_PIDFILE"
-}
+stop_kafka() { stop_by_pidfile kafka "$(kafka_pid)" "$KAFKA_PIDFILE"; }
 
 # ---------------------------------------------------------------------------------------------
 # Envoy
@@ -742,18 +732,7 @@ start_envoy() {
 
 envoy_ready() { [[ $(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$TALLY_ENVOY_ADMIN_PORT/ready") == 200 ]]; }
 
-stop_envoy() {
-  local pid
-  pid=$(envoy_pid)
-  if [[ -z $pid ]]; then
-    log "envoy: not running"
-    rm -f "$ENVOY_PIDFILE"
-    return 0
-  fi
-  log "envoy: stopping (pid $pid)"
-  kill_gracefully envoy "$pid"
-  rm -f "$ENVOY_PIDFILE"
-}
+stop_envoy() { stop_by_pidfile envoy "$(envoy_pid)" "$ENVOY_PIDFILE"; }
 
 # ---------------------------------------------------------------------------------------------
 # Readiness
