@@ -53,7 +53,16 @@ export async function servicesHealthy(): Promise<boolean> {
   return checks.every(Boolean);
 }
 
-/** Spawns one node process per service (heap kept small), waits until each gRPC server is SERVING. */
+/**
+ * A local Tally is a development stack: it runs with the development secret that the repository
+ * publishes, which the services accept only when told so (services/common/src/signing-secret.ts).
+ */
+export const DEVELOPMENT_MODE = { TALLY_MODE: "development" } as const;
+
+/**
+ * Spawns one node process per service (heap kept small), in development mode, and waits until
+ * each gRPC server is SERVING.
+ */
 export async function startServices(env: NodeJS.ProcessEnv = {}): Promise<ChildProcess[]> {
   mkdirSync(LOG_DIR, { recursive: true });
   const children: ChildProcess[] = [];
@@ -61,7 +70,7 @@ export async function startServices(env: NodeJS.ProcessEnv = {}): Promise<ChildP
     const log = createWriteStream(`${LOG_DIR}/${s.name}.log`, { flags: "a" });
     const child = spawn(process.execPath, ["--max-old-space-size=256", "--import", "tsx", s.entry], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...DEVELOPMENT_MODE, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout!.pipe(log);

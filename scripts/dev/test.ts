@@ -9,7 +9,7 @@
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ROOT, runningComponents, servicesHealthy, stack, startEnvoy, startServices, stopChildren } from "./processes.js";
+import { DEVELOPMENT_MODE, ROOT, runningComponents, servicesHealthy, stack, startEnvoy, startServices, stopChildren } from "./processes.js";
 
 function run(what: string, cmd: string, args: string[]): void {
   console.log(`▶ ${what}`);
@@ -51,7 +51,11 @@ try {
   await startEnvoy();
   const files = testFiles(join(ROOT, "services")).concat(testFiles(join(ROOT, "test")));
   console.log(`▶ ${files.length} test files`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files], { cwd: ROOT, stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, ...DEVELOPMENT_MODE },
+  });
   exitCode = r.status ?? 1;
 } catch (err) {
   console.error(`✗ ${(err as Error).message}`);

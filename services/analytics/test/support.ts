@@ -27,6 +27,7 @@ export function testConfig(dbUrl: string, names: TestNames, env: Record<string, 
     TALLY_AGGREGATOR_GROUP: names.group,
     TALLY_AGGREGATOR_FLUSH_MS: "100",
     TALLY_AGGREGATOR_FRESHNESS_MS: "200",
+    TALLY_MODE: "development",
     TALLY_JWT_SECRET: stack.jwtSecret,
     ...env,
   });

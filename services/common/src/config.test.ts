@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import { ConfigError, ConfigReader, readCommon } from "./config.js";
 
 describe("ConfigReader", () => {
-  it("gives working local defaults when nothing is set", () => {
-    const r = new ConfigReader({});
+  it("gives working local defaults when only development mode is set", () => {
+    const r = new ConfigReader({ TALLY_MODE: "development" });
     const c = r.done(readCommon(r));
     assert.equal(c.pgUrl, "postgres://postgres@127.0.0.1:55432/tally");
     assert.deepEqual(c.kafkaBrokers, ["127.0.0.1:59092"]);

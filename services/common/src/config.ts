@@ -1,3 +1,7 @@
+import { DEV_JWT_SECRET, RUN_MODES, signingSecretProblems, type RunMode } from "./signing-secret.js";
+
+export { DEV_JWT_SECRET, type RunMode };
+
 /**
  * Reading TALLY_* environment variables. Each service's config.ts builds its frozen config with a
  * ConfigReader and calls done(), which throws one ConfigError listing every problem at once.
@@ -26,11 +30,15 @@ export class ConfigReader {
     return raw;
   }
 
-  /** A secret: never echoed back in problems. */
-  secret(name: string, fallback: string, minLength: number): string {
-    const value = this.str(name, fallback);
-    if (value.length < minLength) this.problems.push(`${name} must be at least ${minLength} characters`);
-    return value;
+  /** The signing secret, checked against the mode's rule (signing-secret.ts); never echoed back in problems. */
+  signingSecret(name: string, mode: RunMode): string {
+    const raw = this.env[name];
+    if (raw !== undefined && raw.trim() === "") {
+      this.problems.push(`${name} must not be empty`);
+      return DEV_JWT_SECRET;
+    }
+    this.problems.push(...signingSecretProblems(name, raw, mode));
+    return raw ?? DEV_JWT_SECRET;
   }
 
   int(name: string, fallback: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
@@ -94,6 +102,8 @@ export class ConfigReader {
 
 /** Settings every service shares; defaults match scripts/stack (the native local stack). */
 export interface CommonConfig {
+  /** TALLY_MODE: development accepts the published development secret; production (the default) does not. */
+  mode: RunMode;
   logLevel: string;
   pgUrl: string;
   redisUrl: string;
@@ -109,17 +119,17 @@ export interface CommonConfig {
   analyticsAddr: string;
 }
 
-export const DEV_JWT_SECRET = "tally-local-development-secret-change-me";
-
 export function readCommon(r: ConfigReader): CommonConfig {
+  const mode = r.oneOf("TALLY_MODE", "production", RUN_MODES);
   return {
+    mode,
     logLevel: r.oneOf("TALLY_LOG_LEVEL", "info", ["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
     pgUrl: r.url("TALLY_PG_URL", "postgres://postgres@127.0.0.1:55432/tally", ["postgres:", "postgresql:"]),
     redisUrl: r.url("TALLY_REDIS_URL", "redis://127.0.0.1:56379", ["redis:", "rediss:"]),
     kafkaBrokers: r.list("TALLY_KAFKA_BROKERS", ["127.0.0.1:59092"]),
     kafkaTopicPrefix: r.str("TALLY_KAFKA_TOPIC_PREFIX", "", { allowEmpty: true }),
     redisKeyPrefix: r.str("TALLY_REDIS_KEY_PREFIX", "tally:", { allowEmpty: true }),
-    jwtSecret: r.secret("TALLY_JWT_SECRET", DEV_JWT_SECRET, 32),
+    jwtSecret: r.signingSecret("TALLY_JWT_SECRET", mode),
     campaignAddr: r.str("TALLY_CAMPAIGN_ADDR", "127.0.0.1:50051"),
     ingestionAddr: r.str("TALLY_INGESTION_ADDR", "127.0.0.1:50052"),
     analyticsAddr: r.str("TALLY_ANALYTICS_ADDR", "127.0.0.1:50053"),

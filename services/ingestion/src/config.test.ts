@@ -5,7 +5,7 @@ import { loadConfig } from "./config.js";
 
 describe("loadConfig", () => {
   it("has working local defaults", () => {
-    const c = loadConfig({});
+    const c = loadConfig({ TALLY_MODE: "development" });
     assert.deepEqual(
       [c.port, c.metricsPort, c.lateDataWindowDays, c.maxBatch, c.dedupTtlMs, c.campaignCacheTtlMs, c.campaignNegativeCacheTtlMs, c.campaignCacheGroupId, c.botDenyIps],
       [50052, 9462, 90, 1000, 90 * 86_400_000, 60_000, 5_000, "ingestion-campaign-cache", []],
@@ -14,7 +14,7 @@ describe("loadConfig", () => {
   });
 
   it("prefixes the consumer group like the topics and reads the deny list", () => {
-    const c = loadConfig({ TALLY_KAFKA_TOPIC_PREFIX: "staging.", TALLY_BOT_DENY_IPS: " 10.0.0.0/8, 192.0.2.1 ,2001:db8::1" });
+    const c = loadConfig({ TALLY_MODE: "development", TALLY_KAFKA_TOPIC_PREFIX: "staging.", TALLY_BOT_DENY_IPS: " 10.0.0.0/8, 192.0.2.1 ,2001:db8::1" });
     assert.equal(c.campaignCacheGroupId, "staging.ingestion-campaign-cache");
     assert.deepEqual(c.botDenyIps, ["10.0.0.0/8", "192.0.2.1", "2001:db8::1"]);
   });
@@ -23,6 +23,7 @@ describe("loadConfig", () => {
     assert.throws(
       () =>
         loadConfig({
+          TALLY_MODE: "development",
           TALLY_INGESTION_PORT: "http",
           TALLY_INGEST_MAX_BATCH: "5000",
           TALLY_LATE_DATA_WINDOW_DAYS: "30",

@@ -45,6 +45,7 @@ export async function startIngestionHarness() {
     TALLY_KAFKA_TOPIC_PREFIX: prefix,
     TALLY_REDIS_URL: stack.redisUrl,
     TALLY_REDIS_KEY_PREFIX: `${prefix}:`,
+    TALLY_MODE: "development",
     TALLY_JWT_SECRET: stack.jwtSecret,
     TALLY_BOT_DENY_IPS: "203.0.113.0/24",
   });
