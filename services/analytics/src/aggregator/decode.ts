@@ -8,8 +8,11 @@ import type { EventKind, PlatformReport, TrackedEvent } from "../domain/ad-event
 import { dateProblem } from "../domain/date-range.js";
 import { eventProblem, reportProblem } from "./record-limits.js";
 
-/** Stable reasons, carried in the dead letter's headers. */
-export type DeadLetterReason = "EMPTY_VALUE" | "UNDECODABLE" | "NO_PAYLOAD" | "EMPTY_BATCH" | "INVALID_EVENT" | "INVALID_REPORT";
+/**
+ * Stable reasons, carried in the dead letter's headers. STORE_REFUSED is not decode's: the flush
+ * gives it to a record Postgres refused although it passed every check here.
+ */
+export type DeadLetterReason = "EMPTY_VALUE" | "UNDECODABLE" | "NO_PAYLOAD" | "EMPTY_BATCH" | "INVALID_EVENT" | "INVALID_REPORT" | "STORE_REFUSED";
 
 export type Decoded =
   | { kind: "event"; event: TrackedEvent }
