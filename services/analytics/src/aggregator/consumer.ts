@@ -177,7 +177,7 @@ export class KafkaAggregator {
     } catch (err) {
       // Nothing of this batch was stored, so the partitions' next owner reads it again.
       if (this.stopping && classifyFailure(err) === "TRANSIENT") {
-        this.opts.logger.warn({ err }, "gave up flushing while stopping; the batch will be re-read from the stored offsets");
+        this.opts.logger.warn({ failure: describeFailure(err) }, "gave up flushing while stopping; the batch will be re-read from the stored offsets");
       } else this.fail(err);
     }
   }
@@ -185,7 +185,8 @@ export class KafkaAggregator {
   private fail(err: unknown): void {
     if (this.failed) return;
     this.failed = true;
-    this.opts.logger.fatal({ err, failure: describeFailure(err) }, "a failure that is neither transient nor one record's; this member stops");
+    const stack = (err as Error)?.stack?.split("\n").slice(1, 8).join("\n");
+    this.opts.logger.fatal({ failure: describeFailure(err), stack }, "a failure that is neither transient nor one record's; this member stops");
     this.opts.onFatal?.(err);
   }
 
@@ -206,7 +207,8 @@ export class KafkaAggregator {
         if (classifyFailure(err) !== "TRANSIENT") throw err;
         if (this.stopping && Date.now() >= this.giveUpAt) throw err;
         const delay = Math.min(100 * 2 ** attempt, 5_000);
-        this.opts.logger.error({ err, attempt, delay }, `${what} failed; retrying`);
+        // Not the error itself: knex puts the statement and its bound values (records) in its message.
+        this.opts.logger.error({ failure: describeFailure(err), attempt, delay }, `${what} failed transiently; retrying`);
         await sleep(delay);
       }
     }

@@ -54,4 +54,9 @@ describe("describeFailure", () => {
     assert.equal(describeFailure(new Error("y".repeat(500))).length, 200);
     assert.equal(describeFailure("boom"), "boom");
   });
+
+  it("drops knex's statement prefix, which may quote other records", () => {
+    const knexed = pg("23514", 'INSERT INTO raw_events (t) SELECT \'{"e":"other-tenant-secret"}\' - new row for relation "raw_events" violates check constraint "c"');
+    assert.equal(describeFailure(knexed), '23514: new row for relation "raw_events" violates check constraint "c"');
+  });
 });

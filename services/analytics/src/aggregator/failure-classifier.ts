@@ -65,10 +65,16 @@ export function classifyFailure(err: unknown): FailureKind {
   return "FATAL";
 }
 
-/** A short, log- and header-safe description: SQLSTATE plus the first part of the message. */
+/**
+ * A short, log- and header-safe description: SQLSTATE plus the start of Postgres's own message.
+ * knex prefixes that message with the statement and its bound values ("<sql> - <message>"): the
+ * prefix is dropped, it may carry a whole batch of other tenants' records.
+ */
 export function describeFailure(err: unknown): string {
   const e = (typeof err === "object" && err !== null ? err : { message: String(err) }) as ErrorFields;
-  const code = typeof e.code === "string" ? `${e.code}: ` : "";
-  const message = typeof e.message === "string" ? e.message : String(err);
-  return `${code}${message}`.slice(0, 200);
+  const code = typeof e.code === "string" ? e.code : "";
+  let message = typeof e.message === "string" ? e.message : String(err);
+  const knexPrefixEnd = message.lastIndexOf(" - ");
+  if (isSqlState(code) && knexPrefixEnd >= 0) message = message.slice(knexPrefixEnd + 3);
+  return `${code ? `${code}: ` : ""}${message}`.slice(0, 200);
 }
