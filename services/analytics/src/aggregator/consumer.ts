@@ -43,6 +43,9 @@ const STOP_FLUSH_GRACE_MS = 10_000;
  * only between batches or when eachBatch calls heartbeat(), so waits inside a batch heartbeat
  * (see heartbeating()); a member that still misses its session rejoins and seeks from the stored
  * offsets, which changes nothing for the data. A rebalance waits at most 15 s for live members.
+ * Measured (test/measure-resume.ts, kill -9 then immediate restart, all 6 partitions aggregating
+ * again): 6.6 s, against 16.5 s with kafkajs's 30 s session (cut short by this rebalance timeout).
+ * kafkajs 2.2 has no static membership (group.instance.id), which would make it about 1 s.
  */
 export const GROUP_TIMING = { sessionTimeout: 6_000, heartbeatInterval: 500, rebalanceTimeout: 15_000 } as const;
 
