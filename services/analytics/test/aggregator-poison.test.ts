@@ -142,5 +142,7 @@ describe("a tenant's poison", () => {
     assert.equal(await metric("tally_aggregator_dead_letters_total", { reason: "STORE_REFUSED" }), 1);
     assert.equal(await metric("tally_aggregator_flush_failures_total", { kind: "REFUSED" }), 1);
     assert.equal(await metric("tally_aggregator_flush_failures_total", { kind: "FATAL" }), 0);
+    // The refused record is dead-lettered, not counted as a duplicate.
+    assert.equal(await metric("tally_aggregator_events_duplicate_total", {}), 0);
   });
 });

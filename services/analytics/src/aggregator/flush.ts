@@ -110,7 +110,9 @@ export function createFlush(deps: FlushDeps): Flush {
     const changed: CampaignRef[] = campaignsOf([...written.applied.map((a) => a.event), ...written.reportCampaigns]);
     const replayed = fresh.replayedMessages;
     const applied = written.applied.length;
-    return { positions, after, changed, applied, duplicates: fresh.events.length - applied, replayed, deadLetters, refused: written.refused.length };
+    const refusedEvents = written.refused.filter((r) => r.item.kind === "event").length;
+    const duplicates = fresh.events.length - applied - refusedEvents;
+    return { positions, after, changed, applied, duplicates, replayed, deadLetters, refused: written.refused.length };
   }
 
   /** The batch in one go; if Postgres refuses its data, again at once, isolating the refused records. */
