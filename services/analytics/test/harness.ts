@@ -11,7 +11,7 @@ import type { CampaignInfo } from "../../common/src/campaign-client.js";
 import { createDb, migrate, type Knex } from "../../common/src/db.js";
 import type { GrpcServer } from "../../common/src/grpc-server.js";
 import { createKafka, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
-import { createMetrics } from "../../common/src/metrics.js";
+import { createMetrics, type Metrics } from "../../common/src/metrics.js";
 import { createRedis, type Redis } from "../../common/src/redis.js";
 import { createTestDatabase, testLogger, type TestDatabase } from "../../../test/support/stack.js";
 import { startAggregator } from "../src/aggregator/aggregator-app.js";
@@ -53,6 +53,8 @@ export interface Harness {
   redis: Redis;
   client: AnalyticsServiceClient;
   campaigns: InMemoryCampaigns;
+  /** The aggregator's Prometheus registry (dead letters, flush failures). */
+  aggregatorMetrics: Metrics;
   /** Produces tracked events (tenant TENANT unless given) to ad-events, one batch message per campaign. */
   produce(events: Parameters<typeof adEvent>[0][]): Promise<void>;
   /** Produces platform report rows (tenant TENANT unless given) to ad-events. */
@@ -83,7 +85,8 @@ export async function startHarness(label: string): Promise<Harness> {
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   stops.onStop("producer", () => producer.disconnect());
-  await startAggregator(config, { logger, metrics: createMetrics("aggregator"), onStop: stops.onStop });
+  const aggregatorMetrics = createMetrics("aggregator");
+  await startAggregator(config, { logger, metrics: aggregatorMetrics, onStop: stops.onStop });
 
   const campaigns = new InMemoryCampaigns();
   const tokens = createTokenService({ secret: config.jwtSecret });
@@ -110,6 +113,7 @@ export async function startHarness(label: string): Promise<Harness> {
     redis,
     client,
     campaigns,
+    aggregatorMetrics,
     metadata,
     async produce(events) {
       // As ingestion publishes: one batch message per campaign.

@@ -99,3 +99,13 @@ describe("decodeMessage", () => {
     assert.equal(only(decodeMessage(encode({ payload: { $case: "report", value: { ...report, hour: 24 } } }), at)).kind, "dead");
   });
 });
+
+describe("decodeMessage: what the store would refuse", () => {
+  it("dead-letters a NUL event_id and an int64-max value_micros of a batch alone, keeping the siblings", () => {
+    const items = decodeMessage(batch([record({ eventId: "a\u0000" }), record({ eventId: "ok" }), record({ eventId: "max", type: EventType.EVENT_TYPE_CONVERSION, valueMicros: "9223372036854775807" })]), at);
+    assert.deepEqual(
+      items.map((d) => (d.kind === "dead" ? `${d.reason}: ${d.detail}` : d.kind)),
+      ['INVALID_EVENT: batch events[0]: event_id contains NUL: "a\\u0000"', "event", "INVALID_EVENT: batch events[2]: value_micros 9223372036854775807 is outside 0..1000000000000000"],
+    );
+  });
+});

@@ -6,9 +6,13 @@
 import { AdEventEnvelope, EventType, type AdEventRecord, type PlatformReportRecord } from "../../../../gen/tally/events/v1/events.js";
 import type { EventKind, PlatformReport, TrackedEvent } from "../domain/ad-events.js";
 import { dateProblem } from "../domain/date-range.js";
+import { eventProblem, reportProblem } from "./record-limits.js";
 
-/** Stable reasons, carried in the dead letter's headers. */
-export type DeadLetterReason = "EMPTY_VALUE" | "UNDECODABLE" | "NO_PAYLOAD" | "EMPTY_BATCH" | "INVALID_EVENT" | "INVALID_REPORT";
+/**
+ * Stable reasons, carried in the dead letter's headers. STORE_REFUSED is not decode's: the flush
+ * gives it to a record Postgres refused although it passed every check here.
+ */
+export type DeadLetterReason = "EMPTY_VALUE" | "UNDECODABLE" | "NO_PAYLOAD" | "EMPTY_BATCH" | "INVALID_EVENT" | "INVALID_REPORT" | "STORE_REFUSED";
 
 export type Decoded =
   | { kind: "event"; event: TrackedEvent }
@@ -59,6 +63,9 @@ function toEvent(r: AdEventRecord, messageTime: Date): Decoded {
     costMicros: BigInt(r.costMicros),
     filtered: r.filtered,
   };
+  // What Postgres would refuse fails here, alone, instead of failing the flush of its whole batch.
+  const problem = eventProblem(event);
+  if (problem) return dead("INVALID_EVENT", problem);
   return { kind: "event", event };
 }
 
@@ -82,6 +89,8 @@ function toReport(r: PlatformReportRecord, messageTime: Date): Decoded {
     metrics: { impressions, clicks, conversions, costMicros, revenueMicros },
     reportTime: r.reportTime ?? messageTime,
   };
+  const refused = reportProblem(report);
+  if (refused) return dead("INVALID_REPORT", refused);
   return { kind: "report", report };
 }
 

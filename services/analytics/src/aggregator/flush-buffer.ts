@@ -7,6 +7,9 @@ import type { KafkaPosition, PositionedEvent, PositionedReport } from "../domain
 import type { PartitionPosition } from "../store/offset-store.js";
 import type { Decoded, DeadLetterReason } from "./decode.js";
 
+/** Key of FlushBatch.messages. */
+export const messageKey = (partition: number, offset: bigint) => `${partition}:${offset}`;
+
 export interface DeadLetter extends KafkaPosition {
   reason: DeadLetterReason;
   detail: string;
@@ -18,6 +21,11 @@ export interface FlushBatch {
   events: PositionedEvent[];
   reports: PositionedReport[];
   deadLetters: DeadLetter[];
+  /**
+   * Every message read, by messageKey(partition, offset): what a record the store refuses is
+   * dead-lettered as. References the buffers Kafka handed over; nothing is copied.
+   */
+  messages: Map<string, RawMessage>;
   /** Per partition: first offset read, the position after the last, caught-up time. */
   partitions: Map<number, PartitionPosition & { firstOffset: bigint }>;
 }
@@ -32,7 +40,7 @@ export class FlushBuffer {
   private batch = FlushBuffer.empty();
 
   private static empty(): FlushBatch {
-    return { events: [], reports: [], deadLetters: [], partitions: new Map() };
+    return { events: [], reports: [], deadLetters: [], messages: new Map(), partitions: new Map() };
   }
 
   /** Items buffered (events, reports and dead letters): a batch message counts once per event. */
@@ -47,6 +55,7 @@ export class FlushBuffer {
   /** Adds what one message decoded to; every item keeps the message's position. */
   add(partition: number, message: RawMessage, items: Decoded[]): void {
     const { offset, key } = message;
+    this.batch.messages.set(messageKey(partition, offset), message);
     for (const d of items) {
       if (d.kind === "event") this.batch.events.push({ partition, offset, event: d.event });
       else if (d.kind === "report") this.batch.reports.push({ partition, offset, report: d.report });

@@ -2,18 +2,23 @@
  * One flush: everything buffered goes to Postgres in ONE transaction together with the Kafka
  * positions it came from. Postgres, not Kafka, remembers what was applied, so the effect of every
  * message is exactly once however often Kafka delivers it.
+ *
+ * When Postgres refuses the data of the batch (failure-classifier.ts: REFUSED), the flush runs
+ * again at once in isolating mode: the refused records are found by bisection, dead-lettered with
+ * their reason and coordinates, and everything else is committed as usual, so one tenant's poison
+ * never holds up another tenant's numbers. Transient and fatal failures are the caller's to handle.
  */
 import type { Knex } from "../../../common/src/db.js";
 import type { Logger } from "../../../common/src/logger.js";
-import { campaignsOf, foldEvents, latestReports, type CampaignRef, type KafkaPosition, type PositionedEvent } from "../domain/ad-events.js";
+import { campaignsOf, latestReports, type CampaignRef, type KafkaPosition, type PositionedEvent, type PositionedReport } from "../domain/ad-events.js";
 import type { CampaignSignals } from "../cache/campaign-signals.js";
-import { insertRawEvents } from "../store/raw-event-store.js";
-import { upsertReports } from "../store/report-store.js";
-import { upsertRollups } from "../store/rollup-store.js";
 import type { PartitionPosition, PgOffsetStore } from "../store/offset-store.js";
 import type { AggregatorMetrics } from "./aggregator-metrics.js";
 import type { DeadLetterSink } from "./dead-letter.js";
+import { classifyFailure, describeFailure } from "./failure-classifier.js";
 import type { FlushBatch } from "./flush-buffer.js";
+import { writeIsolating, writeTogether, type RecordsWritten } from "./flush-records.js";
+import { refusedLetter } from "./refused-letter.js";
 
 export interface FlushDeps {
   db: Knex;
@@ -31,6 +36,8 @@ export interface FlushOutcome {
   duplicates: number;
   replayed: number;
   deadLettered: number;
+  /** Of deadLettered: records Postgres refused, found by bisection. */
+  refused: number;
 }
 
 /** Commits positions to Kafka: a hint for lag monitoring, never relied on. Given by the consumer. */
@@ -64,54 +71,68 @@ function unappliedPart(batch: FlushBatch, stored: Map<number, bigint>) {
   return { ...fresh, replayedMessages: replayed.size };
 }
 
+type WriteRecords = (trx: Knex.Transaction, events: PositionedEvent[], reports: PositionedReport[]) => Promise<RecordsWritten>;
+
 export function createFlush(deps: FlushDeps): Flush {
   const { metrics, logger } = deps;
 
-  async function writeAll(trx: Knex.Transaction, batch: FlushBatch) {
+  async function writeAll(trx: Knex.Transaction, batch: FlushBatch, writeRecords: WriteRecords) {
     // 1. Lock the stored offsets of the partitions in this flush and drop every message below them:
     //    those were applied by an earlier transaction (a crash after COMMIT but before the Kafka
     //    commit, a rebalance, a reset group offset). Crash here: nothing written; Kafka re-delivers.
     const stored = await deps.offsets.lock(trx, [...batch.partitions.keys()]);
     const fresh = unappliedPart(batch, stored);
-    const { events, deadLetters } = fresh;
     const reports = latestReports(fresh.reports);
 
-    // 2. Copy undecodable messages (and each invalid record of a batch, alone) to the dead-letter
-    //    topic and wait for acks=all, before their offsets can be stored. Crash after the ack but
-    //    before COMMIT: the message is re-delivered and dead-lettered again (at least once there;
-    //    its headers carry the source offset).
+    // 2. Insert raw events (only the first per (tenant_id, event_id); those already present are
+    //    skipped and exactly the new ones come back), fold the new ones into the rollup sums, upsert
+    //    the report snapshots. In isolating mode, by bisection under savepoints: every record but the
+    //    refused ones is written once. Crash here: rolled back; the re-delivery writes it all then.
+    const candidates = firstPerEventKey(fresh.events);
+    const written = await writeRecords(trx, candidates, reports);
+
+    // 3. Copy undecodable messages, invalid records and records the store refused to the
+    //    dead-letter topic and wait for acks=all, before their offsets can be stored. Crash after
+    //    the ack but before COMMIT: nothing is stored, the messages are re-delivered and
+    //    dead-lettered again (at least once there; the headers carry the source offset to tell).
+    //    If the produce fails (Kafka away), the transaction rolls back and the flush is retried.
+    const deadLetters = [...fresh.deadLetters, ...written.refused.map((r) => refusedLetter(r, batch.messages))];
     await deps.deadLetters.send(deadLetters);
 
-    // 3. Insert raw events, one statement; (tenant_id, event_id) already present are skipped and
-    //    exactly the new ones come back. Crash before COMMIT: rolled back with everything else;
-    //    the re-delivery inserts them then.
-    const candidates = firstPerEventKey(events);
-    const applied = await insertRawEvents(trx, candidates);
-
-    // 4. Fold only the newly inserted events into rollup deltas and add them to the stored sums
-    //    (one upsert, rows in key order so concurrent flushes cannot deadlock).
-    await upsertRollups(trx, foldEvents(applied.map((a) => a.event)));
-
-    // 5. Platform report rows are snapshots: the latest report_time replaces the numbers.
-    const reportCampaigns = await upsertReports(trx, reports);
-
-    // 6. Store the positions read, in the same transaction. COMMIT makes 3–6 visible together:
-    //    from here on a crash or a replay changes nothing, because step 1 drops what is below.
+    // 4. Store the positions read, in the same transaction; they pass the dead-lettered messages
+    //    too. COMMIT makes 2 and 4 visible together: from here on a crash or a replay changes
+    //    nothing, because step 1 drops what is below. Crash before COMMIT: as in 2.
     const positions = [...batch.partitions.values()].map(({ partition, nextOffset, caughtUpAt }) => ({ partition, nextOffset, caughtUpAt }));
     await deps.offsets.save(trx, positions);
 
     const after = new Map(stored);
     for (const p of positions) if (p.nextOffset > (after.get(p.partition) ?? 0n)) after.set(p.partition, p.nextOffset);
-    const changed: CampaignRef[] = campaignsOf([...applied.map((a) => a.event), ...reportCampaigns]);
+    const changed: CampaignRef[] = campaignsOf([...written.applied.map((a) => a.event), ...written.reportCampaigns]);
     const replayed = fresh.replayedMessages;
-    return { positions, after, changed, applied: applied.length, duplicates: events.length - applied.length, replayed, deadLetters };
+    const applied = written.applied.length;
+    const refusedEvents = written.refused.filter((r) => r.item.kind === "event").length;
+    const duplicates = fresh.events.length - applied - refusedEvents;
+    return { positions, after, changed, applied, duplicates, replayed, deadLetters, refused: written.refused.length };
+  }
+
+  /** The batch in one go; if Postgres refuses its data, again at once, isolating the refused records. */
+  async function commit(batch: FlushBatch) {
+    try {
+      return await deps.db.transaction((trx) => writeAll(trx, batch, writeTogether));
+    } catch (err) {
+      const kind = classifyFailure(err);
+      metrics.flushFailures.inc({ kind });
+      if (kind !== "REFUSED") throw err;
+      logger.warn({ failure: describeFailure(err) }, "the store refused part of the batch; isolating the refused records");
+      return deps.db.transaction((trx) => writeAll(trx, batch, writeIsolating));
+    }
   }
 
   return async function flush(batch, commitHint) {
     const stop = metrics.flushSeconds.startTimer();
-    const result = await deps.db.transaction((trx) => writeAll(trx, batch));
+    const result = await commit(batch);
 
-    // 7. After COMMIT, best effort: commit the positions to Kafka (a hint: on start the aggregator
+    // 5. After COMMIT, best effort: commit the positions to Kafka (a hint: on start the aggregator
     //    seeks to the stored ones), then bump the generation of each changed campaign (cached
     //    insights become unreachable) and publish to live streams. A crash here loses only hints:
     //    the data is committed; cached answers may stay stale for at most their TTL.
@@ -123,6 +144,10 @@ export function createFlush(deps: FlushDeps): Flush {
     metrics.replayed.inc(result.replayed);
     for (const d of result.deadLetters) metrics.deadLetters.inc({ reason: d.reason });
     stop();
+    if (result.refused > 0) {
+      const refused = result.deadLetters.filter((d) => d.reason === "STORE_REFUSED").map((d) => ({ partition: d.partition, offset: d.offset.toString(), detail: d.detail }));
+      logger.warn({ refused }, "dead-lettered records the store refused");
+    }
     logger.debug({ applied: result.applied, duplicates: result.duplicates, replayed: result.replayed, deadLettered: result.deadLetters.length }, "flushed");
     return {
       positions: result.after,
@@ -130,6 +155,7 @@ export function createFlush(deps: FlushDeps): Flush {
       duplicates: result.duplicates,
       replayed: result.replayed,
       deadLettered: result.deadLetters.length,
+      refused: result.refused,
     };
   };
 }

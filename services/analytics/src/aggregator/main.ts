@@ -21,9 +21,16 @@ await runMain(logger, async (lifecycle) => {
     metrics,
     onStop: (name, stop) => lifecycle.onStop(name, stop),
     onFatal: (err) => {
-      logger.fatal({ err }, "kafka consumer crashed for good; shutting down");
+      logger.fatal({ err }, "the aggregator cannot go on; leaving the group and shutting down");
       void lifecycle.stop().then(() => process.exit(1));
     },
+  });
+  // Every exit we control leaves the Kafka group (consumer.disconnect in the lifecycle's stops), so
+  // the partitions move at once instead of after the session timeout; SIGINT/SIGTERM are handled by
+  // runMain, and a bug that escapes everything else ends here.
+  process.once("uncaughtException", (err) => {
+    logger.fatal({ err }, "uncaught exception; leaving the group and shutting down");
+    void lifecycle.stop().then(() => process.exit(1));
   });
   logger.info({ group: config.aggregatorGroup, flushMs: config.aggregatorFlushMs }, "aggregator running");
 });

@@ -110,6 +110,23 @@ const platformReportRows: TableSpec = {
   constraints: ["PRIMARY KEY (tenant_id, campaign_id, platform, region, report_date, hour)", "CHECK (hour BETWEEN -1 AND 23)"],
 };
 
+/**
+ * Rollup money sums as NUMERIC(38,0). Per event, value_micros and cost_micros are at most
+ * MAX_EVENT_MICROS = 10^15 (services/common/src/contract/money.ts), so a bigint sum could wrap after
+ * 9,223 maximal events in one bucket ("bigint out of range", and before the cap a flush that failed
+ * forever). 10^38 micros would take 10^23 maximal events: unreachable, so these sums cannot
+ * overflow. Scale 0 keeps them whole numbers; node-postgres returns NUMERIC as a decimal string,
+ * exact, like the int64-as-string of the API (forceLong=string). Counts stay bigint: 2^63 events
+ * cannot happen. raw_events and platform_report_rows hold one capped value per row and stay bigint.
+ * The type change rewrites rollups once, under an exclusive lock (rollups are small: 15-minute
+ * buckets, not events).
+ */
+const MONEY_SUM = "numeric(38,0)";
+const moneySumColumns: [column: string, comment: string][] = [
+  ["cost_micros", "Spend in micros of the campaign currency (not filtered). NUMERIC(38,0): a sum of capped events that cannot overflow."],
+  ["revenue_micros", "Conversion revenue in micros of the campaign currency (not filtered). NUMERIC(38,0): a sum of capped events that cannot overflow."],
+];
+
 export const migrations: Migration[] = [
   {
     name: "0001_rollups_raw_events_offsets",
@@ -120,6 +137,15 @@ export const migrations: Migration[] = [
       await createTable(db, rollups);
       await createTable(db, consumerOffsets);
       await createTable(db, platformReportRows);
+    },
+  },
+  {
+    name: "0002_rollup_money_sums_numeric",
+    async up(db) {
+      for (const [column, comment] of moneySumColumns) {
+        await db.raw(`ALTER TABLE rollups ALTER COLUMN ${column} TYPE ${MONEY_SUM}`);
+        await db.raw(`COMMENT ON COLUMN rollups.${column} IS ${literal(comment)}`);
+      }
     },
   },
 ];

@@ -11,7 +11,8 @@ import { toBaseMetrics, type MetricSumsRow } from "./mapping.js";
 
 const KEY = "tenant_id, campaign_id, bucket_start, platform, region, source";
 const METRICS = ["impressions", "clicks", "conversions", "cost_micros", "revenue_micros", "filtered_events"];
-const SUMS = METRICS.map((m) => `coalesce(sum(${m}), 0)::int8 AS ${m}`).join(", ");
+// NUMERIC like the rollup money columns (see migrations.ts): these sums must not wrap either.
+const SUMS = METRICS.map((m) => `coalesce(sum(${m}), 0)::numeric AS ${m}`).join(", ");
 
 // The raw-event contribution must match domain/ad-events.ts eventContribution() exactly.
 const REBUILD = `
@@ -20,8 +21,8 @@ WITH fresh AS (
          count(*) FILTER (WHERE NOT filtered AND type = 1) AS impressions,
          count(*) FILTER (WHERE NOT filtered AND type = 2) AS clicks,
          count(*) FILTER (WHERE NOT filtered AND type = 3) AS conversions,
-         coalesce(sum(cost_micros) FILTER (WHERE NOT filtered), 0)::int8 AS cost_micros,
-         coalesce(sum(value_micros) FILTER (WHERE NOT filtered), 0)::int8 AS revenue_micros,
+         coalesce(sum(cost_micros) FILTER (WHERE NOT filtered), 0)::numeric AS cost_micros,
+         coalesce(sum(value_micros) FILTER (WHERE NOT filtered), 0)::numeric AS revenue_micros,
          count(*) FILTER (WHERE filtered) AS filtered_events
   FROM raw_events
   WHERE tenant_id = :tenant AND campaign_id = :campaign AND occur_time >= :start AND occur_time < :end
@@ -41,7 +42,7 @@ WITH fresh AS (
 )
 SELECT 'before' AS which, ${SUMS} FROM cur
 UNION ALL SELECT 'after', ${SUMS} FROM fresh
-UNION ALL SELECT 'changed', count(*)::int8, 0, 0, 0, 0, 0 FROM applied`;
+UNION ALL SELECT 'changed', count(*)::numeric, 0, 0, 0, 0, 0 FROM applied`;
 
 /** Rows the rebuild brought to zero carry no information; the WHERE is re-checked under lock. */
 const DELETE_ZERO_ROWS = `

@@ -16,7 +16,7 @@ const UPSERT_ROLLUPS = `
 INSERT INTO rollups AS r (tenant_id, campaign_id, bucket_start, platform, region, source,
                           impressions, clicks, conversions, cost_micros, revenue_micros, filtered_events)
 SELECT * FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::int2[],
-                     ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[])
+                     ?::int8[], ?::int8[], ?::int8[], ?::numeric[], ?::numeric[], ?::int8[])
 ON CONFLICT (tenant_id, campaign_id, bucket_start, platform, region, source) DO UPDATE SET
   impressions = r.impressions + excluded.impressions,
   clicks = r.clicks + excluded.clicks,
@@ -31,8 +31,13 @@ export async function upsertRollups(trx: Knex.Transaction, deltas: RollupDelta[]
   await trx.raw(UPSERT_ROLLUPS, rollupColumns(deltas));
 }
 
-const SUMS = `sum(impressions)::int8 AS impressions, sum(clicks)::int8 AS clicks, sum(conversions)::int8 AS conversions,
-  sum(cost_micros)::int8 AS cost_micros, sum(revenue_micros)::int8 AS revenue_micros, sum(filtered_events)::int8 AS filtered_events`;
+/**
+ * NUMERIC, never int8: a sum over many rows (money sums are NUMERIC already; platform report
+ * counts are bigint per row) must not fail with "bigint out of range". node-postgres answers a
+ * decimal string, parsed exactly by toBaseMetrics.
+ */
+const SUMS = `sum(impressions)::numeric AS impressions, sum(clicks)::numeric AS clicks, sum(conversions)::numeric AS conversions,
+  sum(cost_micros)::numeric AS cost_micros, sum(revenue_micros)::numeric AS revenue_micros, sum(filtered_events)::numeric AS filtered_events`;
 
 const DIMENSION_COLUMN: Record<Dimension, string> = { PLATFORM: "platform", REGION: "region", SOURCE: "source" };
 
