@@ -18,6 +18,7 @@ const topics = topicNames(names.topicPrefix);
 const database = await createTestDatabase();
 const env = {
   ...process.env,
+  TALLY_MODE: "development",
   TALLY_LOG_LEVEL: process.env.TALLY_TEST_LOG ?? "warn",
   TALLY_PG_URL: database.url,
   TALLY_REDIS_URL: stack.redisUrl,
