@@ -3,7 +3,9 @@
  * validation (ValidEvent) and what is published for the aggregator (EventRecord).
  * Plain data only; rpc/convert.ts and publish/ map it to and from protobuf.
  */
-export type EventKind = "IMPRESSION" | "CLICK" | "CONVERSION";
+import type { EventKind } from "../../../common/src/contract/event-type.js";
+
+export type { EventKind };
 
 export interface IncomingEvent {
   eventId: string;
