@@ -40,6 +40,7 @@ export function validateEvent(e: IncomingEvent, now: Date, rules: ValidationRule
   const platform = normalisePlatform(e.platform);
   const region = normaliseRegion(e.region);
   const found =
+    (e.inputProblem ? invalid(e.inputProblem.field, `${e.inputProblem.field} ${e.inputProblem.description}`) : null) ??
     checkId(e.eventId, "event_id", LIMITS.eventIdChars) ??
     checkId(e.campaignId, "campaign_id", LIMITS.campaignIdChars) ??
     (e.type === null ? invalid("type", "type must be IMPRESSION, CLICK or CONVERSION") : null) ??

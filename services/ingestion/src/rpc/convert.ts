@@ -24,8 +24,10 @@ function micros(value: string): bigint {
   }
 }
 
-export function eventFromProto(e: AdEvent): IncomingEvent {
+/** inputProblem: the first violation the input boundary found in this event (kit.input.itemProblems). */
+export function eventFromProto(e: AdEvent, inputProblem: { field: string; description: string } | null = null): IncomingEvent {
   return {
+    inputProblem,
     eventId: e.eventId,
     campaignId: e.campaignId,
     type: eventKindOf(e.type),
