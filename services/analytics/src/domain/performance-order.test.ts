@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { CampaignInfo } from "../../../common/src/campaign-client.js";
+import type { CampaignFacts } from "./insights.js";
 import { createPageTokens } from "../../../common/src/contract/page-token.js";
 import { Violations } from "../../../common/src/errors.js";
 import { deriveMetrics, zeroMetrics } from "./metrics.js";
 import { decodePageToken, encodePageToken, parseOrder, sortRows, type PerformanceRow } from "./performance-order.js";
 
 const row = (id: string, impressions: bigint, clicks: bigint): PerformanceRow => ({
-  campaign: { id, tenantId: "t", name: id.toUpperCase(), status: "ACTIVE", currencyCode: "EUR", timeZone: "UTC" } as CampaignInfo,
+  campaign: { id, tenantId: "t", name: id.toUpperCase(), status: "ACTIVE", currencyCode: "EUR", timeZone: "UTC" } as CampaignFacts,
   timeZone: "UTC",
   metrics: deriveMetrics({ ...zeroMetrics(), impressions, clicks }),
 });

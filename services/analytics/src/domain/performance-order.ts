@@ -4,11 +4,11 @@
  */
 import { readPageToken, type PageTokens } from "../../../common/src/contract/page-token.js";
 import type { Violations } from "../../../common/src/errors.js";
-import type { CampaignInfo } from "../../../common/src/campaign-client.js";
+import type { CampaignFacts } from "./insights.js";
 import type { DerivedMetrics } from "./metrics.js";
 
 export interface PerformanceRow {
-  campaign: CampaignInfo;
+  campaign: CampaignFacts;
   /** The campaign's zone, in which its range was read. */
   timeZone: string;
   metrics: DerivedMetrics;

@@ -2,7 +2,7 @@
  * ListCampaignPerformance: one row of totals per campaign, each campaign's range read in its own
  * time zone, sorted by any metric and paged.
  */
-import type { CampaignInfo } from "../../../common/src/campaign-client.js";
+import type { CampaignFacts } from "./insights.js";
 import type { PageTokens } from "../../../common/src/contract/page-token.js";
 import { notFound, Violations } from "../../../common/src/errors.js";
 import type { Logger } from "../../../common/src/logger.js";
@@ -19,7 +19,7 @@ export const MAX_CAMPAIGN_IDS = 1000;
 
 /** Every campaign of a tenant (the campaign service's list). */
 export interface CampaignDirectory {
-  list(tenantId: string, requestId?: string): Promise<CampaignInfo[]>;
+  list(tenantId: string, requestId?: string): Promise<CampaignFacts[]>;
 }
 
 /** A campaign and the UTC instants of its range. */
@@ -83,12 +83,12 @@ function checkInput(input: PerformanceInput, tokens: PageTokens, v: Violations):
 export function createPerformanceService(deps: PerformanceDeps) {
   const now = deps.now ?? (() => new Date());
 
-  async function campaignsOf(tenantId: string, ids: string[], requestId?: string): Promise<CampaignInfo[]> {
+  async function campaignsOf(tenantId: string, ids: string[], requestId?: string): Promise<CampaignFacts[]> {
     if (ids.length === 0) return deps.directory.list(tenantId, requestId);
     const found = await Promise.all(ids.map((id) => deps.campaigns.get(tenantId, id, requestId)));
     const missing = ids.find((_, i) => !found[i]);
     if (missing !== undefined) throw notFound("campaign", missing);
-    return found as CampaignInfo[];
+    return found as CampaignFacts[];
   }
 
   return {
