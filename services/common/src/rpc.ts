@@ -117,6 +117,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     input,
 
     unary(method, policy, fn) {
+      input.requireMethod(method);
       return (call, callback) => {
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
@@ -133,6 +134,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     },
 
     serverStream(method, policy, fn) {
+      input.requireMethod(method);
       return (call) => {
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
@@ -159,6 +161,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     },
 
     clientStream(method, policy, fn) {
+      input.requireMethod(method);
       return (call, callback) => {
         const started = process.hrtime.bigint();
         const ctx = open(method, call);

@@ -19,6 +19,8 @@ export interface InputBoundary {
    * Throws a plain Error for a method the contract does not define: a wiring bug.
    */
   checkRequest(method: string, request: unknown): void;
+  /** Throws unless the contract defines the method: rpc.ts calls it while wiring, so a typo fails at start-up. */
+  requireMethod(method: string): void;
   /**
    * The problems of one item of an itemized list (e.g. an AdEvent, which gets its own receipt),
    * paths relative to the item; empty when it is fine.
@@ -41,6 +43,9 @@ export function createInputBoundary(registry: FileRegistry, caps: InputCaps = IN
   };
 
   return {
+    requireMethod(method) {
+      if (!inputs.has(method)) throw new Error(`the contract has no method ${method}`);
+    },
     checkRequest(method, request) {
       const desc = inputs.get(method);
       if (!desc) throw new Error(`the contract has no method ${method}`);

@@ -27,7 +27,7 @@ export interface InputCaps {
   maxViolations: number;
 }
 
-const INT32_MAX = 2n ** 31n - 1n;
+const INT32: readonly [bigint, bigint] = [-(2n ** 31n), 2n ** 31n - 1n];
 
 export const INPUT_CAPS: InputCaps = {
   defaultStringChars: 1024,
@@ -60,7 +60,9 @@ export const INPUT_CAPS: InputCaps = {
   },
   // Counts and micros: never negative, and small enough that no sum of them can wrap an int64.
   defaultInt64: [0n, MAX_EVENT_MICROS],
-  defaultInt32: [0n, INT32_MAX],
+  // int32 fields (page_size, hour) are small by type; each use case checks its own range with its
+  // other parameters, so a client hears about a negative page_size and a bad order_by together.
+  defaultInt32: INT32,
   intRange: {
     "tally.ingestion.v1.PlatformReportRow.hour": [0n, 23n],
   },

@@ -6,15 +6,13 @@
  */
 import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
-import { calendarDateProblem, instantProblem } from "../contract/time-bounds.js";
+import { instantProblem } from "../contract/time-bounds.js";
 import type { FieldViolation } from "../errors.js";
 import type { InputCaps } from "./input-caps.js";
 import { quoteValue, textProblem } from "./text-rules.js";
 
 const INT64_TYPES = new Set([ScalarType.INT64, ScalarType.UINT64, ScalarType.SINT64, ScalarType.FIXED64, ScalarType.SFIXED64]);
 const INT32_TYPES = new Set([ScalarType.INT32, ScalarType.UINT32, ScalarType.SINT32, ScalarType.FIXED32, ScalarType.SFIXED32]);
-/** String fields holding a calendar date (DESIGN §2: `YYYY-MM-DD`); empty means "default". */
-const isDateField = (f: DescField) => f.name === "date" || f.name.endsWith("_date");
 
 /** Collects violations up to the cap, then only counts the rest (their list would become a header). */
 export class ViolationSink {
@@ -101,15 +99,18 @@ export class MessageWalker {
   }
 
   private scalar(key: string, field: DescField, type: ScalarType, value: unknown, path: string, sink: ViolationSink): void {
-    if (type === ScalarType.STRING) return this.text(key, value, path, sink, isDateField(field));
+    // Calendar-date strings (`*_date`) are left to the use cases, which apply the same rule
+    // (contract/time-bounds.ts) together with their other checks, so that a client with a
+    // malformed date and a bad time zone hears about both at once.
+    if (type === ScalarType.STRING) return this.text(key, value, path, sink);
     if (INT64_TYPES.has(type)) return this.integer(key, value, path, sink, this.caps.defaultInt64);
     if (INT32_TYPES.has(type)) return this.integer(key, value, path, sink, this.caps.defaultInt32);
     if ((type === ScalarType.DOUBLE || type === ScalarType.FLOAT) && !Number.isFinite(value)) sink.add(path, "must be a finite number");
   }
 
-  private text(key: string, value: unknown, path: string, sink: ViolationSink, isDate = false): void {
+  private text(key: string, value: unknown, path: string, sink: ViolationSink): void {
     if (typeof value !== "string") return sink.add(path, "must be a string");
-    const problem = textProblem(value, this.caps.stringChars[key] ?? this.caps.defaultStringChars) ?? (isDate && value !== "" ? calendarDateProblem(value) : null);
+    const problem = textProblem(value, this.caps.stringChars[key] ?? this.caps.defaultStringChars);
     if (problem) sink.add(path, problem);
   }
 
