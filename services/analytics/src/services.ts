@@ -2,6 +2,7 @@
  * The use cases of the insights API built over their stores and caches. main.ts passes the real
  * campaign-service adapters; service tests pass in-memory ones. Nothing here opens a connection.
  */
+import { createPageTokens } from "../../common/src/contract/page-token.js";
 import type { Knex } from "../../common/src/db.js";
 import { topicNames } from "../../common/src/kafka.js";
 import type { Logger } from "../../common/src/logger.js";
@@ -45,7 +46,14 @@ export function createServices(config: AnalyticsConfig, adapters: ServiceAdapter
     logger: logger.child({ component: "insights" }),
   });
   const totals = new PgTotalsReader(db);
-  const performance = createPerformanceService({ campaigns, directory, totals, freshness, logger: logger.child({ component: "performance" }) });
+  const performance = createPerformanceService({
+    campaigns,
+    directory,
+    totals,
+    freshness,
+    pageTokens: createPageTokens(config.jwtSecret),
+    logger: logger.child({ component: "performance" }),
+  });
   const updates = new RedisLiveUpdates(adapters.subscriber, config.redisKeyPrefix, logger.child({ component: "live-updates" }));
   const live = createLiveMetricsService({ campaigns, totals, freshness, updates, logger: logger.child({ component: "live" }) });
   const signals = new RedisCampaignSignals(redis, config.redisKeyPrefix, logger.child({ component: "signals" }));

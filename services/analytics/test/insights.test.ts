@@ -143,6 +143,18 @@ describe("GetCampaignInsights", () => {
     assert.deepEqual(decodeStatusDetails(order).violations.map((v) => v.field), ["start_date"]);
   });
 
+  it("refuses dates in years 9999 and 0001, and NUL in filters, naming each field", async () => {
+    const err = await callError({ campaignId: "camp-basic", startDate: "0001-01-01", endDate: "9999-12-31", regions: ["DE"] });
+    assert.equal(err.code, status.INVALID_ARGUMENT);
+    assert.deepEqual(decodeStatusDetails(err).violations, [
+      { field: "start_date", description: "0001-01-01 is outside 1970-01-01..2100-12-31" },
+      { field: "end_date", description: "9999-12-31 is outside 1970-01-01..2100-12-31" },
+    ]);
+    const nul = await callError({ campaignId: "camp-basic\u0000", platforms: ["meta\u0000"], timeZone: "UTC\u0000" });
+    assert.equal(nul.code, status.INVALID_ARGUMENT);
+    assert.deepEqual(decodeStatusDetails(nul).violations.map((v) => v.field), ["campaign_id", "platforms[0]", "time_zone"]);
+  });
+
   it("answers NOT_FOUND for another tenant's campaign, and an unknown one", async () => {
     for (const [campaignId, tenant] of [["camp-basic", "tenant-2"], ["no-such-campaign", TENANT]] as const) {
       const err = await callError({ campaignId, startDate: "2025-03-11", endDate: "2025-03-11" }, tenant);

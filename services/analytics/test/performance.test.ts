@@ -76,6 +76,19 @@ describe("ListCampaignPerformance", () => {
     assert.equal(decodeStatusDetails(err!).reason, "CAMPAIGN_NOT_FOUND");
   });
 
+  it("answers INVALID_ARGUMENT on page_token for a forged token (an edited offset under the old MAC)", async () => {
+    const first = await list({ startDate: "2025-03-11", endDate: "2025-03-12", pageSize: 1 });
+    const forged = `${Buffer.from("-5").toString("base64url")}.${first.nextPageToken.split(".")[1]}`;
+    for (const pageToken of [forged, "eyJvIjoxLCJmIjoieCJ9", "\u0000"]) {
+      const err = await list({ startDate: "2025-03-11", endDate: "2025-03-12", pageSize: 1, pageToken }).then(
+        () => null,
+        (e: ServiceError) => e,
+      );
+      assert.equal(err?.code, status.INVALID_ARGUMENT, pageToken);
+      assert.deepEqual(decodeStatusDetails(err!).violations.map((v) => v.field), ["page_token"]);
+    }
+  });
+
   it("rejects bad input with every bad field", async () => {
     const err = await list({ startDate: "2025-13-01", orderBy: "popularity", pageSize: -1, pageToken: "nonsense" }).then(
       () => null,

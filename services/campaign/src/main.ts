@@ -1,4 +1,5 @@
 import { createTokenService } from "../../common/src/auth.js";
+import { createPageTokens } from "../../common/src/contract/page-token.js";
 import { createDb, migrate } from "../../common/src/db.js";
 import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
 import { runMain } from "../../common/src/lifecycle.js";
@@ -30,7 +31,7 @@ await runMain(logger, async (lifecycle) => {
   lifecycle.onStop("kafka producer", () => producer.disconnect());
 
   const tokens = createTokenService({ secret: config.jwtSecret, userTokenTtlSeconds: config.tokenTtlSeconds });
-  const campaigns = new CampaignService(new KnexCampaignStore(db, topics.campaignEvents, encodeCampaignEvent));
+  const campaigns = new CampaignService(new KnexCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), createPageTokens(config.jwtSecret));
   const identity = new IdentityService(new KnexIdentityStore(db), tokens);
 
   const relay = new OutboxRelay(db, producer, logger.child({ component: "outbox-relay" }), { pollMs: config.outboxPollMs, batchSize: 500 });

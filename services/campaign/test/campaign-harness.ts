@@ -1,5 +1,6 @@
 /** Starts a real campaign server on port 0 against a fresh database and a unique topic prefix. */
 import { createTokenService } from "../../common/src/auth.js";
+import { createPageTokens } from "../../common/src/contract/page-token.js";
 import { createDb, migrate } from "../../common/src/db.js";
 import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
 import { createMetrics } from "../../common/src/metrics.js";
@@ -33,7 +34,7 @@ export async function startCampaignHarness() {
     logger,
     metrics: createMetrics("campaign-test"),
     tokens,
-    campaigns: new CampaignService(new KnexCampaignStore(db, topics.campaignEvents, encodeCampaignEvent)),
+    campaigns: new CampaignService(new KnexCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), createPageTokens(stack.jwtSecret)),
     identity: new IdentityService(new KnexIdentityStore(db), tokens),
   });
   const port = await server.listen("127.0.0.1", 0);

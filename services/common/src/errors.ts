@@ -57,6 +57,8 @@ export const unavailable = (dependency: string, cause?: unknown) =>
 export const unimplemented = (rpc: string) =>
   new AppError("UNIMPLEMENTED", "NOT_IMPLEMENTED", `${rpc} is not implemented yet`);
 
+const MAX_SUMMARIZED = 10;
+
 /** Collects every problem with an input, then throws them together. */
 export class Violations {
   readonly list: FieldViolation[] = [];
@@ -78,7 +80,11 @@ export class Violations {
 
   throwIfAny(reason = "INVALID_ARGUMENT"): void {
     if (this.list.length === 0) return;
-    const summary = this.list.map((v) => `${v.field}: ${v.description}`).join("; ");
+    // The message travels as a header (twice: grpc-message and the status details), so it names
+    // the first few; the BadRequest details list every violation.
+    const shown = this.list.slice(0, MAX_SUMMARIZED).map((v) => `${v.field}: ${v.description}`);
+    if (this.list.length > MAX_SUMMARIZED) shown.push(`and ${this.list.length - MAX_SUMMARIZED} more`);
+    const summary = shown.join("; ");
     throw new AppError("INVALID_ARGUMENT", reason, `invalid request: ${summary}`, { violations: this.list });
   }
 }

@@ -9,6 +9,7 @@ import {
 import { authorize, type Policy, type Principal, type TokenService } from "./auth.js";
 import { AppError, unimplemented } from "./errors.js";
 import { toServiceError } from "./grpc-status.js";
+import { loadInputBoundary, type InputBoundary } from "./input/input-boundary.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
@@ -45,6 +46,8 @@ export interface RpcKit {
     fn: (requests: AsyncIterable<Req>, ctx: Ctx<P>) => Promise<Res>,
   ): handleClientStreamingCall<Req, Res>;
   unimplemented<Req = unknown, Res = unknown>(method: string): handleUnaryCall<Req, Res>;
+  /** The input boundary every request passes; handlers use it for itemized lists (per-event receipts). */
+  input: InputBoundary;
 }
 
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -56,8 +59,20 @@ interface SurfaceCall {
   on(event: "cancelled", listener: () => void): unknown;
 }
 
-export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metrics: Metrics }): RpcKit {
+export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metrics: Metrics; input?: InputBoundary }): RpcKit {
   const { logger, tokens, metrics } = deps;
+  const input = deps.input ?? loadInputBoundary();
+
+  /** The input boundary, after authentication: strangers learn nothing, not even what input is bad. */
+  function checked<C>(method: string, request: unknown, ctx: C): C {
+    input.checkRequest(method, request);
+    return ctx;
+  }
+
+  /** Each client-stream message passes the boundary before the handler sees it. */
+  async function* checkedStream<Req>(method: string, requests: AsyncIterable<Req>): AsyncIterable<Req> {
+    for await (const req of requests) yield checked(method, req, req);
+  }
 
   /** Request id, response header, logger and cancellation: everything a call has before auth. */
   function open(method: string, call: SurfaceCall): RpcContext {
@@ -99,12 +114,15 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
   }
 
   return {
+    input,
+
     unary(method, policy, fn) {
+      input.requireMethod(method);
       return (call, callback) => {
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
         admit(ctx, policy, call)
-          .then((c) => fn(call.request, c as never))
+          .then((c) => fn(call.request, checked(method, call.request, c) as never))
           .then(
             (res) => {
               finish(method, ctx, started, null);
@@ -116,6 +134,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     },
 
     serverStream(method, policy, fn) {
+      input.requireMethod(method);
       return (call) => {
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
@@ -127,7 +146,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
             else call.once("drain", () => resolve());
           });
         admit(ctx, policy, call)
-          .then((c) => fn(call.request, c as never, send as never))
+          .then((c) => fn(call.request, checked(method, call.request, c) as never, send as never))
           .then(
             () => {
               finish(method, ctx, started, null);
@@ -142,11 +161,12 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     },
 
     clientStream(method, policy, fn) {
+      input.requireMethod(method);
       return (call, callback) => {
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
         admit(ctx, policy, call)
-          .then((c) => fn(call as AsyncIterable<never>, c as never))
+          .then((c) => fn(checkedStream(method, call as AsyncIterable<never>), c as never))
           .then(
             (res) => {
               finish(method, ctx, started, null);

@@ -202,6 +202,46 @@ describe("IngestEvents", () => {
     }
   });
 
+  it("rejects poison events on their field (NUL, invalid UTF-8, int64 edges, unknown type, huge attribute) and accepts the rest of the batch", async () => {
+    const batch = [
+      event({ eventId: uniqueName("nul-\u0000-") }),
+      event({ platform: "me\ud800ta" }), // a lone surrogate travels as U+FFFD, the decoder's mark of invalid UTF-8
+      event({ type: EventType.EVENT_TYPE_CONVERSION, valueMicros: "9223372036854775807" }),
+      event({ costMicros: "-9223372036854775808" }),
+      event({ type: 7 as EventType }),
+      event({ attributes: { note: "x".repeat(100_000) } }),
+      event({ occurTime: new Date("9999-12-31T23:59:59.999Z") }),
+      event(),
+    ];
+    const res = await ingest(batch);
+    const rejected = (i: number, field: string) => ({ index: i, eventId: batch[i]!.eventId, status: "RECEIPT_STATUS_REJECTED", reason: "INVALID_FIELD", field });
+    assert.deepEqual(brief(res.receipts), [
+      rejected(0, "event_id"),
+      rejected(1, "platform"),
+      rejected(2, "value_micros"),
+      rejected(3, "cost_micros"),
+      rejected(4, "type"),
+      rejected(5, 'attributes["note"]'),
+      rejected(6, "occur_time"),
+      { index: 7, eventId: batch[7]!.eventId, status: "RECEIPT_STATUS_ACCEPTED", reason: "", field: "" },
+    ]);
+    assert.deepEqual(
+      res.receipts.slice(0, 6).map((r) => r.message),
+      [
+        "event_id must not contain NUL (U+0000) characters",
+        "platform is not valid UTF-8",
+        "value_micros must be between 0 and 1000000000000000",
+        "cost_micros must be between 0 and 1000000000000000",
+        "type 7 is not a EventType value",
+        'attributes["note"] must be at most 256 characters',
+      ],
+    );
+    assert.deepEqual(res.counts, { accepted: "1", duplicate: "0", filtered: "0", rejected: "7" });
+    // Only the good event reached Kafka.
+    const messages = await h.published.messagesWith([batch[7]!.eventId]);
+    assert.deepEqual(messages.map((m) => m.events.map((e) => e.eventId)), [[batch[7]!.eventId]]);
+  });
+
   it("fails the whole call UNAVAILABLE when the campaign service is down, and a retry afterwards is ACCEPTED, not DUPLICATE", async () => {
     h.source.put(campaign("cmp-flaky", TENANT_A, "ACTIVE"));
     const batch = [event({ campaignId: "cmp-flaky" }), event({ campaignId: "cmp-flaky" })];
@@ -277,6 +317,13 @@ describe("StreamEvents", () => {
       const messages = await h.published.messagesWith(ids);
       assert.deepEqual(messages.map((m) => ({ key: m.key, kind: m.kind, eventIds: m.events.map((e) => e.eventId) })), [{ key: "cmp-active", kind: "batch", eventIds: ids }]);
     }
+  });
+
+  it("rejects a NUL event_id inside a stream on its own receipt; the stream goes on", async () => {
+    const bad = event({ eventId: uniqueName("s-nul-\u0000-") });
+    const res = await stream([[event(), bad], [event()]]);
+    assert.deepEqual(res.counts, { accepted: "2", duplicate: "0", filtered: "0", rejected: "1" });
+    assert.deepEqual(brief(res.problems), [{ index: 1, eventId: bad.eventId, status: "RECEIPT_STATUS_REJECTED", reason: "INVALID_FIELD", field: "event_id" }]);
   });
 
   it("refuses a stream without a credential", async () => {

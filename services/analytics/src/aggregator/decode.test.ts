@@ -39,8 +39,8 @@ describe("decodeMessage", () => {
     assert.deepEqual([d.event.kind, d.event.platform, d.event.region, d.event.costMicros, d.event.receiveTime], ["CLICK", "meta", "DE", 250n, at]);
   });
 
-  it("defaults an empty region to ZZ and an empty platform to direct", () => {
-    const d = only(decodeMessage(single(record({ platform: "", region: "" })), at));
+  it("defaults an empty region to ZZ and lowercases the platform", () => {
+    const d = only(decodeMessage(single(record({ platform: " Direct ", region: "" })), at));
     assert.ok(d.kind === "event" && d.event.platform === "direct" && d.event.region === "ZZ");
   });
 
@@ -52,6 +52,8 @@ describe("decodeMessage", () => {
     ["an event without event_id", single(record({ eventId: "" })), "INVALID_EVENT"],
     ["an event of unknown type", single(record({ type: EventType.EVENT_TYPE_UNSPECIFIED })), "INVALID_EVENT"],
     ["a bad region", single(record({ region: "Germany" })), "INVALID_EVENT"],
+    // The one platform rule (contract/platform.ts): empty is refused, as ingestion refuses it.
+    ["an event without platform", single(record({ platform: "" })), "INVALID_EVENT"],
     ["a batch without events", batch([]), "EMPTY_BATCH"],
     // Cut inside its second record: not even the intact first record is applied.
     ["a truncated batch", batch([record({ eventId: "a" }), record({ eventId: "b" })]).subarray(0, -5), "UNDECODABLE"],
@@ -67,7 +69,7 @@ describe("decodeMessage", () => {
 
   it("expands a batch into its events, in order, each checked and normalised like a single event", () => {
     const items = decodeMessage(
-      batch([record({ eventId: "a" }), record({ eventId: "b", type: EventType.EVENT_TYPE_IMPRESSION, platform: "", region: "" }), record({ eventId: "c", filtered: true, receiveTime: new Date("2025-01-01T00:00:05Z") })]),
+      batch([record({ eventId: "a" }), record({ eventId: "b", type: EventType.EVENT_TYPE_IMPRESSION, platform: "DIRECT", region: "" }), record({ eventId: "c", filtered: true, receiveTime: new Date("2025-01-01T00:00:05Z") })]),
       at,
     );
     assert.deepEqual(

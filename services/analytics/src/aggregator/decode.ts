@@ -3,8 +3,12 @@
  * topic. A message carries one event, one report or a batch of events; decoding never throws: one
  * bad message must not stop its partition.
  */
-import { AdEventEnvelope, EventType, type AdEventRecord, type PlatformReportRecord } from "../../../../gen/tally/events/v1/events.js";
-import type { EventKind, PlatformReport, TrackedEvent } from "../domain/ad-events.js";
+import { AdEventEnvelope, type AdEventRecord, type PlatformReportRecord } from "../../../../gen/tally/events/v1/events.js";
+import { eventKindOf } from "../../../common/src/contract/event-type.js";
+import { normalisePlatform, platformProblem } from "../../../common/src/contract/platform.js";
+import { normaliseRegion } from "../../../common/src/contract/region.js";
+import { quoteValue } from "../../../common/src/input/text-rules.js";
+import type { PlatformReport, TrackedEvent } from "../domain/ad-events.js";
 import { dateProblem } from "../domain/date-range.js";
 import { eventProblem, reportProblem } from "./record-limits.js";
 
@@ -23,28 +27,21 @@ export type Decoded =
    */
   | { kind: "dead"; reason: DeadLetterReason; detail: string; value?: Buffer };
 
-const KINDS: Partial<Record<EventType, EventKind>> = {
-  [EventType.EVENT_TYPE_IMPRESSION]: "IMPRESSION",
-  [EventType.EVENT_TYPE_CLICK]: "CLICK",
-  [EventType.EVENT_TYPE_CONVERSION]: "CONVERSION",
-};
-const SLUG = /^[a-z0-9_]{1,32}$/;
-const REGION = /^[A-Z]{2}$/;
 const INT64 = /^-?\d{1,19}$/;
 
 const dead = (reason: DeadLetterReason, detail: string): Decoded => ({ kind: "dead", reason, detail });
 
-/** Platform and region as ingestion normalises them; empty ones get the documented defaults. */
+/** Platform and region by the same contract rules ingestion applies (an empty platform is refused). */
 function place(platform: string, region: string): { platform: string; region: string } | string {
-  const p = platform.trim().toLowerCase() || "direct";
-  const r = region.trim().toUpperCase() || "ZZ";
-  if (!SLUG.test(p)) return `platform ${JSON.stringify(platform)} is not a slug`;
-  if (!REGION.test(r)) return `region ${JSON.stringify(region)} is not an alpha-2 code`;
+  const p = normalisePlatform(platform);
+  const r = normaliseRegion(region);
+  if (p === null) return platform.trim() === "" ? `platform ${platformProblem(platform)}` : `platform ${quoteValue(platform)} is not a slug`;
+  if (r === null) return `region ${quoteValue(region)} is not an alpha-2 code`;
   return { platform: p, region: r };
 }
 
 function toEvent(r: AdEventRecord, messageTime: Date): Decoded {
-  const kind = KINDS[r.type];
+  const kind = eventKindOf(r.type);
   const missing = [!r.tenantId && "tenant_id", !r.eventId && "event_id", !r.campaignId && "campaign_id", !kind && "type", !r.occurTime && "occur_time"].filter(Boolean);
   if (missing.length > 0) return dead("INVALID_EVENT", `missing or invalid: ${missing.join(", ")}`);
   if (Number.isNaN(r.occurTime!.getTime())) return dead("INVALID_EVENT", "occur_time is not a valid instant");

@@ -3,12 +3,11 @@
  * bursts, and currency and time zone hardly ever change. Only found campaigns are cached, so a
  * campaign created a moment ago is found at once.
  */
-import type { CampaignInfo } from "../../../common/src/campaign-client.js";
-import type { CampaignLookup } from "../domain/insights.js";
+import type { CampaignFacts, CampaignLookup } from "../domain/insights.js";
 
 export class CachedCampaignLookup implements CampaignLookup {
-  private readonly entries = new Map<string, { value: CampaignInfo; expires: number }>();
-  private readonly inflight = new Map<string, Promise<CampaignInfo | null>>();
+  private readonly entries = new Map<string, { value: CampaignFacts; expires: number }>();
+  private readonly inflight = new Map<string, Promise<CampaignFacts | null>>();
 
   constructor(
     private readonly inner: CampaignLookup,
@@ -17,7 +16,7 @@ export class CachedCampaignLookup implements CampaignLookup {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async get(tenantId: string, campaignId: string, requestId?: string): Promise<CampaignInfo | null> {
+  async get(tenantId: string, campaignId: string, requestId?: string): Promise<CampaignFacts | null> {
     const key = `${tenantId}\u0000${campaignId}`;
     const hit = this.entries.get(key);
     if (hit && hit.expires > this.now()) return hit.value;
@@ -32,7 +31,7 @@ export class CachedCampaignLookup implements CampaignLookup {
     return value;
   }
 
-  private remember(key: string, value: CampaignInfo): void {
+  private remember(key: string, value: CampaignFacts): void {
     this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { value, expires: this.now() + this.ttlMs });

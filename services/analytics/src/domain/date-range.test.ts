@@ -5,10 +5,11 @@ import { addDays, checkDates, dateProblem, daysInclusive, normalizeTimeZone, res
 import { checkInsightsInput, type InsightsInput } from "./insights-input.js";
 
 describe("dateProblem", () => {
-  for (const good of ["2025-01-31", "2024-02-29", "1970-01-01", "9999-12-31"]) {
+  // 9999-12-31 used to be accepted; the contract now bounds dates to 1970..2100 (issue 5).
+  for (const good of ["2025-01-31", "2024-02-29", "1970-01-01", "2100-12-31"]) {
     it(`accepts ${good}`, () => assert.equal(dateProblem(good), null));
   }
-  for (const bad of ["2025-02-29", "2025-13-01", "2025-04-31", "2025-1-5", "20250105", "2025-01-05T00:00", " 2025-01-05", "yesterday", "1969-12-31"]) {
+  for (const bad of ["2025-02-29", "2025-13-01", "2025-04-31", "2025-1-5", "20250105", "2025-01-05T00:00", " 2025-01-05", "yesterday", "1969-12-31", "2101-01-01", "9999-12-31"]) {
     it(`rejects ${JSON.stringify(bad)}`, () => assert.notEqual(dateProblem(bad), null));
   }
 });

@@ -3,6 +3,7 @@
  * Validation records every problem in a Violations collector so a caller hears about all of them.
  */
 import { DateTime, IANAZone } from "luxon";
+import { calendarDateProblem } from "../../../common/src/contract/time-bounds.js";
 import type { Violations } from "../../../common/src/errors.js";
 import type { Granularity, LocalDateRange } from "./buckets.js";
 
@@ -13,19 +14,8 @@ export const MAX_HOUR_RANGE_DAYS = 31;
 /** The default range is the last 30 days including today. */
 export const DEFAULT_RANGE_DAYS = 30;
 
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-// Before 1970 some zones used local mean time offsets that are not whole quarter hours.
-const MIN_DATE = "1970-01-01";
-
-/** Why a date string is not a usable calendar date, or null when it is. */
-export function dateProblem(value: string): string | null {
-  const m = DATE_PATTERN.exec(value);
-  if (!m) return `${JSON.stringify(value)} is not a date in the form YYYY-MM-DD`;
-  const dt = DateTime.fromObject({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) }, { zone: "UTC" });
-  if (!dt.isValid) return `${value} is not a real calendar date`;
-  if (value < MIN_DATE) return `${value} is before ${MIN_DATE}`;
-  return null;
-}
+/** Why a date string is not a usable calendar date (the one rule: 1970-01-01..2100-12-31), or null. */
+export const dateProblem = calendarDateProblem;
 
 /**
  * The zone name to use, or null when it is not an IANA zone. Letter case is fixed to the canonical

@@ -3,7 +3,10 @@
  * campaign is checked here, all at once; the date defaults need the campaign's time zone and are
  * resolved afterwards (date-range.ts).
  */
+import { normalisePlatform } from "../../../common/src/contract/platform.js";
+import { normaliseRegion } from "../../../common/src/contract/region.js";
 import type { Violations } from "../../../common/src/errors.js";
+import { quoteValue } from "../../../common/src/input/text-rules.js";
 import type { Granularity, LocalDateRange } from "./buckets.js";
 import { checkDates, checkOrderAndSpan, normalizeTimeZone, type DateRangeInput } from "./date-range.js";
 
@@ -46,8 +49,6 @@ export interface CheckedInsightsInput {
   breakdowns: Dimension[];
 }
 
-const PLATFORM_SLUG = /^[a-z0-9_]{1,32}$/;
-const REGION_CODE = /^[A-Z]{2}$/;
 const DIMENSION_ORDER: Dimension[] = ["PLATFORM", "REGION", "SOURCE"];
 
 /** Splits comma-separated entries (`platforms=meta,google` arrives as one value), trims, drops empties. */
@@ -59,18 +60,18 @@ function splitList(values: string[]): string[] {
 export function normalizePlatforms(values: string[], field: string, v: Violations): string[] {
   const out = new Set<string>();
   splitList(values).forEach((raw, i) => {
-    const slug = raw.toLowerCase();
-    if (v.check(PLATFORM_SLUG.test(slug), `${field}[${i}]`, `${JSON.stringify(raw)} is not a platform slug ([a-z0-9_]{1,32})`)) out.add(slug);
+    const slug = normalisePlatform(raw);
+    if (v.check(slug !== null, `${field}[${i}]`, `${quoteValue(raw)} is not a platform slug ([a-z0-9_]{1,32})`)) out.add(slug!);
   });
   return [...out].sort();
 }
 
-/** Uppercase ISO 3166-1 alpha-2 codes (ZZ = unknown), de-duplicated and sorted. */
+/** Uppercase ISO 3166-1 alpha-2 codes (ZZ = unknown), de-duplicated and sorted; the contract's region rule. */
 export function normalizeRegions(values: string[], field: string, v: Violations): string[] {
   const out = new Set<string>();
   splitList(values).forEach((raw, i) => {
-    const code = raw.toUpperCase();
-    if (v.check(REGION_CODE.test(code), `${field}[${i}]`, `${JSON.stringify(raw)} is not an ISO 3166-1 alpha-2 region code`)) out.add(code);
+    const code = normaliseRegion(raw);
+    if (v.check(code !== null, `${field}[${i}]`, `${quoteValue(raw)} is not an ISO 3166-1 alpha-2 region code`)) out.add(code!);
   });
   return [...out].sort();
 }

@@ -2,7 +2,6 @@
  * GetCampaignInsights: validate → find the campaign as the caller's tenant → resolve the range in
  * the report time zone → cached answer, or rollups grouped by local bucket, zero-filled.
  */
-import type { CampaignInfo } from "../../../common/src/campaign-client.js";
 import { notFound, Violations } from "../../../common/src/errors.js";
 import type { Logger } from "../../../common/src/logger.js";
 import { enumerateBuckets, rangeToUtc, type Granularity, type UtcInterval } from "./buckets.js";
@@ -10,9 +9,21 @@ import { normalizeTimeZone, resolveDateRange } from "./date-range.js";
 import { checkInsightsInput, type Dimension, type InsightsInput, type InsightsRequest } from "./insights-input.js";
 import { assembleRows, totalsOf, type GroupedMetrics, type InsightsReport } from "./insights-report.js";
 
-/** The campaign facts analytics needs; null when the tenant has no such campaign. */
+/**
+ * The campaign facts analytics needs, declared here so the domain depends on no transport (the
+ * campaign client's CampaignFacts fits it).
+ */
+export interface CampaignFacts {
+  id: string;
+  name: string;
+  currencyCode: string;
+  /** IANA zone the campaign's dates are read in. */
+  timeZone: string;
+}
+
+/** Null when the tenant has no such campaign. */
 export interface CampaignLookup {
-  get(tenantId: string, campaignId: string, requestId?: string): Promise<CampaignInfo | null>;
+  get(tenantId: string, campaignId: string, requestId?: string): Promise<CampaignFacts | null>;
 }
 
 export interface InsightsQuery {
@@ -64,14 +75,14 @@ export interface InsightsService {
 }
 
 /** The campaign or NOT_FOUND (CAMPAIGN_NOT_FOUND): another tenant's campaign does not exist for the caller. */
-export async function requireCampaign(campaigns: CampaignLookup, tenantId: string, campaignId: string, requestId?: string): Promise<CampaignInfo> {
+export async function requireCampaign(campaigns: CampaignLookup, tenantId: string, campaignId: string, requestId?: string): Promise<CampaignFacts> {
   const campaign = await campaigns.get(tenantId, campaignId, requestId);
   if (!campaign) throw notFound("campaign", campaignId);
   return campaign;
 }
 
 /** The campaign's zone, or UTC if the campaign somehow carries a zone this runtime does not know. */
-export function campaignZone(campaign: CampaignInfo, logger: Logger): string {
+export function campaignZone(campaign: CampaignFacts, logger: Logger): string {
   const zone = normalizeTimeZone(campaign.timeZone);
   if (!zone) logger.warn({ campaignId: campaign.id, timeZone: campaign.timeZone }, "campaign has an unknown time zone; reporting in UTC");
   return zone ?? "UTC";
@@ -94,7 +105,7 @@ export function createInsightsService(deps: InsightsDeps): InsightsService {
     return { campaign, request, campaignTimeZone: ownZone };
   }
 
-  async function compute(tenantId: string, campaign: CampaignInfo, request: InsightsRequest, campaignTimeZone: string): Promise<InsightsReport> {
+  async function compute(tenantId: string, campaign: CampaignFacts, request: InsightsRequest, campaignTimeZone: string): Promise<InsightsReport> {
     const { range, granularity } = request;
     // Freshness is read before the rollups: anything flushed later only makes the answer fresher.
     const dataFreshness = await deps.freshness.dataFreshness();

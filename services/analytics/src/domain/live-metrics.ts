@@ -3,7 +3,7 @@
  * after every aggregator commit that changed the campaign. Bursts of changes are coalesced: while
  * one answer is computed, further changes cause exactly one more.
  */
-import type { CampaignInfo } from "../../../common/src/campaign-client.js";
+import type { CampaignFacts } from "./insights.js";
 import { Violations } from "../../../common/src/errors.js";
 import type { Logger } from "../../../common/src/logger.js";
 import type { CampaignRef } from "./ad-events.js";
@@ -42,7 +42,7 @@ export interface LiveMetricsDeps {
 }
 
 interface StreamWindow {
-  campaign: CampaignInfo;
+  campaign: CampaignFacts;
   startDate: string;
   timeZone: string;
   campaignTimeZone: string;

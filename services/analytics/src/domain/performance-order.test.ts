@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { CampaignInfo } from "../../../common/src/campaign-client.js";
+import type { CampaignFacts } from "./insights.js";
+import { createPageTokens } from "../../../common/src/contract/page-token.js";
 import { Violations } from "../../../common/src/errors.js";
 import { deriveMetrics, zeroMetrics } from "./metrics.js";
 import { decodePageToken, encodePageToken, parseOrder, sortRows, type PerformanceRow } from "./performance-order.js";
 
 const row = (id: string, impressions: bigint, clicks: bigint): PerformanceRow => ({
-  campaign: { id, tenantId: "t", name: id.toUpperCase(), status: "ACTIVE", currencyCode: "EUR", timeZone: "UTC" } as CampaignInfo,
+  campaign: { id, tenantId: "t", name: id.toUpperCase(), status: "ACTIVE", currencyCode: "EUR", timeZone: "UTC" } as CampaignFacts,
   timeZone: "UTC",
   metrics: deriveMetrics({ ...zeroMetrics(), impressions, clicks }),
 });
@@ -46,13 +47,14 @@ describe("sortRows", () => {
 });
 
 describe("page tokens", () => {
-  it("round-trip for the same request and are refused for another", () => {
-    const token = encodePageToken(50, "fp1");
+  const tokens = createPageTokens("a-test-secret-of-at-least-32-characters");
+  it("round-trip for the same request and are refused for another, garbled or forged", () => {
+    const token = encodePageToken(tokens, 50, "fp1");
     const v = new Violations();
-    assert.equal(decodePageToken(token, "fp1", v), 50);
+    assert.equal(decodePageToken(tokens, token, "fp1", v), 50);
     assert.ok(v.empty);
-    decodePageToken(token, "fp2", v);
-    decodePageToken("%%%", "fp1", v);
-    assert.deepEqual(v.list.map((x) => x.field), ["page_token", "page_token"]);
+    const forged = `${Buffer.from("5000").toString("base64url")}.${token.split(".")[1]}`;
+    assert.deepEqual([decodePageToken(tokens, token, "fp2", v), decodePageToken(tokens, "%%%", "fp1", v), decodePageToken(tokens, forged, "fp1", v)], [0, 0, 0]);
+    assert.deepEqual(v.list.map((x) => x.field), ["page_token", "page_token", "page_token"]);
   });
 });

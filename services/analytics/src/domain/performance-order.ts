@@ -1,14 +1,14 @@
 /**
- * order_by and page tokens of ListCampaignPerformance. A page token is opaque to clients: it holds
- * the offset and a fingerprint of the request, so a token cannot be reused with other parameters.
+ * order_by and page tokens of ListCampaignPerformance. A page token (contract/page-token.ts) holds
+ * the offset and is scoped to the request's parameters, so it cannot be reused with others.
  */
-import { createHash } from "node:crypto";
+import { readPageToken, type PageTokens } from "../../../common/src/contract/page-token.js";
 import type { Violations } from "../../../common/src/errors.js";
-import type { CampaignInfo } from "../../../common/src/campaign-client.js";
+import type { CampaignFacts } from "./insights.js";
 import type { DerivedMetrics } from "./metrics.js";
 
 export interface PerformanceRow {
-  campaign: CampaignInfo;
+  campaign: CampaignFacts;
   /** The campaign's zone, in which its range was read. */
   timeZone: string;
   metrics: DerivedMetrics;
@@ -75,23 +75,18 @@ export function sortRows(rows: PerformanceRow[], order: Order): PerformanceRow[]
   });
 }
 
+/** The scope page tokens of this request are bound to. */
 export function requestFingerprint(parts: unknown): string {
-  return createHash("sha256").update(JSON.stringify(parts)).digest("base64url").slice(0, 16);
+  return `tally.analytics.v1.ListCampaignPerformance:${JSON.stringify(parts)}`;
 }
 
-export function encodePageToken(offset: number, fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ o: offset, f: fingerprint })).toString("base64url");
+export function encodePageToken(tokens: PageTokens, offset: number, fingerprint: string): string {
+  return tokens.seal(fingerprint, offset);
 }
 
-/** The offset a token points at; records a violation when it is malformed or from another request. */
-export function decodePageToken(token: string, fingerprint: string, v: Violations): number {
-  if (token === "") return 0;
-  try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { o?: unknown; f?: unknown };
-    if (typeof parsed.o === "number" && Number.isInteger(parsed.o) && parsed.o >= 0 && parsed.f === fingerprint) return parsed.o;
-  } catch {
-    // Falls through to the violation.
-  }
-  v.add("page_token", "is not a token from a previous response to this same request");
-  return 0;
+const offsetOf = (p: unknown) => (typeof p === "number" && Number.isSafeInteger(p) && p >= 0 ? p : null);
+
+/** The offset a token points at (0 for none); records a violation when it is forged or from another request. */
+export function decodePageToken(tokens: PageTokens, token: string, fingerprint: string, v: Violations): number {
+  return readPageToken(tokens, fingerprint, token, offsetOf, v) ?? 0;
 }

@@ -2,7 +2,8 @@
  * ListCampaignPerformance: one row of totals per campaign, each campaign's range read in its own
  * time zone, sorted by any metric and paged.
  */
-import type { CampaignInfo } from "../../../common/src/campaign-client.js";
+import type { CampaignFacts } from "./insights.js";
+import type { PageTokens } from "../../../common/src/contract/page-token.js";
 import { notFound, Violations } from "../../../common/src/errors.js";
 import type { Logger } from "../../../common/src/logger.js";
 import { rangeToUtc, type UtcInterval } from "./buckets.js";
@@ -18,7 +19,7 @@ export const MAX_CAMPAIGN_IDS = 1000;
 
 /** Every campaign of a tenant (the campaign service's list). */
 export interface CampaignDirectory {
-  list(tenantId: string, requestId?: string): Promise<CampaignInfo[]>;
+  list(tenantId: string, requestId?: string): Promise<CampaignFacts[]>;
 }
 
 /** A campaign and the UTC instants of its range. */
@@ -53,6 +54,7 @@ export interface PerformanceDeps {
   totals: TotalsReader;
   freshness: FreshnessReader;
   logger: Logger;
+  pageTokens: PageTokens;
   now?: () => Date;
 }
 
@@ -66,7 +68,7 @@ interface CheckedPerformanceInput {
   fingerprint: string;
 }
 
-function checkInput(input: PerformanceInput, v: Violations): CheckedPerformanceInput {
+function checkInput(input: PerformanceInput, tokens: PageTokens, v: Violations): CheckedPerformanceInput {
   const ids = [...new Set(input.campaignIds.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean))].sort();
   v.check(ids.length <= MAX_CAMPAIGN_IDS, "campaign_ids", `at most ${MAX_CAMPAIGN_IDS} campaign ids`);
   if (checkDates(input, v) && input.startDate && input.endDate) checkOrderAndSpan(input, "DAY", v);
@@ -74,25 +76,25 @@ function checkInput(input: PerformanceInput, v: Violations): CheckedPerformanceI
   v.check(input.pageSize >= 0, "page_size", "must not be negative");
   const pageSize = Math.min(input.pageSize > 0 ? input.pageSize : DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   const fingerprint = requestFingerprint([ids, input.startDate, input.endDate, order]);
-  const offset = decodePageToken(input.pageToken, fingerprint, v);
+  const offset = decodePageToken(tokens, input.pageToken, fingerprint, v);
   return { ids, dates: { startDate: input.startDate, endDate: input.endDate }, order, pageSize, offset, fingerprint };
 }
 
 export function createPerformanceService(deps: PerformanceDeps) {
   const now = deps.now ?? (() => new Date());
 
-  async function campaignsOf(tenantId: string, ids: string[], requestId?: string): Promise<CampaignInfo[]> {
+  async function campaignsOf(tenantId: string, ids: string[], requestId?: string): Promise<CampaignFacts[]> {
     if (ids.length === 0) return deps.directory.list(tenantId, requestId);
     const found = await Promise.all(ids.map((id) => deps.campaigns.get(tenantId, id, requestId)));
     const missing = ids.find((_, i) => !found[i]);
     if (missing !== undefined) throw notFound("campaign", missing);
-    return found as CampaignInfo[];
+    return found as CampaignFacts[];
   }
 
   return {
     async listCampaignPerformance(tenantId: string, input: PerformanceInput, requestId?: string): Promise<PerformancePage> {
       const v = new Violations();
-      const checked = checkInput(input, v);
+      const checked = checkInput(input, deps.pageTokens, v);
       v.throwIfAny();
       const campaigns = await campaignsOf(tenantId, checked.ids, requestId);
       const windows = campaigns.map((c) => {
@@ -106,7 +108,7 @@ export function createPerformanceService(deps: PerformanceDeps) {
       const rows = windows.map((w) => ({ campaign: w.campaign, timeZone: w.zone, metrics: deriveMetrics(sums.get(w.campaign.id) ?? zeroMetrics()) }));
       sortRows(rows, checked.order);
       const end = checked.offset + checked.pageSize;
-      return { rows: rows.slice(checked.offset, end), nextPageToken: end < rows.length ? encodePageToken(end, checked.fingerprint) : "", dataFreshness };
+      return { rows: rows.slice(checked.offset, end), nextPageToken: end < rows.length ? encodePageToken(deps.pageTokens, end, checked.fingerprint) : "", dataFreshness };
     },
   };
 }

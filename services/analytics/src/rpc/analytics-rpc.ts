@@ -35,26 +35,28 @@ export interface AnalyticsRpcDeps {
   reaggregate: ReaggregateService;
 }
 
+const M = "tally.analytics.v1.AnalyticsService";
+
 export function createAnalyticsRpc({ kit, insights, performance, live, reaggregate }: AnalyticsRpcDeps): AnalyticsServiceServer {
   return {
     getCampaignInsights: kit.unary<GetCampaignInsightsRequest, GetCampaignInsightsResponse, typeof read>(
-      "GetCampaignInsights",
+      `${M}/GetCampaignInsights`,
       read,
       async (req, ctx) => toInsightsResponse(await insights.getCampaignInsights(ctx.principal.tenantId, fromInsightsRequest(req), ctx.requestId)),
     ),
     listCampaignPerformance: kit.unary<ListCampaignPerformanceRequest, ListCampaignPerformanceResponse, typeof read>(
-      "ListCampaignPerformance",
+      `${M}/ListCampaignPerformance`,
       read,
       async (req, ctx) => toPerformanceResponse(await performance.listCampaignPerformance(ctx.principal.tenantId, fromPerformanceRequest(req), ctx.requestId)),
     ),
     streamCampaignMetrics: kit.serverStream<StreamCampaignMetricsRequest, StreamCampaignMetricsResponse, typeof read>(
-      "StreamCampaignMetrics",
+      `${M}/StreamCampaignMetrics`,
       read,
       (req, ctx, send) => live.stream(ctx.principal.tenantId, fromStreamRequest(req), (t) => send(toStreamResponse(t)), ctx.signal, ctx.requestId),
     ),
     // Rewrites stored numbers: editors and owners only (API keys have no scope for it).
     reaggregateCampaign: kit.unary<ReaggregateCampaignRequest, ReaggregateCampaignResponse, typeof edit>(
-      "ReaggregateCampaign",
+      `${M}/ReaggregateCampaign`,
       edit,
       async (req, ctx) => toReaggregateResponse(await reaggregate.reaggregateCampaign(ctx.principal.tenantId, fromReaggregateRequest(req), ctx.requestId)),
     ),

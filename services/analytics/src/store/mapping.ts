@@ -3,7 +3,8 @@
  * writers pass whole columns as arrays to one `unnest` statement, so they are built here too.
  */
 import type { Knex } from "../../../common/src/db.js";
-import type { EventKind, PositionedEvent, PositionedReport, RollupDelta } from "../domain/ad-events.js";
+import { eventTypeNumber } from "../../../common/src/contract/event-type.js";
+import type { PositionedEvent, PositionedReport, RollupDelta } from "../domain/ad-events.js";
 import type { SourceKind } from "../domain/insights-input.js";
 import type { GroupedMetrics } from "../domain/insights-report.js";
 import type { BaseMetrics } from "../domain/metrics.js";
@@ -11,10 +12,6 @@ import type { BaseMetrics } from "../domain/metrics.js";
 /** One whole column passed as a single array parameter (`?::text[]`); node-pg encodes the array. */
 export type SqlColumn = Knex.Value;
 export const column = (values: readonly unknown[]): SqlColumn => values as unknown as SqlColumn;
-
-/** tally.events.v1.EventType numbers, as stored in raw_events.type. */
-export const EVENT_TYPE_CODE: Record<EventKind, number> = { IMPRESSION: 1, CLICK: 2, CONVERSION: 3 };
-export const EVENT_KIND_OF_CODE: Record<number, EventKind> = { 1: "IMPRESSION", 2: "CLICK", 3: "CONVERSION" };
 
 /** tally.analytics.v1.Source numbers, as stored in rollups.source. */
 export const SOURCE_CODE: Record<SourceKind, number> = { TRACKED: 1, PLATFORM: 2 };
@@ -78,7 +75,8 @@ export function rawEventsJson(items: PositionedEvent[]): string {
       t: e.tenantId,
       e: e.eventId,
       c: e.campaignId,
-      y: EVENT_TYPE_CODE[e.kind],
+      // raw_events.type holds the tally.events.v1.EventType number.
+      y: eventTypeNumber(e.kind),
       p: e.platform,
       r: e.region,
       o: e.occurTime.toISOString(),

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AppError } from "../../../common/src/errors.js";
-import { encodePageToken, parseListInput } from "./campaign-list.js";
+import { createPageTokens } from "../../../common/src/contract/page-token.js";
+import { encodePageToken, parseListInput as parseWith } from "./campaign-list.js";
 
-const input = (over: Partial<Parameters<typeof parseListInput>[0]> = {}) => ({ pageSize: 0, pageToken: "", filter: "", orderBy: "", ...over });
+const tokens = createPageTokens("a-test-secret-of-at-least-32-characters");
+const parseListInput = (input: Parameters<typeof parseWith>[0]) => parseWith(input, tokens);
+const input = (over: Partial<Parameters<typeof parseWith>[0]> = {}) => ({ pageSize: 0, pageToken: "", filter: "", orderBy: "", ...over });
 
 describe("parseListInput", () => {
   it("defaults to 50 per page, newest first", () => {
@@ -18,9 +21,19 @@ describe("parseListInput", () => {
 
   it("binds page tokens to the filter and order they were issued for", () => {
     const q = parseListInput(input({ filter: "status=ACTIVE" }));
-    const token = encodePageToken(q, { value: "2026-01-01T00:00:00.000Z", id: "abc" });
+    const token = encodePageToken(tokens, q, { value: "2026-01-01T00:00:00.000Z", id: "abc" });
     assert.deepEqual(parseListInput(input({ filter: "status=ACTIVE", pageToken: token })).after, { value: "2026-01-01T00:00:00.000Z", id: "abc" });
     assert.throws(() => parseListInput(input({ filter: "status=PAUSED", pageToken: token })), (e: AppError) => e.options.violations?.[0]?.field === "page_token");
+  });
+
+  it("refuses a forged token: an edited cursor with the old MAC, or one sealed with another key", () => {
+    const q = parseListInput(input());
+    const token = encodePageToken(tokens, q, { value: "2026-01-01T00:00:00.000Z", id: "abc" });
+    const edited = `${Buffer.from(JSON.stringify({ v: "' OR 1=1 --", i: "x" })).toString("base64url")}.${token.split(".")[1]}`;
+    const foreign = encodePageToken(createPageTokens("another-secret-of-at-least-32-characters"), q, { value: "v", id: "i" });
+    for (const pageToken of [edited, foreign]) {
+      assert.throws(() => parseListInput(input({ pageToken })), (e: AppError) => e.code === "INVALID_ARGUMENT" && e.options.violations?.[0]?.field === "page_token");
+    }
   });
 
   it("names every bad argument", () => {

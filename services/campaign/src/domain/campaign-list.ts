@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { readPageToken, type PageTokens } from "../../../common/src/contract/page-token.js";
 import { Violations } from "../../../common/src/errors.js";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "./campaign.js";
 
@@ -29,7 +29,7 @@ const MAX_PAGE = 1000;
  * Parses `filter` (`status=ACTIVE`, `name:spring`, joined by AND) and `order_by` (whitelisted),
  * and the opaque page token, which is bound to the filter and order it was issued for.
  */
-export function parseListInput(input: ListInput): ListQuery {
+export function parseListInput(input: ListInput, tokens: PageTokens): ListQuery {
   const v = new Violations();
   v.check(input.pageSize >= 0, "page_size", "must not be negative");
   const q: ListQuery = {
@@ -61,29 +61,22 @@ export function parseListInput(input: ListInput): ListQuery {
       q.desc = order![2]?.toLowerCase() === "desc" || (order![2] === undefined && q.orderBy !== "name");
     }
   }
-  if (input.pageToken) {
-    const after = decodeToken(input.pageToken, fingerprint(q));
-    if (v.check(after !== null, "page_token", "is invalid or was issued for a different filter or order_by")) q.after = after;
-  }
+  q.after = readPageToken(tokens, scope(q), input.pageToken, cursor, v);
   v.throwIfAny();
   return q;
 }
 
-function fingerprint(q: ListQuery): string {
-  return createHash("sha256").update(JSON.stringify([q.status, q.nameContains, q.orderBy, q.desc])).digest("base64url").slice(0, 12);
+/** A token is bound to the filter and order it was issued for (contract/page-token.ts). */
+function scope(q: ListQuery): string {
+  return `tally.campaign.v1.ListCampaigns:${JSON.stringify([q.status, q.nameContains, q.orderBy, q.desc])}`;
 }
 
-export function encodePageToken(q: ListQuery, last: { value: string; id: string }): string {
-  return Buffer.from(JSON.stringify({ f: fingerprint(q), v: last.value, i: last.id })).toString("base64url");
+function cursor(payload: unknown): { value: string; id: string } | null {
+  const t = payload as { v?: unknown; i?: unknown } | null;
+  return t && typeof t.v === "string" && typeof t.i === "string" ? { value: t.v, id: t.i } : null;
 }
 
-function decodeToken(token: string, expected: string): { value: string; id: string } | null {
-  try {
-    const t = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { f?: unknown; v?: unknown; i?: unknown };
-    if (t.f !== expected || typeof t.v !== "string" || typeof t.i !== "string") return null;
-    return { value: t.v, id: t.i };
-  } catch {
-    return null;
-  }
+export function encodePageToken(tokens: PageTokens, q: ListQuery, last: { value: string; id: string }): string {
+  return tokens.seal(scope(q), { v: last.value, i: last.id });
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { PageTokens } from "../../../common/src/contract/page-token.js";
 import { AppError, notFound, Violations } from "../../../common/src/errors.js";
 import {
   DELETABLE_STATUSES,
@@ -33,6 +34,7 @@ const concurrentChange = () => new AppError("ABORTED", "CONCURRENT_MODIFICATION"
 export class CampaignService {
   constructor(
     private readonly store: CampaignStore,
+    private readonly pageTokens: PageTokens,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -68,11 +70,11 @@ export class CampaignService {
   }
 
   async list(tenantId: string, input: ListInput): Promise<{ campaigns: Campaign[]; nextPageToken: string }> {
-    const query = parseListInput(input);
+    const query = parseListInput(input, this.pageTokens);
     const rows = await this.store.list(tenantId, { ...query, pageSize: query.pageSize + 1 });
     const page = rows.slice(0, query.pageSize);
     const last = page[page.length - 1];
-    const nextPageToken = rows.length > query.pageSize && last ? encodePageToken(query, { value: sortValue(last, query), id: last.id }) : "";
+    const nextPageToken = rows.length > query.pageSize && last ? encodePageToken(this.pageTokens, query, { value: sortValue(last, query), id: last.id }) : "";
     return { campaigns: page, nextPageToken };
   }
 

@@ -1,8 +1,11 @@
+import { MAX_EVENT_MICROS } from "../../../common/src/contract/money.js";
+import { normalisePlatform } from "../../../common/src/contract/platform.js";
 import { Violations } from "../../../common/src/errors.js";
+import { quoteValue } from "../../../common/src/input/text-rules.js";
 import { CAMPAIGN_TYPES, CHANNELS, type CampaignFields, type MutablePath } from "./campaign.js";
 
-const PLATFORM = /^[a-z0-9_]{1,32}$/;
-const MAX_BUDGET = 9_223_372_036_854_775_807n;
+/** The input boundary's micros cap: a budget is money like any other amount. */
+const MAX_BUDGET = MAX_EVENT_MICROS;
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
 export function isTimeZone(tz: string): boolean {
@@ -40,8 +43,8 @@ export function validateFields(f: CampaignFields, v: Violations, prefix = "campa
     v.check(f.channels.every((c) => (CHANNELS as readonly string[]).includes(c)), `${prefix}channels`, `each must be one of ${CHANNELS.join(", ")}`);
   }
   if (want("platforms")) {
-    const bad = f.platforms.filter((p) => !PLATFORM.test(p));
-    v.check(bad.length === 0, `${prefix}platforms`, `must be slugs matching [a-z0-9_]{1,32}; got ${JSON.stringify(bad.slice(0, 3))}`);
+    const bad = f.platforms.filter((p) => normalisePlatform(p) !== p);
+    v.check(bad.length === 0, `${prefix}platforms`, `must be slugs matching [a-z0-9_]{1,32}; got ${bad.slice(0, 3).map((p) => quoteValue(p)).join(", ")}`);
   }
   if (want("currency_code")) v.check(CURRENCIES.has(f.currencyCode), `${prefix}currency_code`, "must be an ISO 4217 currency code such as USD or EUR");
   if (want("budget_micros")) {

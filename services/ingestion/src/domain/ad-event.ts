@@ -3,7 +3,9 @@
  * validation (ValidEvent) and what is published for the aggregator (EventRecord).
  * Plain data only; rpc/convert.ts and publish/ map it to and from protobuf.
  */
-export type EventKind = "IMPRESSION" | "CLICK" | "CONVERSION";
+import type { EventKind } from "../../../common/src/contract/event-type.js";
+
+export type { EventKind };
 
 export interface IncomingEvent {
   eventId: string;
@@ -19,6 +21,11 @@ export interface IncomingEvent {
   userAgent: string;
   ip: string;
   attributes: Record<string, string>;
+  /**
+   * The first problem the shared input boundary found in this event (NUL, invalid UTF-8, a cap,
+   * a range), if any: the event is then REJECTED on that field, and its batch goes on.
+   */
+  inputProblem?: { field: string; description: string } | null;
 }
 
 /** An event whose own fields are valid and normalised; campaign checks are still ahead. */

@@ -48,6 +48,9 @@ describe("validateEvent", () => {
     ["attribute key of 65 characters", { attributes: { ["k".repeat(65)]: "v" } }, "INVALID_FIELD", "attributes"],
     ["attribute value of 257 characters", { attributes: { k: "v".repeat(257) } }, "INVALID_FIELD", "attributes"],
     ["empty attribute key", { attributes: { "": "v" } }, "INVALID_FIELD", "attributes"],
+    // The shared input boundary's finding comes first (rpc/ingestion-rpc.ts fills it in).
+    ["a boundary problem", { inputProblem: { field: "event_id", description: "must not contain NUL (U+0000) characters" } }, "INVALID_FIELD", "event_id"],
+    ["a boundary problem before a domain one", { campaignId: "", inputProblem: { field: 'attributes["k"]', description: "is not valid UTF-8" } }, "INVALID_FIELD", 'attributes["k"]'],
     // Only the first problem in field order is reported.
     ["bad platform and bad region", { platform: "", region: "XX" }, "MISSING_FIELD", "platform"],
   ];

@@ -1,5 +1,6 @@
 import type { IncomingEvent, KnownCampaign, ValidEvent } from "./ad-event.js";
-import { normalisePlatform, normaliseRegion } from "./normalise.js";
+import { normalisePlatform } from "../../../common/src/contract/platform.js";
+import { normaliseRegion } from "../../../common/src/contract/region.js";
 import { Reason, type EventProblem } from "./receipt.js";
 
 /** Clock skew we tolerate from clients: occur_time may be at most this far in the future. */
@@ -39,6 +40,7 @@ export function validateEvent(e: IncomingEvent, now: Date, rules: ValidationRule
   const platform = normalisePlatform(e.platform);
   const region = normaliseRegion(e.region);
   const found =
+    (e.inputProblem ? invalid(e.inputProblem.field, `${e.inputProblem.field} ${e.inputProblem.description}`) : null) ??
     checkId(e.eventId, "event_id", LIMITS.eventIdChars) ??
     checkId(e.campaignId, "campaign_id", LIMITS.campaignIdChars) ??
     (e.type === null ? invalid("type", "type must be IMPRESSION, CLICK or CONVERSION") : null) ??

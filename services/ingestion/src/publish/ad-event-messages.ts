@@ -7,9 +7,10 @@
  * 12 messages instead of 1000.
  */
 import type { Message } from "kafkajs";
-import { AdEventEnvelope, EventType, type AdEventRecord } from "../../../../gen/tally/events/v1/events.js";
+import { AdEventEnvelope, type AdEventRecord } from "../../../../gen/tally/events/v1/events.js";
+import { eventTypeNumber } from "../../../common/src/contract/event-type.js";
 import { MAX_REQUEST_BYTES, splitIntoRequests } from "../../../common/src/kafka.js";
-import type { EventKind, EventRecord } from "../domain/ad-event.js";
+import type { EventRecord } from "../domain/ad-event.js";
 
 export { MAX_REQUEST_BYTES };
 
@@ -27,18 +28,12 @@ export interface BatchLimits {
 export const DEFAULT_BATCH_LIMITS: Readonly<BatchLimits> = Object.freeze({ maxEvents: 500, maxBytes: 512 * 1024 });
 
 
-const EVENT_TYPES: Record<EventKind, EventType> = {
-  IMPRESSION: EventType.EVENT_TYPE_IMPRESSION,
-  CLICK: EventType.EVENT_TYPE_CLICK,
-  CONVERSION: EventType.EVENT_TYPE_CONVERSION,
-};
-
 export function toAdEventRecord(r: EventRecord): AdEventRecord {
   return {
     tenantId: r.tenantId,
     eventId: r.eventId,
     campaignId: r.campaignId,
-    type: EVENT_TYPES[r.type],
+    type: eventTypeNumber(r.type),
     platform: r.platform,
     region: r.region,
     occurTime: r.occurTime,

@@ -1,18 +1,12 @@
-import { EventType } from "../../../../gen/tally/events/v1/events.js";
 import {
   ReceiptStatus as ReceiptStatusProto,
   type AdEvent,
   type Receipt as ReceiptProto,
   type ReceiptCounts as ReceiptCountsProto,
 } from "../../../../gen/tally/ingestion/v1/ingestion.js";
-import type { EventKind, IncomingEvent } from "../domain/ad-event.js";
+import { eventKindOf } from "../../../common/src/contract/event-type.js";
+import type { IncomingEvent } from "../domain/ad-event.js";
 import type { Receipt, ReceiptCounts, ReceiptStatus } from "../domain/receipt.js";
-
-const KINDS: Partial<Record<EventType, EventKind>> = {
-  [EventType.EVENT_TYPE_IMPRESSION]: "IMPRESSION",
-  [EventType.EVENT_TYPE_CLICK]: "CLICK",
-  [EventType.EVENT_TYPE_CONVERSION]: "CONVERSION",
-};
 
 const STATUSES: Record<ReceiptStatus, ReceiptStatusProto> = {
   ACCEPTED: ReceiptStatusProto.RECEIPT_STATUS_ACCEPTED,
@@ -30,11 +24,13 @@ function micros(value: string): bigint {
   }
 }
 
-export function eventFromProto(e: AdEvent): IncomingEvent {
+/** inputProblem: the first violation the input boundary found in this event (kit.input.itemProblems). */
+export function eventFromProto(e: AdEvent, inputProblem: { field: string; description: string } | null = null): IncomingEvent {
   return {
+    inputProblem,
     eventId: e.eventId,
     campaignId: e.campaignId,
-    type: KINDS[e.type] ?? null,
+    type: eventKindOf(e.type),
     platform: e.platform,
     region: e.region,
     occurTime: e.occurTime ?? null,

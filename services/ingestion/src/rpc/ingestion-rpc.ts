@@ -1,4 +1,4 @@
-import type { IngestionServiceServer, StreamEventsRequest } from "../../../../gen/tally/ingestion/v1/ingestion.js";
+import type { AdEvent, IngestionServiceServer, StreamEventsRequest } from "../../../../gen/tally/ingestion/v1/ingestion.js";
 import { ingest as ingestPolicy } from "../../../common/src/auth.js";
 import type { RpcKit } from "../../../common/src/rpc.js";
 import type { IngestEvents } from "../domain/ingest-events.js";
@@ -7,15 +7,18 @@ import { countsToProto, eventFromProto, receiptToProto } from "./convert.js";
 
 const M = "tally.ingestion.v1.IngestionService";
 
-async function* eventChunks(requests: AsyncIterable<StreamEventsRequest>) {
-  for await (const req of requests) yield req.events.map(eventFromProto);
-}
-
 /** Decode → domain → encode; nothing else lives here. */
 export function ingestionRpc(kit: RpcKit, ingest: IngestEvents): IngestionServiceServer {
+  // The boundary only counted the events (one bad event never fails its batch): each is checked
+  // here by the same rules, and its first problem becomes its REJECTED receipt.
+  const toEvent = (e: AdEvent) => eventFromProto(e, kit.input.itemProblems("tally.ingestion.v1.AdEvent", e)[0] ?? null);
+  async function* eventChunks(requests: AsyncIterable<StreamEventsRequest>) {
+    for await (const req of requests) yield req.events.map(toEvent);
+  }
+
   return {
     ingestEvents: kit.unary(`${M}/IngestEvents`, ingestPolicy, async (req, ctx) => {
-      const out = await ingest({ tenantId: ctx.principal.tenantId, requestId: ctx.requestId, events: req.events.map(eventFromProto) });
+      const out = await ingest({ tenantId: ctx.principal.tenantId, requestId: ctx.requestId, events: req.events.map(toEvent) });
       return { receipts: out.receipts.map(receiptToProto), counts: countsToProto(out.counts) };
     }),
     streamEvents: kit.clientStream(`${M}/StreamEvents`, ingestPolicy, async (requests: AsyncIterable<StreamEventsRequest>, ctx) => {
