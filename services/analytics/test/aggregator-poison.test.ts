@@ -101,7 +101,7 @@ describe("a tenant's poison", () => {
     assert.deepEqual(await totals(A, "camp-a"), { impressions: "1", clicks: "1", conversions: "1", costMicros: "250000", revenueMicros: "1000000" });
 
     const cases: [bigint, number, string, string][] = [
-      [base, 1, "poison\u0000nul", 'batch events[1]: event_id contains NUL: "poison\\u0000nul"'],
+      [base, 1, "poison\u0000nul", 'batch events[1]: event_id must not contain NUL (U+0000) characters: "poison\\u0000nul"'],
       [base + 1n, 0, "max-1", "batch events[0]: value_micros 9223372036854775807 is outside 0..1000000000000000"],
       [base + 1n, 1, "max-2", "batch events[1]: value_micros 9223372036854775807 is outside 0..1000000000000000"],
     ];

@@ -107,7 +107,7 @@ describe("decodeMessage: what the store would refuse", () => {
     const items = decodeMessage(batch([record({ eventId: "a\u0000" }), record({ eventId: "ok" }), record({ eventId: "max", type: EventType.EVENT_TYPE_CONVERSION, valueMicros: "9223372036854775807" })]), at);
     assert.deepEqual(
       items.map((d) => (d.kind === "dead" ? `${d.reason}: ${d.detail}` : d.kind)),
-      ['INVALID_EVENT: batch events[0]: event_id contains NUL: "a\\u0000"', "event", "INVALID_EVENT: batch events[2]: value_micros 9223372036854775807 is outside 0..1000000000000000"],
+      ['INVALID_EVENT: batch events[0]: event_id must not contain NUL (U+0000) characters: "a\\u0000"', "event", "INVALID_EVENT: batch events[2]: value_micros 9223372036854775807 is outside 0..1000000000000000"],
     );
   });
 });

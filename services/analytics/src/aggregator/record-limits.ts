@@ -7,6 +7,8 @@
  * already; the aggregator cannot assume every producer did.
  */
 import { isEventMicros, MAX_EVENT_MICROS } from "../../../common/src/contract/money.js";
+import { instantProblem as contractInstantProblem } from "../../../common/src/contract/time-bounds.js";
+import { quoteValue, textProblem as contractTextProblem } from "../../../common/src/input/text-rules.js";
 import type { PlatformReport, TrackedEvent } from "../domain/ad-events.js";
 
 /**
@@ -15,27 +17,18 @@ import type { PlatformReport, TrackedEvent } from "../domain/ad-events.js";
  */
 export const MAX_ID_BYTES = 512;
 const MAX_INT64 = 2n ** 63n - 1n;
-/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/** DESIGN §2: timestamps lie between 1970-01-01 and 2100-12-31 (inclusive). */
-const EARLIEST_MS = Date.UTC(1970, 0, 1);
-const END_MS = Date.UTC(2101, 0, 1);
 
-/** A short, header-safe quote of a bad value. */
-const quote = (s: string) => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
-
+/** The contract's text rule (NUL, invalid UTF-8) plus the store's key size, with a short quote. */
 function textProblem(field: string, value: string): string | null {
-  // Postgres text cannot hold U+0000; a lone surrogate is not UTF-8 at all.
-  if (value.includes("\u0000")) return `${field} contains NUL: ${quote(value)}`;
-  if (LONE_SURROGATE.test(value)) return `${field} is not well-formed Unicode: ${quote(value)}`;
+  const problem = contractTextProblem(value, Number.POSITIVE_INFINITY); // length: bytes, below
+  if (problem !== null) return `${field} ${problem}: ${quoteValue(value, 40)}`;
   if (Buffer.byteLength(value, "utf8") > MAX_ID_BYTES) return `${field} is longer than ${MAX_ID_BYTES} bytes`;
   return null;
 }
 
 function instantProblem(field: string, at: Date): string | null {
-  const ms = at.getTime();
-  if (!(ms >= EARLIEST_MS && ms < END_MS)) return `${field} is outside 1970-01-01..2100-12-31`;
-  return null;
+  const problem = contractInstantProblem(at);
+  return problem === null ? null : `${field} ${problem}`;
 }
 
 function microsProblem(field: string, micros: bigint): string | null {
