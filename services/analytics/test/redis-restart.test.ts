@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { GetCampaignInsightsRequest, Granularity } from "../../../gen/tally/analytics/v1/analytics.js";
+import { GetCampaignInsightsRequest, Granularity, type GetCampaignInsightsResponse } from "../../../gen/tally/analytics/v1/analytics.js";
 import { EventType } from "../../../gen/tally/events/v1/events.js";
 import { createRedis } from "../../common/src/redis.js";
 import { testLogger } from "../../../test/support/stack.js";
@@ -20,7 +20,7 @@ const req = (campaignId: string) =>
   GetCampaignInsightsRequest.fromPartial({ campaignId, startDate: DAY, endDate: DAY, granularity: Granularity.GRANULARITY_TOTAL });
 
 async function totals(campaignId: string) {
-  const res = await h.unary((c) => c.getCampaignInsights, req(campaignId));
+  const res = await h.unary<GetCampaignInsightsRequest, GetCampaignInsightsResponse>((c) => c.getCampaignInsights, req(campaignId));
   return { impressions: res.totals!.impressions, clicks: res.totals!.clicks };
 }
 
