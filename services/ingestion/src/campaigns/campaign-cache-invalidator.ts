@@ -76,13 +76,17 @@ export class CampaignCacheInvalidator {
   async start(): Promise<void> {
     await this.admin.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: false });
+    // From the beginning where the group has no committed offset yet (a partition it never consumed
+    // from): starting at the end would skip an event published while every process was down.
+    // Replaying old events costs only cache misses, and only once per group.
+    await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
     // run() resolves only after the join, which waits out a killed predecessor's session.
     this.consumer.run({ eachMessage: (payload) => this.handle(payload) }).catch((err) => this.log.error({ err }, "campaign event consumer failed to start"));
     this.log.info({ topic: this.opts.topic, groupId: this.opts.groupId }, "invalidating the campaign cache from campaign events");
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     this.distrust();
     await this.consumer.disconnect();
@@ -108,10 +112,11 @@ export class CampaignCacheInvalidator {
         const start = new Map(committed[0]?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
         this.behind.clear();
         for (const p of partitions) {
-          const end = BigInt(ends.find((e) => e.partition === p)?.high ?? "0");
-          const from = start.get(p) ?? -1n;
-          // No committed offset: the consumer starts at the end (fromBeginning false), nothing to apply.
-          if (from < 0n) continue;
+          const offsets = ends.find((e) => e.partition === p);
+          const end = BigInt(offsets?.high ?? "0");
+          const committedAt = start.get(p) ?? -1n;
+          // No committed offset: the consumer starts at the beginning (fromBeginning).
+          const from = committedAt >= 0n ? committedAt : BigInt(offsets?.low ?? "0");
           const at = (this.applied.get(p) ?? from) > from ? this.applied.get(p)! : from;
           if (at < end) this.behind.set(p, end);
         }

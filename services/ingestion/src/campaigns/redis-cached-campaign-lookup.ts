@@ -13,6 +13,12 @@ export interface CampaignCacheOptions {
   positiveTtlMs: number;
   /** How long "not found" is trusted: short, so that a just-created campaign works at once. */
   negativeTtlMs: number;
+  /**
+   * Whether cached entries can be trusted now: false while the invalidator has not yet applied
+   * every campaign event (after a start or a rebalance), when a deletion may not have reached the
+   * cache. Meanwhile every lookup asks the source. Default: always trusted.
+   */
+  trusted?: () => boolean;
 }
 
 const NOT_FOUND = "-";
@@ -22,11 +28,15 @@ const NOT_FOUND = "-";
  * deletes entries as campaign events arrive. Redis trouble degrades to asking the source directly:
  * the cache is an optimisation, never a reason to refuse events.
  *
+ * Concurrent misses for one campaign share one source call (a cold cache after a restart under
+ * load would otherwise send the campaign service one call per request).
+ *
  * Known race, bounded by positiveTtlMs: a lookup in flight while an invalidation lands may write
  * the older answer back.
  */
 export class RedisCachedCampaignLookup implements CampaignLookup {
   private readonly log: Logger;
+  private readonly inflight = new Map<string, Promise<CampaignInfo | null>>();
 
   constructor(
     private readonly redis: Redis,
@@ -39,8 +49,20 @@ export class RedisCachedCampaignLookup implements CampaignLookup {
 
   async get(tenantId: string, campaignId: string, requestId?: string): Promise<CampaignInfo | null> {
     const key = this.key(tenantId, campaignId);
-    const cached = await this.read(key);
-    if (cached !== undefined) return cached;
+    if (this.opts.trusted?.() ?? true) {
+      const cached = await this.read(key);
+      if (cached !== undefined) return cached;
+    }
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.fetch(key, tenantId, campaignId, requestId).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** From the source, written to the cache: fresh answers are worth keeping even while untrusted. */
+  private async fetch(key: string, tenantId: string, campaignId: string, requestId?: string): Promise<CampaignInfo | null> {
     const fresh = await this.source.get(tenantId, campaignId, requestId);
     await this.write(key, fresh);
     return fresh;
