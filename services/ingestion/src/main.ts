@@ -47,6 +47,7 @@ await runMain(logger, async (lifecycle) => {
     {
       positiveTtlMs: config.campaignCacheTtlMs,
       negativeTtlMs: config.campaignNegativeCacheTtlMs,
+      invalidationHoldMs: config.campaignLookupTimeoutMs + 5_000,
       trusted: () => invalidator?.isCaughtUp() ?? false,
     },
     logger,

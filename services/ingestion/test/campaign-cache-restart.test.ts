@@ -22,6 +22,8 @@ const prefix = `${uniqueName("ccr")}.`;
 const topics = topicNames(prefix);
 const groupId = `${prefix}ingestion-campaign-cache`;
 const TENANT = "tenant-r";
+/** Short, so that the test can see caching resume after an invalidation. */
+const HOLD_MS = 300;
 let kafka: Kafka;
 let redis: Redis;
 
@@ -31,7 +33,7 @@ const campaign = (status: CampaignInfo["status"]): CampaignInfo => ({ id: "cmp-r
 function process(source: FakeCampaignSource) {
   const invalidated: string[] = [];
   let invalidator: CampaignCacheInvalidator | undefined = undefined;
-  const lookup = new RedisCachedCampaignLookup(redis, source, { positiveTtlMs: 60_000, negativeTtlMs: 5_000, trusted: () => invalidator?.isCaughtUp() ?? false }, logger);
+  const lookup = new RedisCachedCampaignLookup(redis, source, { positiveTtlMs: 60_000, negativeTtlMs: 5_000, invalidationHoldMs: HOLD_MS, trusted: () => invalidator?.isCaughtUp() ?? false }, logger);
   const recording: CampaignCache = { invalidate: async (t, c) => void (invalidated.push(`${t}/${c}`), await lookup.invalidate(t, c)) };
   invalidator = new CampaignCacheInvalidator(kafka, { topic: topics.campaignEvents, groupId }, recording, logger);
   return { lookup, invalidator, invalidated };
@@ -93,9 +95,31 @@ describe("campaign cache across an ingestion restart", () => {
     // It catches up by applying the event published while it was down, then trusts the cache again.
     await until(() => second.invalidator.isCaughtUp(), "the restarted process caught up");
     assert.deepEqual(second.invalidated, [`${TENANT}/cmp-r`]);
-    assert.equal(await redis.get("campaign:tenant-r:cmp-r"), null, "the missed event deleted the entry");
+    assert.equal(await redis.get("campaign:tenant-r:cmp-r"), "~", "the missed event replaced the entry by the invalidation marker");
+    await new Promise((r) => setTimeout(r, HOLD_MS + 50));
     assert.equal((await second.lookup.get(TENANT, "cmp-r"))?.status, "PAUSED");
     source.down = true; // from here on only the cache can answer
     assert.equal((await second.lookup.get(TENANT, "cmp-r"))?.status, "PAUSED", "now served from the cache");
+  });
+
+  it("keeps a lookup that read the campaign before an invalidation from writing it back", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const source = new FakeCampaignSource();
+    source.put({ ...campaign("ACTIVE"), id: "cmp-race" });
+    const slow = { get: async (t: string, c: string) => {
+      const answer = await source.get(t, c); // read before the deletion…
+      await held; // …and written after the invalidation
+      return answer;
+    } };
+    const lookup = new RedisCachedCampaignLookup(redis, slow, { positiveTtlMs: 60_000, negativeTtlMs: 5_000, invalidationHoldMs: 5_000 }, logger);
+    const inFlight = lookup.get(TENANT, "cmp-race");
+    await new Promise((r) => setTimeout(r, 50));
+    source.campaigns.clear(); // deleted…
+    await lookup.invalidate(TENANT, "cmp-race"); // …and its campaign event applied
+    release();
+    assert.equal((await inFlight)?.status, "ACTIVE", "the lookup itself answers what it read");
+    assert.equal(await lookup.get(TENANT, "cmp-race"), null, "the next one sees the deletion");
+    await redis.del("campaign:tenant-r:cmp-race");
   });
 });

@@ -19,9 +19,16 @@ export interface CampaignCacheOptions {
    * cache. Meanwhile every lookup asks the source. Default: always trusted.
    */
   trusted?: () => boolean;
+  /**
+   * How long an invalidated campaign is not cached again: longer than any lookup can take, so a
+   * lookup that read the campaign before it changed cannot write that answer back afterwards.
+   */
+  invalidationHoldMs: number;
 }
 
 const NOT_FOUND = "-";
+/** Left by invalidate(): read as "not cached", and it keeps writes (SET NX) out while it lives. */
+const INVALIDATED = "~";
 
 /**
  * Caches campaign lookups in Redis, shared by every ingestion process; CampaignCacheInvalidator
@@ -31,8 +38,8 @@ const NOT_FOUND = "-";
  * Concurrent misses for one campaign share one source call (a cold cache after a restart under
  * load would otherwise send the campaign service one call per request).
  *
- * Known race, bounded by positiveTtlMs: a lookup in flight while an invalidation lands may write
- * the older answer back.
+ * A lookup in flight while an invalidation lands cannot write its older answer back: invalidating
+ * leaves a short-lived marker, and writes only fill an empty slot (SET NX).
  */
 export class RedisCachedCampaignLookup implements CampaignLookup {
   private readonly log: Logger;
@@ -69,7 +76,7 @@ export class RedisCachedCampaignLookup implements CampaignLookup {
   }
 
   async invalidate(tenantId: string, campaignId: string): Promise<void> {
-    await this.redis.del(this.key(tenantId, campaignId));
+    await this.redis.set(this.key(tenantId, campaignId), INVALIDATED, "PX", this.opts.invalidationHoldMs);
   }
 
   private key(tenantId: string, campaignId: string): string {
@@ -80,7 +87,7 @@ export class RedisCachedCampaignLookup implements CampaignLookup {
   private async read(key: string): Promise<CampaignInfo | null | undefined> {
     try {
       const raw = await this.redis.get(key);
-      if (raw === null) return undefined;
+      if (raw === null || raw === INVALIDATED) return undefined;
       return raw === NOT_FOUND ? null : (JSON.parse(raw) as CampaignInfo);
     } catch (err) {
       this.log.warn({ err }, "campaign cache read failed; asking the campaign service");
@@ -92,7 +99,7 @@ export class RedisCachedCampaignLookup implements CampaignLookup {
     const ttlMs = value ? this.opts.positiveTtlMs : this.opts.negativeTtlMs;
     if (ttlMs <= 0) return; // a TTL of 0 turns that kind of caching off
     try {
-      await this.redis.set(key, value ? JSON.stringify(value) : NOT_FOUND, "PX", ttlMs);
+      await this.redis.set(key, value ? JSON.stringify(value) : NOT_FOUND, "PX", ttlMs, "NX");
     } catch (err) {
       this.log.warn({ err }, "campaign cache write failed");
     }
