@@ -37,13 +37,22 @@ await runMain(logger, async (lifecycle) => {
   const tokens = createTokenService({ secret: config.jwtSecret });
   const campaignService = new GrpcCampaignLookup(config.campaignAddr, tokens, "ingestion", config.campaignLookupTimeoutMs);
   lifecycle.onStop("campaign client", () => campaignService.close());
+  // The server opens without waiting for the invalidator to join its group (after a kill -9 that
+  // waits out the dead member's session): until it has caught up, lookups bypass the cache and ask
+  // the campaign service, so a deleted campaign is refused at once from the first request on.
+  let invalidator: CampaignCacheInvalidator | undefined;
   const campaigns = new RedisCachedCampaignLookup(
     redis,
     campaignService,
-    { positiveTtlMs: config.campaignCacheTtlMs, negativeTtlMs: config.campaignNegativeCacheTtlMs },
+    {
+      positiveTtlMs: config.campaignCacheTtlMs,
+      negativeTtlMs: config.campaignNegativeCacheTtlMs,
+      invalidationHoldMs: config.campaignLookupTimeoutMs + 5_000,
+      trusted: () => invalidator?.isCaughtUp() ?? false,
+    },
     logger,
   );
-  const invalidator = new CampaignCacheInvalidator(kafka, { topic: topics.campaignEvents, groupId: config.campaignCacheGroupId }, campaigns, logger);
+  invalidator = new CampaignCacheInvalidator(kafka, { topic: topics.campaignEvents, groupId: config.campaignCacheGroupId }, campaigns, logger);
   await invalidator.start();
   lifecycle.onStop("campaign cache invalidator", () => invalidator.stop());
 

@@ -58,7 +58,7 @@ export async function startIngestionHarness() {
   const publisher = new KafkaEventPublisher(kafka, topics.adEvents, logger);
   await publisher.connect();
   const source = new FakeCampaignSource();
-  const campaigns = new RedisCachedCampaignLookup(redis, source, { positiveTtlMs: config.campaignCacheTtlMs, negativeTtlMs: config.campaignNegativeCacheTtlMs }, logger);
+  const campaigns = new RedisCachedCampaignLookup(redis, source, { positiveTtlMs: config.campaignCacheTtlMs, negativeTtlMs: config.campaignNegativeCacheTtlMs, invalidationHoldMs: 5_000 }, logger);
   const invalidator = new CampaignCacheInvalidator(kafka, { topic: topics.campaignEvents, groupId: config.campaignCacheGroupId }, campaigns, logger);
   await invalidator.start();
   const dedup = new RedisEventDedup(redis, { pendingTtlMs: config.dedupPendingTtlMs, acceptedTtlMs: config.dedupTtlMs }, logger);

@@ -132,12 +132,13 @@ export function createFlush(deps: FlushDeps): Flush {
     const stop = metrics.flushSeconds.startTimer();
     const result = await commit(batch);
 
-    // 5. After COMMIT, best effort: commit the positions to Kafka (a hint: on start the aggregator
-    //    seeks to the stored ones), then bump the generation of each changed campaign (cached
-    //    insights become unreachable) and publish to live streams. A crash here loses only hints:
-    //    the data is committed; cached answers may stay stale for at most their TTL.
-    await commitHint(result.positions).catch((err) => logger.debug({ err: (err as Error).message }, "kafka offset commit (hint) failed"));
+    // 5. After COMMIT, best effort: renew the generation of each changed campaign (cached insights
+    //    become unreachable) and publish to live streams — first, since until then a query can
+    //    still get the previous cached answer — then commit the positions to Kafka (a hint: on
+    //    start the aggregator seeks to the stored ones). A crash here loses only hints: the data
+    //    is committed; cached answers may stay stale for at most their TTL.
     await deps.signals.changed(result.changed).catch((err) => logger.error({ err }, "could not signal changed campaigns"));
+    await commitHint(result.positions).catch((err) => logger.debug({ err: (err as Error).message }, "kafka offset commit (hint) failed"));
 
     metrics.applied.inc(result.applied);
     metrics.duplicates.inc(result.duplicates);

@@ -3,12 +3,21 @@
  * environment prefix from the client's keyPrefix; pub/sub channels do not (ioredis prefixes keys
  * only), so channel names take the prefix explicitly.
  */
+import { randomBytes } from "node:crypto";
 import type { CampaignRef } from "../domain/ad-events.js";
 
-/** Bumped by the aggregator after every commit that changed the campaign's numbers. */
+/**
+ * The campaign's data generation: an opaque random token, replaced after every commit that changed
+ * the campaign's numbers. Never a counter: a counter starts again from 0 when Redis comes back
+ * empty (or loses the key), and the old numbers cached for "generation 3" would match again. A
+ * token is never reused, so a lost key only ever leads to a new token, i.e. to cache misses.
+ */
 export const generationKey = (c: CampaignRef) => `analytics:gen:${c.tenantId}:${c.campaignId}`;
 
-/** A cached insights answer; the generation in the key makes older answers unreachable. */
+/** A generation token nobody has used before (96 random bits). */
+export const newGeneration = (): string => randomBytes(12).toString("base64url");
+
+/** A cached insights answer; the generation token in the key makes older answers unreachable. */
 export const insightsKey = (c: CampaignRef, generation: string, requestHash: string) =>
   `analytics:insights:v1:${c.tenantId}:${c.campaignId}:${generation}:${requestHash}`;
 
