@@ -2,8 +2,9 @@
  * Report date ranges: YYYY-MM-DD calendar dates (inclusive) read in an IANA time zone.
  * Validation records every problem in a Violations collector so a caller hears about all of them.
  */
-import { DateTime, IANAZone } from "luxon";
+import { DateTime } from "luxon";
 import { calendarDateProblem } from "../../../common/src/contract/time-bounds.js";
+import { isIanaTimeZone } from "../../../common/src/contract/time-zone.js";
 import type { Violations } from "../../../common/src/errors.js";
 import type { Granularity, LocalDateRange } from "./buckets.js";
 
@@ -28,7 +29,7 @@ const knownZones = new Map<string, string>();
 export function normalizeTimeZone(name: string): string | null {
   const known = knownZones.get(name);
   if (known) return known;
-  if (!IANAZone.isValidZone(name)) return null;
+  if (!isIanaTimeZone(name)) return null;
   const canonical = new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
   const normalized = canonical.toLowerCase() === name.toLowerCase() ? canonical : name;
   knownZones.set(name, normalized);

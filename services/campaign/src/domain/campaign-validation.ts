@@ -1,4 +1,5 @@
 import { MAX_EVENT_MICROS } from "../../../common/src/contract/money.js";
+import { isIanaTimeZone } from "../../../common/src/contract/time-zone.js";
 import { normalisePlatform } from "../../../common/src/contract/platform.js";
 import { Violations } from "../../../common/src/errors.js";
 import { quoteValue } from "../../../common/src/input/text-rules.js";
@@ -8,15 +9,6 @@ import { CAMPAIGN_TYPES, CHANNELS, type CampaignFields, type MutablePath } from 
 const MAX_BUDGET = MAX_EVENT_MICROS;
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
-export function isTimeZone(tz: string): boolean {
-  if (!tz) return false;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Trims and lower-cases what the contract says is case-insensitive or slug-like. */
 export function normalizeFields(f: CampaignFields): CampaignFields {
@@ -55,7 +47,7 @@ export function validateFields(f: CampaignFields, v: Violations, prefix = "campa
     }
     v.check(ok, `${prefix}budget_micros`, "must be a positive whole number of micros");
   }
-  if (want("time_zone")) v.check(isTimeZone(f.timeZone), `${prefix}time_zone`, "must be an IANA time zone such as Europe/Berlin");
+  if (want("time_zone")) v.check(isIanaTimeZone(f.timeZone), `${prefix}time_zone`, "must be an IANA time zone such as Europe/Berlin");
   if ((want("start_time") || want("end_time")) && f.startTime && f.endTime) {
     v.check(f.endTime.getTime() > f.startTime.getTime(), `${prefix}end_time`, "must be after start_time");
   }
