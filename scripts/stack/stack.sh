@@ -22,7 +22,8 @@
 #
 # Envoy config: before starting, the config is copied to .stack/envoy/envoy.yaml with every
 # ${TALLY_*} placeholder replaced by the environment value (TALLY_ENVOY_PORT,
-# TALLY_ENVOY_ADMIN_PORT, TALLY_PG_PORT, ... are always exported), so a config can follow the
+# TALLY_ENVOY_ADMIN_PORT, TALLY_CAMPAIGN_PORT, TALLY_INGESTION_PORT, TALLY_ANALYTICS_PORT,
+# TALLY_PG_PORT, ... are always exported), so a config can follow the
 # overridable ports. Envoy runs with the repo root as its working directory: relative paths in
 # the config (descriptor sets, ...) resolve from there.
 #
@@ -46,6 +47,10 @@ export TALLY_KAFKA_PORT=${TALLY_KAFKA_PORT:-59092}
 export TALLY_KAFKA_CONTROLLER_PORT=${TALLY_KAFKA_CONTROLLER_PORT:-59093}
 export TALLY_ENVOY_PORT=${TALLY_ENVOY_PORT:-8080}
 export TALLY_ENVOY_ADMIN_PORT=${TALLY_ENVOY_ADMIN_PORT:-9901}
+# The services' gRPC ports (their TALLY_*_PORT defaults): envoy.yaml's upstreams follow them.
+export TALLY_CAMPAIGN_PORT=${TALLY_CAMPAIGN_PORT:-50051}
+export TALLY_INGESTION_PORT=${TALLY_INGESTION_PORT:-50052}
+export TALLY_ANALYTICS_PORT=${TALLY_ANALYTICS_PORT:-50053}
 ENVOY_CONFIG=${TALLY_ENVOY_CONFIG:-$REPO_ROOT/envoy/envoy.yaml}
 
 # 4.1.2 is the newest 4.1.x on Maven Central (4.1.3 is not published); the version is part of the

@@ -52,6 +52,12 @@ export interface RpcKit {
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
+function requestIdMetadata(requestId: string): Metadata {
+  const md = new Metadata();
+  md.set(REQUEST_ID_HEADER, requestId);
+  return md;
+}
+
 /** The part of every grpc-js server call that open() and admit() need. */
 interface SurfaceCall {
   metadata: Metadata;
@@ -74,16 +80,28 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     for await (const req of requests) yield checked(method, req, req);
   }
 
-  /** Request id, response header, logger and cancellation: everything a call has before auth. */
+  /**
+   * Request id, logger and cancellation: everything a call has before auth. Nothing is sent yet:
+   * response headers go out with the first message (admitted and validated by then), and an
+   * error before it is a trailers-only response, which Envoy turns into the right HTTP status.
+   * Headers sent earlier would commit a REST stream to 200 with the error in its body.
+   */
   function open(method: string, call: SurfaceCall): RpcContext {
     const incoming = call.metadata.get(REQUEST_ID_HEADER)[0];
     const requestId = typeof incoming === "string" && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
-    const header = new Metadata();
-    header.set(REQUEST_ID_HEADER, requestId);
-    call.sendMetadata(header);
     const controller = new AbortController();
     call.on("cancelled", () => controller.abort());
     return { principal: null, requestId, logger: logger.child({ rpc: method, requestId }), signal: controller.signal };
+  }
+
+  /** Sends the response headers (with the request id) once, right before the first message. */
+  function headersOnce(call: SurfaceCall, requestId: string): () => void {
+    let sent = false;
+    return () => {
+      if (sent) return;
+      sent = true;
+      call.sendMetadata(requestIdMetadata(requestId));
+    };
   }
 
   /** Authenticates and authorizes by policy; the tenant joins the call's log bindings. */
@@ -107,6 +125,8 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
       return null;
     }
     const mapped = toServiceError(err, log);
+    // Trailers-only when nothing was sent yet: the request id travels with the status.
+    mapped.metadata?.set(REQUEST_ID_HEADER, ctx.requestId);
     const code = status[mapped.code ?? status.UNKNOWN] ?? "UNKNOWN";
     metrics.rpcDuration.observe({ method, code }, seconds);
     log.info({ ms: Math.round(seconds * 1000), code, reason: err instanceof AppError ? err.reason : "INTERNAL" }, "rpc failed");
@@ -126,6 +146,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
           .then(
             (res) => {
               finish(method, ctx, started, null);
+              call.sendMetadata(requestIdMetadata(ctx.requestId));
               callback(null, res);
             },
             (err) => callback(finish(method, ctx, started, err)),
@@ -138,9 +159,11 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
       return (call) => {
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
+        const sendHeaders = headersOnce(call, ctx.requestId);
         const send = (res: Parameters<typeof call.write>[0]) =>
           new Promise<void>((resolve) => {
             if (call.cancelled || call.destroyed) return resolve();
+            sendHeaders();
             // Respect back-pressure: wait for drain when the buffer is full.
             if (call.write(res)) resolve();
             else call.once("drain", () => resolve());
@@ -150,6 +173,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
           .then(
             () => {
               finish(method, ctx, started, null);
+              sendHeaders();
               call.end();
             },
             (err) => {
@@ -170,6 +194,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
           .then(
             (res) => {
               finish(method, ctx, started, null);
+              call.sendMetadata(requestIdMetadata(ctx.requestId));
               callback(null, res);
             },
             (err) => callback(finish(method, ctx, started, err)),
