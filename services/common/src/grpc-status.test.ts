@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { status } from "@grpc/grpc-js";
+import { status, type ServiceError } from "@grpc/grpc-js";
 import { createLogger } from "./logger.js";
 import { AppError, Violations } from "./errors.js";
 import { decodeStatusDetails, toServiceError } from "./grpc-status.js";
@@ -38,5 +38,17 @@ describe("toServiceError", () => {
     assert.equal(mapped.code, status.INTERNAL);
     assert.equal(mapped.details, "internal error");
     assert.equal(decodeStatusDetails(mapped as never).reason, "INTERNAL");
+  });
+});
+
+describe("toServiceError bounds what travels in headers", () => {
+  it("clips a long message and long violation descriptions", () => {
+    const long = "x".repeat(50_000);
+    const err = new AppError("INVALID_ARGUMENT", "INVALID_ARGUMENT", long, { violations: [{ field: "name", description: long }] });
+    const mapped = toServiceError(err, createLogger("test", "silent"));
+    assert.equal(mapped.details!.length, 1000);
+    assert.ok(mapped.details!.endsWith("…"));
+    const decoded = decodeStatusDetails(mapped as Pick<ServiceError, "metadata">);
+    assert.equal(decoded.violations[0]!.description.length, 300);
   });
 });

@@ -23,6 +23,15 @@ const CODES: Record<ErrorCode, status> = {
   INTERNAL: status.INTERNAL,
 };
 
+/**
+ * Status messages and details travel in HTTP/2 headers (grpc-message, grpc-status-details-bin), and
+ * Envoy turns them into headers again: a long echo of client input once overflowed Envoy's header
+ * limit (502). Validation messages quote short prefixes already; this is the last guard for all.
+ */
+const MAX_MESSAGE_CHARS = 1000;
+const MAX_DESCRIPTION_CHARS = 300;
+const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
 const pack = (typeName: string, value: Uint8Array): Any => ({ typeUrl: `type.googleapis.com/${typeName}`, value: Buffer.from(value) });
 
 /**
@@ -37,7 +46,7 @@ export function toServiceError(err: unknown, logger: Logger): Partial<ServiceErr
     logger.warn({ reason: app.reason, cause: app.options.cause }, app.message);
   }
   const code = app ? CODES[app.code] : status.INTERNAL;
-  const message = app ? app.message : "internal error";
+  const message = app ? clip(app.message, MAX_MESSAGE_CHARS) : "internal error";
   const reason = app ? app.reason : "INTERNAL";
 
   const details: Any[] = [
@@ -45,7 +54,7 @@ export function toServiceError(err: unknown, logger: Logger): Partial<ServiceErr
   ];
   const violations = app?.options.violations ?? [];
   if (violations.length > 0) {
-    const badRequest = { fieldViolations: violations.map((v) => ({ field: v.field, description: v.description, reason: "", localizedMessage: undefined })) };
+    const badRequest = { fieldViolations: violations.map((v) => ({ field: clip(v.field, MAX_DESCRIPTION_CHARS), description: clip(v.description, MAX_DESCRIPTION_CHARS), reason: "", localizedMessage: undefined })) };
     details.push(pack("google.rpc.BadRequest", BadRequest.encode(badRequest).finish()));
   }
   const metadata = new Metadata();
