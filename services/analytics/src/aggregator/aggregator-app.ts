@@ -8,7 +8,7 @@ import { createKafka, ensureTopics, topicConfigs, topicNames } from "../../../co
 import type { Logger } from "../../../common/src/logger.js";
 import type { Metrics } from "../../../common/src/metrics.js";
 import { createRedis } from "../../../common/src/redis.js";
-import { RedisCampaignSignals } from "../cache/campaign-signals.js";
+import { RedisCampaignSignals } from "../signals/campaign-signals.js";
 import type { AnalyticsConfig } from "../config.js";
 import { ANALYTICS_SCHEMA, migrations } from "../store/migrations.js";
 import { PgOffsetStore } from "../store/offset-store.js";
