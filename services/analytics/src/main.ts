@@ -3,7 +3,7 @@
  * Run: node --import tsx services/analytics/src/main.ts
  */
 import { createTokenService } from "../../common/src/auth.js";
-import { GrpcCampaignLookup } from "../../common/src/campaign-client.js";
+import { GrpcCampaignLookup } from "../../common/src/clients/campaign-service-client.js";
 import { createDb, migrate } from "../../common/src/db.js";
 import { runMain } from "../../common/src/lifecycle.js";
 import { createLogger } from "../../common/src/logger.js";

@@ -7,7 +7,7 @@ import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import type { Producer } from "kafkajs";
 import { AnalyticsServiceClient } from "../../../gen/tally/analytics/v1/analytics.js";
 import { createTokenService, type Role } from "../../common/src/auth.js";
-import type { CampaignInfo } from "../../common/src/campaign-client.js";
+import type { CampaignInfo } from "../../common/src/clients/campaign-service-client.js";
 import { createDb, migrate, type Knex } from "../../common/src/db.js";
 import type { GrpcServer } from "../../common/src/grpc-server.js";
 import { createKafka, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";

@@ -1,5 +1,5 @@
 import { createTokenService } from "../../common/src/auth.js";
-import { GrpcCampaignLookup } from "../../common/src/campaign-client.js";
+import { GrpcCampaignLookup } from "../../common/src/clients/campaign-service-client.js";
 import { createKafka, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
 import { runMain } from "../../common/src/lifecycle.js";
 import { createLogger } from "../../common/src/logger.js";

@@ -5,7 +5,7 @@
 import type { ServiceError } from "@grpc/grpc-js";
 import { CampaignServiceClient } from "../../../../gen/tally/campaign/v1/campaign_service.js";
 import type { TokenService } from "../../../common/src/auth.js";
-import { campaignInfoFromProto, type CampaignInfo } from "../../../common/src/campaign-client.js";
+import { campaignInfoFromProto, type CampaignInfo } from "../../../common/src/clients/campaign-service-client.js";
 import { unavailable } from "../../../common/src/errors.js";
 import { callMetadata, createClient, unaryCall } from "../../../common/src/grpc-client.js";
 import type { CampaignDirectory } from "../domain/performance.js";
