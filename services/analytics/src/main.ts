@@ -3,13 +3,12 @@
  * Run: node --import tsx services/analytics/src/main.ts
  */
 import { createTokenService } from "../../common/src/auth.js";
-import { GrpcCampaignLookup } from "../../common/src/clients/campaign-service-client.js";
+import { GrpcCampaignServiceClient } from "../../common/src/clients/campaign-service-client.js";
 import { createDb, migrate } from "../../common/src/db.js";
 import { runMain } from "../../common/src/lifecycle.js";
 import { createLogger } from "../../common/src/logger.js";
 import { createMetrics, startMetricsServer } from "../../common/src/metrics.js";
 import { createRedis } from "../../common/src/redis.js";
-import { GrpcCampaignDirectory } from "./campaigns/grpc-campaign-directory.js";
 import { loadConfig } from "./config.js";
 import { createServer } from "./server.js";
 import { createServices } from "./services.js";
@@ -31,12 +30,10 @@ await runMain(logger, async (lifecycle) => {
   lifecycle.onStop("redis subscriber", async () => void (await subscriber.quit()));
 
   const tokens = createTokenService({ secret: config.jwtSecret });
-  const campaignService = new GrpcCampaignLookup(config.campaignAddr, tokens, "analytics");
+  const campaignService = new GrpcCampaignServiceClient(config.campaignAddr, tokens, "analytics");
   lifecycle.onStop("campaign client", () => campaignService.close());
-  const directory = new GrpcCampaignDirectory(config.campaignAddr, tokens, "analytics");
-  lifecycle.onStop("campaign directory client", () => directory.close());
 
-  const services = createServices(config, { db, redis, subscriber, campaigns: campaignService, directory, logger });
+  const services = createServices(config, { db, redis, subscriber, campaigns: campaignService, directory: campaignService, logger });
   const server = createServer({ logger, tokens, metrics, ...services });
   await server.listen(config.host, config.port);
   lifecycle.onStop("grpc server", () => server.shutdown());

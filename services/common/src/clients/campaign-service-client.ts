@@ -32,33 +32,69 @@ export function campaignInfoFromProto(c: Campaign, tenantId: string): CampaignIn
   return { id: c.id, tenantId, name: c.name, status, currencyCode: c.currencyCode, timeZone: c.timeZone };
 }
 
+/** Per-call deadlines. A list walks every page, so it gets longer than a single get. */
+export interface CampaignClientTimeouts {
+  getMs?: number;
+  listMs?: number;
+}
+
+/** Guards against a campaign service that keeps answering with a next page. */
+const MAX_PAGES = 100;
+
 /**
- * Reads campaigns from the campaign service over gRPC, as the calling service acting for the tenant.
- * null means the campaign does not exist for that tenant (or is deleted); a campaign service that
- * cannot be reached is UNAVAILABLE, never "not found".
+ * The one client of tally.campaign.v1.CampaignService: every call goes over one channel, as the
+ * calling service acting for the tenant. A campaign service that cannot be reached is UNAVAILABLE,
+ * never "not found".
  */
-export class GrpcCampaignLookup {
+export class GrpcCampaignServiceClient {
   private readonly client: CampaignServiceClient;
+  private readonly getMs: number;
+  private readonly listMs: number;
 
   constructor(
     address: string,
     private readonly tokens: TokenService,
     private readonly callerService: string,
-    private readonly timeoutMs = 2000,
+    timeouts: CampaignClientTimeouts = {},
   ) {
     this.client = createClient(CampaignServiceClient, address, "tally.campaign.v1.CampaignService");
+    this.getMs = timeouts.getMs ?? 2000;
+    this.listMs = timeouts.listMs ?? 5000;
   }
 
+  /** null means the campaign does not exist for that tenant (or is deleted). */
   async get(tenantId: string, campaignId: string, requestId?: string): Promise<CampaignInfo | null> {
     const token = await this.tokens.issueServiceToken(this.callerService, tenantId);
     try {
-      const res = await unaryCall(this.client.getCampaign.bind(this.client), { id: campaignId }, callMetadata(token, requestId), this.timeoutMs);
+      const res = await unaryCall(this.client.getCampaign.bind(this.client), { id: campaignId }, callMetadata(token, requestId), this.getMs);
       return res.campaign ? campaignInfoFromProto(res.campaign, tenantId) : null;
     } catch (err) {
       const code = (err as ServiceError).code;
       if (code === grpcStatus.NOT_FOUND || code === grpcStatus.INVALID_ARGUMENT) return null;
       throw unavailable("campaign service", err);
     }
+  }
+
+  /** Every campaign of the tenant (ListCampaigns, every page); each page has the list deadline. */
+  async list(tenantId: string, requestId?: string): Promise<CampaignInfo[]> {
+    const token = await this.tokens.issueServiceToken(this.callerService, tenantId);
+    const out: CampaignInfo[] = [];
+    let pageToken = "";
+    try {
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const req = { pageSize: 1000, pageToken, filter: "", orderBy: "" };
+        const res = await unaryCall(this.client.listCampaigns.bind(this.client), req, callMetadata(token, requestId), this.listMs);
+        for (const c of res.campaigns) {
+          const info = campaignInfoFromProto(c, tenantId);
+          if (info) out.push(info);
+        }
+        pageToken = res.nextPageToken;
+        if (!pageToken) break;
+      }
+    } catch (err) {
+      throw unavailable("campaign service", err as ServiceError);
+    }
+    return out;
   }
 
   close(): void {
