@@ -12,7 +12,7 @@ import { createDb, type Knex } from "../../common/src/db.js";
 import { createKafka, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
 import { createMetrics } from "../../common/src/metrics.js";
 import { createTestDatabase, testLogger, type TestDatabase } from "../../../test/support/stack.js";
-import { startAggregator } from "../src/aggregator/aggregator-app.js";
+import { startAggregator } from "../src/aggregator/wire.js";
 import { DLQ_HEADERS } from "../src/aggregator/dead-letter.js";
 import type { AnalyticsConfig } from "../src/config.js";
 import { adEvent, batchMessages, eventMessage, eventually, platformReport, reportMessage, stopList, testConfig, testNames } from "./support.js";

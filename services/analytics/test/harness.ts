@@ -14,7 +14,7 @@ import { createKafka, ensureTopics, topicConfigs, topicNames } from "../../commo
 import { createMetrics, type Metrics } from "../../common/src/metrics.js";
 import { createRedis, type Redis } from "../../common/src/redis.js";
 import { createTestDatabase, testLogger, type TestDatabase } from "../../../test/support/stack.js";
-import { startAggregator } from "../src/aggregator/aggregator-app.js";
+import { startAggregator } from "../src/aggregator/wire.js";
 import type { AnalyticsConfig } from "../src/config.js";
 import type { CampaignLookup } from "../src/domain/insights.js";
 import type { CampaignDirectory } from "../src/domain/performance.js";

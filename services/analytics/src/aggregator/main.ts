@@ -6,7 +6,7 @@ import { createLogger } from "../../../common/src/logger.js";
 import { runMain } from "../../../common/src/lifecycle.js";
 import { createMetrics, startMetricsServer } from "../../../common/src/metrics.js";
 import { loadConfig } from "../config.js";
-import { startAggregator } from "./aggregator-app.js";
+import { startAggregator } from "./wire.js";
 
 const config = loadConfig(process.env);
 const logger = createLogger("analytics-aggregator", config.logLevel);
