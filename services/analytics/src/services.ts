@@ -1,5 +1,5 @@
 /**
- * The use cases of the insights API built over their stores and caches. main.ts passes the real
+ * The use cases of the insights API built over their stores and caches. wire.ts passes the real
  * campaign-service adapters; service tests pass in-memory ones. Nothing here opens a connection.
  */
 import { createPageTokens } from "../../common/src/contract/page-token.js";
