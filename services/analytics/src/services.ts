@@ -1,5 +1,5 @@
 /**
- * The use cases of the insights API built over their stores and caches. main.ts passes the real
+ * The use cases of the insights API built over their stores and caches. wire.ts passes the real
  * campaign-service adapters; service tests pass in-memory ones. Nothing here opens a connection.
  */
 import { createPageTokens } from "../../common/src/contract/page-token.js";
@@ -7,10 +7,10 @@ import type { Knex } from "../../common/src/db.js";
 import { topicNames } from "../../common/src/kafka.js";
 import type { Logger } from "../../common/src/logger.js";
 import type { Redis } from "../../common/src/redis.js";
-import { RedisCampaignSignals } from "./cache/campaign-signals.js";
+import { RedisCampaignSignals } from "./signals/campaign-signals.js";
 import { CachedCampaignLookup } from "./cache/cached-campaign-lookup.js";
 import { RedisInsightsCache } from "./cache/insights-cache.js";
-import { RedisLiveUpdates } from "./cache/live-updates.js";
+import { RedisLiveUpdates } from "./signals/live-updates.js";
 import type { AnalyticsConfig } from "./config.js";
 import { createInsightsService, type CampaignLookup } from "./domain/insights.js";
 import { createLiveMetricsService } from "./domain/live-metrics.js";
@@ -19,7 +19,8 @@ import { createReaggregateService } from "./domain/reaggregate.js";
 import type { ServerDeps } from "./server.js";
 import { PgOffsetStore } from "./store/offset-store.js";
 import { PgRollupRebuilder } from "./store/rebuild-store.js";
-import { PgRollupStore, PgTotalsReader } from "./store/rollup-store.js";
+import { PgInsightsReader } from "./store/insights-query.js";
+import { PgTotalsReader } from "./store/totals-query.js";
 
 export interface ServiceAdapters {
   db: Knex;
@@ -40,7 +41,7 @@ export function createServices(config: AnalyticsConfig, adapters: ServiceAdapter
   const freshness = new PgOffsetStore(db, config.aggregatorGroup, topicNames(config.kafkaTopicPrefix).adEvents);
   const insights = createInsightsService({
     campaigns,
-    rollups: new PgRollupStore(db),
+    rollups: new PgInsightsReader(db),
     cache: new RedisInsightsCache(redis, config.insightsCacheTtlSeconds, logger.child({ component: "insights-cache" })),
     freshness,
     logger: logger.child({ component: "insights" }),

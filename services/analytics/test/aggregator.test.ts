@@ -10,9 +10,8 @@ import type { Consumer, KafkaMessage, Producer } from "kafkajs";
 import { EventType } from "../../../gen/tally/events/v1/events.js";
 import { createDb, type Knex } from "../../common/src/db.js";
 import { createKafka, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
-import { createMetrics } from "../../common/src/metrics.js";
 import { createTestDatabase, testLogger, type TestDatabase } from "../../../test/support/stack.js";
-import { startAggregator } from "../src/aggregator/aggregator-app.js";
+import { wireAggregator } from "../src/aggregator/wire.js";
 import { DLQ_HEADERS } from "../src/aggregator/dead-letter.js";
 import type { AnalyticsConfig } from "../src/config.js";
 import { adEvent, batchMessages, eventMessage, eventually, platformReport, reportMessage, stopList, testConfig, testNames } from "./support.js";
@@ -32,9 +31,9 @@ let running = stopList();
 
 async function runAggregator() {
   running = stopList();
-  const metrics = createMetrics("aggregator-test");
-  await startAggregator(config, { logger, metrics, onStop: running.onStop });
-  return metrics;
+  const aggregator = await wireAggregator(config, logger);
+  running.onStop("aggregator", () => aggregator.stop());
+  return aggregator.metrics;
 }
 
 type RollupSums = { impressions: string; clicks: string; conversions: string; cost_micros: string; revenue_micros: string; filtered_events: string };

@@ -1,26 +1,24 @@
 /**
  * One test file's analytics stack: a fresh database, its own topics and Redis keys, the real
- * aggregator on real Kafka, and the insights server on port 0. The campaign service is the one
- * dependency replaced, by InMemoryCampaigns.
+ * aggregator on real Kafka, and the insights server on port 0, both built by the processes' own
+ * wire functions. The campaign service is the one dependency replaced, by InMemoryCampaigns.
  */
 import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import type { Producer } from "kafkajs";
 import { AnalyticsServiceClient } from "../../../gen/tally/analytics/v1/analytics.js";
 import { createTokenService, type Role } from "../../common/src/auth.js";
-import type { CampaignInfo } from "../../common/src/campaign-client.js";
-import { createDb, migrate, type Knex } from "../../common/src/db.js";
-import type { GrpcServer } from "../../common/src/grpc-server.js";
-import { createKafka, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
-import { createMetrics, type Metrics } from "../../common/src/metrics.js";
+import type { CampaignInfo } from "../../common/src/clients/campaign-service-client.js";
+import { createDb, type Knex } from "../../common/src/db.js";
+import { createKafka, topicNames } from "../../common/src/kafka.js";
+import type { Metrics } from "../../common/src/metrics.js";
 import { createRedis, type Redis } from "../../common/src/redis.js";
 import { createTestDatabase, testLogger, type TestDatabase } from "../../../test/support/stack.js";
-import { startAggregator } from "../src/aggregator/aggregator-app.js";
+import { wireAggregator } from "../src/aggregator/wire.js";
 import type { AnalyticsConfig } from "../src/config.js";
 import type { CampaignLookup } from "../src/domain/insights.js";
 import type { CampaignDirectory } from "../src/domain/performance.js";
-import { createServer } from "../src/server.js";
-import { createServices } from "../src/services.js";
-import { ANALYTICS_SCHEMA, migrations } from "../src/store/migrations.js";
+import { ANALYTICS_SCHEMA } from "../src/store/migrations.js";
+import { wireInsightsApi } from "../src/wire.js";
 import { adEvent, batchMessages, platformReport, reportMessage, stopList, testConfig, testNames, type TestNames } from "./support.js";
 
 export const TENANT = "tenant-1";
@@ -74,30 +72,25 @@ export async function startHarness(label: string): Promise<Harness> {
   const database: TestDatabase = await createTestDatabase();
   stops.onStop("database", () => database.drop());
   const config = testConfig(database.url, names);
+
+  // The two analytics processes, wired exactly as their main.ts wires them.
+  const aggregator = await wireAggregator(config, logger);
+  stops.onStop("aggregator", () => aggregator.stop());
+  const campaigns = new InMemoryCampaigns();
+  const api = await wireInsightsApi(config, logger, { campaigns });
+  stops.onStop("insights api", () => api.stop());
+
+  // The test's own connections: to produce events and to look at what was stored.
   const db = createDb({ url: database.url, schema: ANALYTICS_SCHEMA });
   stops.onStop("db", () => db.destroy());
-  await migrate(db, ANALYTICS_SCHEMA, migrations);
   const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
   stops.onStop("redis", async () => void (await redis.quit()));
-
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: label, logger });
-  await ensureTopics(kafka, topicConfigs(topics));
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   stops.onStop("producer", () => producer.disconnect());
-  const aggregatorMetrics = createMetrics("aggregator");
-  await startAggregator(config, { logger, metrics: aggregatorMetrics, onStop: stops.onStop });
-
-  const campaigns = new InMemoryCampaigns();
   const tokens = createTokenService({ secret: config.jwtSecret });
-  const subscriber = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
-  stops.onStop("redis subscriber", async () => void (await subscriber.quit()));
-  const services = createServices(config, { db, redis, subscriber, campaigns, directory: campaigns, logger });
-  const server: GrpcServer = createServer({ logger, tokens, metrics: createMetrics("analytics"), ...services });
-  const port = await server.listen("127.0.0.1", 0);
-  stops.onStop("server", () => server.shutdown(1000));
-  stops.onStop("live streams", () => services.live.close());
-  const client = new AnalyticsServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  const client = new AnalyticsServiceClient(`127.0.0.1:${api.port}`, credentials.createInsecure());
   stops.onStop("client", () => client.close());
 
   const metadata = async (tenantId = TENANT, role: Role = "VIEWER") => {
@@ -113,7 +106,7 @@ export async function startHarness(label: string): Promise<Harness> {
     redis,
     client,
     campaigns,
-    aggregatorMetrics,
+    aggregatorMetrics: aggregator.metrics,
     metadata,
     async produce(events) {
       // As ingestion publishes: one batch message per campaign.

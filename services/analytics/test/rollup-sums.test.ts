@@ -8,7 +8,9 @@ import { createDb, migrate, type Knex } from "../../common/src/db.js";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/stack.js";
 import type { RollupDelta } from "../src/domain/ad-events.js";
 import { ANALYTICS_SCHEMA, migrations } from "../src/store/migrations.js";
-import { PgRollupStore, PgTotalsReader, upsertRollups } from "../src/store/rollup-store.js";
+import { PgInsightsReader } from "../src/store/insights-query.js";
+import { upsertRollups } from "../src/store/rollup-writer.js";
+import { PgTotalsReader } from "../src/store/totals-query.js";
 
 const INT64_MAX = 2n ** 63n - 1n;
 const bucket = Date.parse("2025-01-01T10:00:00Z");
@@ -48,7 +50,7 @@ describe("rollup money sums", () => {
     const row = (await db.raw("SELECT revenue_micros, cost_micros, impressions FROM rollups")).rows;
     assert.deepEqual(row, [{ revenue_micros: expectedRevenue.toString(), cost_micros: expectedCost.toString(), impressions: "3" }]);
 
-    const [grouped] = await new PgRollupStore(db).readInsights({
+    const [grouped] = await new PgInsightsReader(db).readInsights({
       tenantId: "t",
       campaignId: "c",
       interval,

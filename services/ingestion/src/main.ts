@@ -1,5 +1,5 @@
 import { createTokenService } from "../../common/src/auth.js";
-import { GrpcCampaignLookup } from "../../common/src/campaign-client.js";
+import { GrpcCampaignServiceClient } from "../../common/src/clients/campaign-service-client.js";
 import { createKafka, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
 import { runMain } from "../../common/src/lifecycle.js";
 import { createLogger } from "../../common/src/logger.js";
@@ -35,7 +35,7 @@ await runMain(logger, async (lifecycle) => {
   lifecycle.onStop("kafka producer", () => publisher.disconnect());
 
   const tokens = createTokenService({ secret: config.jwtSecret });
-  const campaignService = new GrpcCampaignLookup(config.campaignAddr, tokens, "ingestion", config.campaignLookupTimeoutMs);
+  const campaignService = new GrpcCampaignServiceClient(config.campaignAddr, tokens, "ingestion", { getMs: config.campaignLookupTimeoutMs });
   lifecycle.onStop("campaign client", () => campaignService.close());
   // The server opens without waiting for the invalidator to join its group (after a kill -9 that
   // waits out the dead member's session): until it has caught up, lookups bypass the cache and ask

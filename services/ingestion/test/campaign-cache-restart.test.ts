@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Kafka } from "kafkajs";
 import { CampaignEvent, CampaignEventType } from "../../../gen/tally/events/v1/events.js";
-import type { CampaignInfo } from "../../common/src/campaign-client.js";
+import type { CampaignInfo } from "../../common/src/clients/campaign-service-client.js";
 import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
 import { createRedis, type Redis } from "../../common/src/redis.js";
 import { stack, testLogger, uniqueName } from "../../../test/support/stack.js";

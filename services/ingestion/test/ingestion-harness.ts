@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import { AdEventEnvelope, type AdEventRecord } from "../../../gen/tally/events/v1/events.js";
 import { IngestionServiceClient } from "../../../gen/tally/ingestion/v1/ingestion.js";
 import { createTokenService, type Role } from "../../common/src/auth.js";
-import type { CampaignInfo } from "../../common/src/campaign-client.js";
+import type { CampaignInfo } from "../../common/src/clients/campaign-service-client.js";
 import { unavailable } from "../../common/src/errors.js";
 import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
 import { createMetrics } from "../../common/src/metrics.js";

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { CampaignEvent, CampaignEventType, EventType, type AdEventRecord } from "../../../gen/tally/events/v1/events.js";
 import { AdEvent, ReceiptStatus, type Receipt, type StreamEventsResponse } from "../../../gen/tally/ingestion/v1/ingestion.js";
-import type { CampaignInfo } from "../../common/src/campaign-client.js";
+import type { CampaignInfo } from "../../common/src/clients/campaign-service-client.js";
 import { decodeStatusDetails } from "../../common/src/grpc-status.js";
 import { authMd, call, callError } from "../../../test/support/grpc.js";
 import { uniqueName } from "../../../test/support/stack.js";

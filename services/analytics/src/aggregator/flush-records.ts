@@ -7,7 +7,7 @@ import type { Knex } from "../../../common/src/db.js";
 import { foldEvents, type CampaignRef, type PositionedEvent, type PositionedReport } from "../domain/ad-events.js";
 import { insertRawEvents } from "../store/raw-event-store.js";
 import { upsertReports } from "../store/report-store.js";
-import { upsertRollups } from "../store/rollup-store.js";
+import { upsertRollups } from "../store/rollup-writer.js";
 import { classifyFailure } from "./failure-classifier.js";
 import { isolateRefused, type Refused } from "./refused-bisect.js";
 

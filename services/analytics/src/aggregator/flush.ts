@@ -11,7 +11,7 @@
 import type { Knex } from "../../../common/src/db.js";
 import type { Logger } from "../../../common/src/logger.js";
 import { campaignsOf, latestReports, type CampaignRef, type KafkaPosition, type PositionedEvent, type PositionedReport } from "../domain/ad-events.js";
-import type { CampaignSignals } from "../cache/campaign-signals.js";
+import type { CampaignSignals } from "../signals/campaign-signals.js";
 import type { PartitionPosition, PgOffsetStore } from "../store/offset-store.js";
 import type { AggregatorMetrics } from "./aggregator-metrics.js";
 import type { DeadLetterSink } from "./dead-letter.js";

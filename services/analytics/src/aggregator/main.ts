@@ -1,31 +1,25 @@
 /**
- * Composition root of the aggregator process: ad-events → exact rollups in Postgres.
+ * Composition root of the aggregator process: ad-events → exact rollups in Postgres; the wiring
+ * itself is wire.ts, shared with the service tests.
  * Run: node --import tsx services/analytics/src/aggregator/main.ts
  */
 import { createLogger } from "../../../common/src/logger.js";
 import { runMain } from "../../../common/src/lifecycle.js";
-import { createMetrics, startMetricsServer } from "../../../common/src/metrics.js";
 import { loadConfig } from "../config.js";
-import { startAggregator } from "./aggregator-app.js";
+import { wireAggregator } from "./wire.js";
 
 const config = loadConfig(process.env);
 const logger = createLogger("analytics-aggregator", config.logLevel);
 
 await runMain(logger, async (lifecycle) => {
-  const metrics = createMetrics("analytics-aggregator");
-  const metricsServer = await startMetricsServer(metrics, config.aggregatorMetricsPort, logger);
-  lifecycle.onStop("metrics server", () => metricsServer.close());
-
-  await startAggregator(config, {
-    logger,
-    metrics,
-    onStop: (name, stop) => lifecycle.onStop(name, stop),
+  const aggregator = await wireAggregator(config, logger, {
     onFatal: (err) => {
       logger.fatal({ err }, "the aggregator cannot go on; leaving the group and shutting down");
       void lifecycle.stop().then(() => process.exit(1));
     },
   });
-  // Every exit we control leaves the Kafka group (consumer.disconnect in the lifecycle's stops), so
+  lifecycle.onStop("aggregator", () => aggregator.stop());
+  // Every exit we control leaves the Kafka group (consumer.disconnect in the aggregator's stops), so
   // the partitions move at once instead of after the session timeout; SIGINT/SIGTERM are handled by
   // runMain, and a bug that escapes everything else ends here.
   process.once("uncaughtException", (err) => {

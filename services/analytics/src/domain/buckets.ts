@@ -3,7 +3,7 @@
  * use today has an offset that is a multiple of 15 minutes, so any local hour, day, ISO week or
  * month is an exact union of rollup buckets — across DST changes and +05:45 / -09:30 zones too.
  *
- * Each bucket has a `key` that the SQL grouping (store/rollup-store.ts) produces for the same
+ * Each bucket has a `key` that the SQL grouping (store/insights-query.ts) produces for the same
  * rows, so rows from the database and the enumerated buckets meet without time arithmetic:
  * DAY/WEEK/MONTH — the local date of the unclipped bucket start (what `date_trunc(unit, local)`
  * gives); HOUR — the epoch milliseconds of the local hour's first instant (a repeated fall-back

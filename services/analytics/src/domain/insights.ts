@@ -40,7 +40,7 @@ export interface InsightsQuery {
   breakdowns: Dimension[];
 }
 
-export interface RollupReader {
+export interface InsightsReader {
   /** Sums grouped by bucket key (see buckets.ts) and the breakdown dimensions. */
   readInsights(query: InsightsQuery): Promise<GroupedMetrics[]>;
 }
@@ -63,7 +63,7 @@ export interface InsightsCache {
 
 export interface InsightsDeps {
   campaigns: CampaignLookup;
-  rollups: RollupReader;
+  rollups: InsightsReader;
   cache: InsightsCache;
   freshness: FreshnessReader;
   logger: Logger;

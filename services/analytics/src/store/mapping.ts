@@ -30,6 +30,14 @@ export interface MetricSumsRow {
   filtered_events: string;
 }
 
+/**
+ * NUMERIC, never int8: a sum over many rows (money sums are NUMERIC already; platform report
+ * counts are bigint per row) must not fail with "bigint out of range". node-postgres answers a
+ * decimal string, parsed exactly by toBaseMetrics.
+ */
+export const SUMS_SQL = `sum(impressions)::numeric AS impressions, sum(clicks)::numeric AS clicks, sum(conversions)::numeric AS conversions,
+  sum(cost_micros)::numeric AS cost_micros, sum(revenue_micros)::numeric AS revenue_micros, sum(filtered_events)::numeric AS filtered_events`;
+
 export interface GroupedSumsRow extends MetricSumsRow {
   bucket_key: string;
   platform?: string;

@@ -1,4 +1,4 @@
-import type { CampaignInfo } from "../../../common/src/campaign-client.js";
+import type { CampaignInfo } from "../../../common/src/clients/campaign-service-client.js";
 import type { Logger } from "../../../common/src/logger.js";
 import type { Redis } from "../../../common/src/redis.js";
 import type { CampaignLookup } from "../domain/ingest-events.js";

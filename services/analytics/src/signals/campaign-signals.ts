@@ -6,7 +6,7 @@
 import type { Logger } from "../../../common/src/logger.js";
 import type { Redis } from "../../../common/src/redis.js";
 import type { CampaignRef } from "../domain/ad-events.js";
-import { generationKey, liveChannel, newGeneration } from "./redis-keys.js";
+import { generationKey, liveChannel, newGeneration } from "../cache/redis-keys.js";
 
 export interface CampaignSignals {
   changed(campaigns: CampaignRef[]): Promise<void>;

@@ -7,7 +7,7 @@ import type { Logger } from "../../../common/src/logger.js";
 import type { Redis } from "../../../common/src/redis.js";
 import type { CampaignRef } from "../domain/ad-events.js";
 import type { LiveUpdates } from "../domain/live-metrics.js";
-import { liveChannel } from "./redis-keys.js";
+import { liveChannel } from "../cache/redis-keys.js";
 
 interface Channel {
   listeners: Set<() => void>;

@@ -1,0 +1,44 @@
+/**
+ * The totals query (ListCampaignPerformance, live metrics): one sum per campaign over its own
+ * window. Every read filters on tenant_id.
+ */
+import type { Knex } from "../../../common/src/db.js";
+import type { BaseMetrics } from "../domain/metrics.js";
+import type { CampaignWindow, TotalsReader } from "../domain/performance.js";
+import { column, SUMS_SQL, toBaseMetrics, type MetricSumsRow } from "./mapping.js";
+
+/**
+ * Sums per campaign over each campaign's own window, tracked rollups and platform report rows
+ * together, in one statement.
+ */
+const TOTALS_SQL = `
+WITH w AS (SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[]) AS w(campaign_id, s, e, tz))
+SELECT w.campaign_id, ${SUMS_SQL}
+FROM w JOIN LATERAL (
+  SELECT impressions, clicks, conversions, cost_micros, revenue_micros, filtered_events
+  FROM rollups r WHERE r.tenant_id = ? AND r.campaign_id = w.campaign_id AND r.bucket_start >= w.s AND r.bucket_start < w.e
+  UNION ALL
+  SELECT impressions, clicks, conversions, cost_micros, revenue_micros, 0
+  FROM platform_report_rows p
+  WHERE p.tenant_id = ? AND p.campaign_id = w.campaign_id
+    AND (p.report_date + make_interval(hours => greatest(p.hour, 0)::int)) AT TIME ZONE w.tz >= w.s
+    AND (p.report_date + make_interval(hours => greatest(p.hour, 0)::int)) AT TIME ZONE w.tz < w.e
+) f ON true
+GROUP BY w.campaign_id`;
+
+export class PgTotalsReader implements TotalsReader {
+  constructor(private readonly db: Knex) {}
+
+  async readTotals(tenantId: string, windows: CampaignWindow[]): Promise<Map<string, BaseMetrics>> {
+    if (windows.length === 0) return new Map();
+    const result = await this.db.raw(TOTALS_SQL, [
+      column(windows.map((w) => w.campaignId)),
+      column(windows.map((w) => w.interval.start.toISOString())),
+      column(windows.map((w) => w.interval.end.toISOString())),
+      column(windows.map((w) => w.campaignTimeZone)),
+      tenantId,
+      tenantId,
+    ]);
+    return new Map((result.rows as (MetricSumsRow & { campaign_id: string })[]).map((r) => [r.campaign_id, toBaseMetrics(r)]));
+  }
+}
