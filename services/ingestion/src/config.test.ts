@@ -14,9 +14,9 @@ describe("loadConfig", () => {
   });
 
   it("prefixes the consumer group like the topics and reads the deny list", () => {
-    const c = loadConfig({ TALLY_MODE: "development", TALLY_KAFKA_TOPIC_PREFIX: "staging.", TALLY_BOT_DENY_IPS: " 10.0.0.0/8, 192.0.2.1 ,2001:db8::1" });
+    const c = loadConfig({ TALLY_MODE: "development", TALLY_KAFKA_TOPIC_PREFIX: "staging.", TALLY_BOT_DENY_IPS: " 10.0.0.0/8, 192.0.2.1 ,2001:db8::1, 2001:db8:beef::/48" });
     assert.equal(c.campaignCacheGroupId, "staging.ingestion-campaign-cache");
-    assert.deepEqual(c.botDenyIps, ["10.0.0.0/8", "192.0.2.1", "2001:db8::1"]);
+    assert.deepEqual(c.botDenyIps, ["10.0.0.0/8", "192.0.2.1", "2001:db8::1", "2001:db8:beef::/48"]);
   });
 
   it("reports every problem at once", () => {
@@ -34,6 +34,19 @@ describe("loadConfig", () => {
         assert.equal(err.problems.length, 4);
         for (const name of ["TALLY_INGESTION_PORT", "TALLY_INGEST_MAX_BATCH", "TALLY_INGEST_DEDUP_TTL_DAYS", "TALLY_BOT_DENY_IPS"]) {
           assert.ok(err.problems.some((p) => p.includes(name)), name);
+        }
+        return true;
+      },
+    );
+  });
+
+  it("names every invalid deny-list entry at once, and only those", () => {
+    assert.throws(
+      () => loadConfig({ TALLY_MODE: "development", TALLY_BOT_DENY_IPS: "10.0.0.0/8,10.0.0.0/40,2001:db8::/129,example.com,2001:db8::/32" }),
+      (err: ConfigError) => {
+        assert.equal(err.problems.length, 3);
+        for (const entry of ['"10.0.0.0/40"', '"2001:db8::/129"', '"example.com"']) {
+          assert.ok(err.problems.some((p) => p.startsWith(`TALLY_BOT_DENY_IPS entry ${entry} is not`)), entry);
         }
         return true;
       },

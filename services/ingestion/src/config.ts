@@ -1,5 +1,5 @@
 import { ConfigReader, readCommon, type CommonConfig, type Env } from "../../common/src/config.js";
-import { parseIpRule } from "./domain/bot-filter.js";
+import { parseIpRule } from "./domain/ip-deny-list.js";
 
 export interface IngestionConfig extends CommonConfig {
   host: string;
@@ -18,7 +18,7 @@ export interface IngestionConfig extends CommonConfig {
   campaignLookupTimeoutMs: number;
   /** Consumer group of the campaign-cache invalidator (prefixed like topics). */
   campaignCacheGroupId: string;
-  /** IPv4 addresses, IPv4 CIDR ranges and IPv6 addresses whose traffic is filtered as bots. */
+  /** IPv4 and IPv6 addresses and CIDR ranges whose traffic is filtered as bots. */
   botDenyIps: string[];
   shutdownGraceMs: number;
 }
@@ -36,7 +36,7 @@ export function loadConfig(env: Env): Readonly<IngestionConfig> {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const entry of botDenyIps) {
-    if (!parseIpRule(entry)) r.problem(`TALLY_BOT_DENY_IPS entry ${JSON.stringify(entry)} is not an IPv4 address, IPv4 CIDR range or IPv6 address`);
+    if (!parseIpRule(entry)) r.problem(`TALLY_BOT_DENY_IPS entry ${JSON.stringify(entry)} is not an IPv4 or IPv6 address or CIDR range (192.0.2.1, 10.0.0.0/8, 2001:db8::/32)`);
   }
   const config: IngestionConfig = {
     ...common,
