@@ -20,6 +20,9 @@ export interface IngestionConfig extends CommonConfig {
   campaignCacheGroupId: string;
   /** IPv4 and IPv6 addresses and CIDR ranges whose traffic is filtered as bots. */
   botDenyIps: string[];
+  /** More clicks than this from one IP on one campaign within one flood window are FILTERED (CLICK_FLOOD). */
+  clickFloodMax: number;
+  clickFloodWindowMs: number;
   shutdownGraceMs: number;
 }
 
@@ -52,6 +55,8 @@ export function loadConfig(env: Env): Readonly<IngestionConfig> {
     campaignLookupTimeoutMs: r.int("TALLY_CAMPAIGN_LOOKUP_TIMEOUT_MS", 2_000, 100, 60_000),
     campaignCacheGroupId: `${common.kafkaTopicPrefix}ingestion-campaign-cache`,
     botDenyIps,
+    clickFloodMax: r.int("TALLY_CLICK_FLOOD_MAX", 20, 1, 1_000_000),
+    clickFloodWindowMs: r.int("TALLY_CLICK_FLOOD_WINDOW_SECONDS", 60, 1, 86_400) * 1000,
     shutdownGraceMs: r.int("TALLY_SHUTDOWN_GRACE_MS", 10_000, 0, 60_000),
   };
   if (config.dedupTtlMs < lateDataWindowDays * DAY_MS) {
