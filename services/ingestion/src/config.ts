@@ -1,5 +1,5 @@
 import { ConfigReader, readCommon, type CommonConfig, type Env } from "../../common/src/config.js";
-import { parseIpRule } from "./domain/bot-filter.js";
+import { parseIpRule } from "./domain/ip-deny-list.js";
 
 export interface IngestionConfig extends CommonConfig {
   host: string;
@@ -18,8 +18,11 @@ export interface IngestionConfig extends CommonConfig {
   campaignLookupTimeoutMs: number;
   /** Consumer group of the campaign-cache invalidator (prefixed like topics). */
   campaignCacheGroupId: string;
-  /** IPv4 addresses, IPv4 CIDR ranges and IPv6 addresses whose traffic is filtered as bots. */
+  /** IPv4 and IPv6 addresses and CIDR ranges whose traffic is filtered as bots. */
   botDenyIps: string[];
+  /** More clicks than this from one IP on one campaign within one flood window are FILTERED (CLICK_FLOOD). */
+  clickFloodMax: number;
+  clickFloodWindowMs: number;
   shutdownGraceMs: number;
 }
 
@@ -36,7 +39,7 @@ export function loadConfig(env: Env): Readonly<IngestionConfig> {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const entry of botDenyIps) {
-    if (!parseIpRule(entry)) r.problem(`TALLY_BOT_DENY_IPS entry ${JSON.stringify(entry)} is not an IPv4 address, IPv4 CIDR range or IPv6 address`);
+    if (!parseIpRule(entry)) r.problem(`TALLY_BOT_DENY_IPS entry ${JSON.stringify(entry)} is not an IPv4 or IPv6 address or CIDR range (192.0.2.1, 10.0.0.0/8, 2001:db8::/32)`);
   }
   const config: IngestionConfig = {
     ...common,
@@ -52,6 +55,8 @@ export function loadConfig(env: Env): Readonly<IngestionConfig> {
     campaignLookupTimeoutMs: r.int("TALLY_CAMPAIGN_LOOKUP_TIMEOUT_MS", 2_000, 100, 60_000),
     campaignCacheGroupId: `${common.kafkaTopicPrefix}ingestion-campaign-cache`,
     botDenyIps,
+    clickFloodMax: r.int("TALLY_CLICK_FLOOD_MAX", 20, 1, 1_000_000),
+    clickFloodWindowMs: r.int("TALLY_CLICK_FLOOD_WINDOW_SECONDS", 60, 1, 86_400) * 1000,
     shutdownGraceMs: r.int("TALLY_SHUTDOWN_GRACE_MS", 10_000, 0, 60_000),
   };
   if (config.dedupTtlMs < lateDataWindowDays * DAY_MS) {

@@ -7,9 +7,11 @@ import { createMetrics, startMetricsServer } from "../../common/src/metrics.js";
 import { createRedis } from "../../common/src/redis.js";
 import { CampaignCacheInvalidator } from "./campaigns/campaign-cache-invalidator.js";
 import { RedisCachedCampaignLookup } from "./campaigns/redis-cached-campaign-lookup.js";
+import { RedisClickCounter } from "./click-flood/redis-click-counter.js";
 import { loadConfig } from "./config.js";
 import { RedisEventDedup } from "./dedup/redis-event-dedup.js";
 import { createBotFilter } from "./domain/bot-filter.js";
+import { createClickFloodCheck } from "./domain/click-flood.js";
 import { createIngestEvents } from "./domain/ingest-events.js";
 import { KafkaEventPublisher } from "./publish/kafka-event-publisher.js";
 import { createServer } from "./server.js";
@@ -61,6 +63,7 @@ await runMain(logger, async (lifecycle) => {
     dedup: new RedisEventDedup(redis, { pendingTtlMs: config.dedupPendingTtlMs, acceptedTtlMs: config.dedupTtlMs }, logger),
     publisher,
     botFilter: createBotFilter({ deniedIps: config.botDenyIps }),
+    clickFloods: createClickFloodCheck(new RedisClickCounter(redis, logger, metrics), { maxClicks: config.clickFloodMax, windowMs: config.clickFloodWindowMs }),
     rules: { lateDataWindowDays: config.lateDataWindowDays, maxBatch: config.maxBatch },
   });
 

@@ -16,9 +16,11 @@ import { connect } from "../../../test/support/grpc.js";
 import { stack, testLogger, uniqueName } from "../../../test/support/stack.js";
 import { CampaignCacheInvalidator } from "../src/campaigns/campaign-cache-invalidator.js";
 import { RedisCachedCampaignLookup, type CampaignSource } from "../src/campaigns/redis-cached-campaign-lookup.js";
+import { RedisClickCounter } from "../src/click-flood/redis-click-counter.js";
 import { loadConfig } from "../src/config.js";
 import { RedisEventDedup } from "../src/dedup/redis-event-dedup.js";
 import { createBotFilter } from "../src/domain/bot-filter.js";
+import { createClickFloodCheck } from "../src/domain/click-flood.js";
 import { createIngestEvents } from "../src/domain/ingest-events.js";
 import { KafkaEventPublisher } from "../src/publish/kafka-event-publisher.js";
 import { createServer } from "../src/server.js";
@@ -54,6 +56,7 @@ export async function startIngestionHarness() {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: "ingestion-test", logger });
   await ensureTopics(kafka, topicConfigs(topics));
   const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
+  const metrics = createMetrics("ingestion-test");
 
   const publisher = new KafkaEventPublisher(kafka, topics.adEvents, logger);
   await publisher.connect();
@@ -67,10 +70,10 @@ export async function startIngestionHarness() {
     dedup,
     publisher,
     botFilter: createBotFilter({ deniedIps: config.botDenyIps }),
+    clickFloods: createClickFloodCheck(new RedisClickCounter(redis, logger, metrics), { maxClicks: config.clickFloodMax, windowMs: config.clickFloodWindowMs }),
     rules: { lateDataWindowDays: config.lateDataWindowDays, maxBatch: config.maxBatch },
   });
   const tokens = createTokenService({ secret: config.jwtSecret });
-  const metrics = createMetrics("ingestion-test");
   const server = createServer({ logger, tokens, metrics, ingest });
   const port = await server.listen("127.0.0.1", 0);
   const client = connect(IngestionServiceClient, port);

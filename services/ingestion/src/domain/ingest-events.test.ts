@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { AppError, unavailable } from "../../../common/src/errors.js";
 import type { EventRecord, IncomingEvent, KnownCampaign } from "./ad-event.js";
 import { createBotFilter } from "./bot-filter.js";
+import { createClickFloodCheck, type ClickCounter, type ClickWindow } from "./click-flood.js";
 import { createIngestEvents, type ClaimOutcome, type EventDedup, type IngestEventsDeps } from "./ingest-events.js";
 import { ingestStream } from "./ingest-stream.js";
 
@@ -28,12 +29,25 @@ class MemoryDedup implements EventDedup {
   }
 }
 
+/** Totals by campaign, IP and window; when down it answers 0, as the Redis counter does. */
+class MemoryClickCounter implements ClickCounter {
+  readonly totals = new Map<string, number>();
+  down = false;
+  async count(campaignId: string, ip: string, window: ClickWindow, clicks: number) {
+    if (this.down) return 0;
+    const key = `${campaignId}/${ip}/${window.startMs}`;
+    this.totals.set(key, (this.totals.get(key) ?? 0) + clicks);
+    return this.totals.get(key)!;
+  }
+}
+
 /** Campaigns by `${tenant}/${id}`. */
 function setup(campaigns: Record<string, KnownCampaign> = { [`${TENANT}/cmp-1`]: { status: "ACTIVE", currencyCode: "USD" } }) {
   const published: EventRecord[] = [];
   const lookups: string[] = [];
   const failures = { publish: false, lookup: false };
   const dedup = new MemoryDedup();
+  const clicks = new MemoryClickCounter();
   const deps: IngestEventsDeps = {
     campaigns: {
       async get(tenantId, id) {
@@ -49,11 +63,12 @@ function setup(campaigns: Record<string, KnownCampaign> = { [`${TENANT}/cmp-1`]:
         published.push(...records);
       },
     },
-    botFilter: createBotFilter({ deniedIps: [] }),
+    botFilter: createBotFilter({ deniedIps: ["203.0.113.0/24"] }),
+    clickFloods: createClickFloodCheck(clicks, { maxClicks: 2, windowMs: 60_000 }),
     rules: { lateDataWindowDays: 90, maxBatch: 1000 },
     clock: () => NOW,
   };
-  return { ingest: createIngestEvents(deps), published, lookups, failures, dedup };
+  return { ingest: createIngestEvents(deps), published, lookups, failures, dedup, clicks };
 }
 
 const event = (eventId: string, change: Partial<IncomingEvent> = {}): IncomingEvent => ({
@@ -129,6 +144,35 @@ describe("ingest use case", () => {
     const retry = await ingest({ tenantId: TENANT, events: [event("a"), event("b")] });
     assert.deepEqual(summary(retry.receipts), ["ACCEPTED", "ACCEPTED"]);
     assert.equal(published.length, 2);
+  });
+
+  it("filters the clicks beyond the flood maximum as CLICK_FLOOD and publishes them, marked", async () => {
+    const { ingest, published } = setup();
+    const click = (id: string, change: Partial<IncomingEvent> = {}) => event(id, { type: "CLICK", ip: "192.0.2.1", ...change });
+    const out = await ingest({ tenantId: TENANT, events: [click("a"), event("i", { ip: "192.0.2.1" }), click("b"), click("c"), click("d", { ip: "192.0.2.2" })] });
+    assert.deepEqual(summary(out.receipts), ["ACCEPTED", "ACCEPTED", "ACCEPTED", "FILTERED:CLICK_FLOOD", "ACCEPTED"]);
+    assert.equal(out.receipts[3]!.field, "ip");
+    assert.deepEqual(out.counts, { accepted: 4, duplicate: 0, filtered: 1, rejected: 0 });
+    assert.deepEqual(published.filter((r) => r.filtered).map((r) => [r.eventId, r.filterReason]), [["c", "CLICK_FLOOD"]]);
+  });
+
+  it("counts only clicks that would otherwise be ACCEPTED: duplicates, rejects, bots and denied IPs fill no window", async () => {
+    const { ingest, clicks } = setup();
+    const click = (id: string, change: Partial<IncomingEvent> = {}) => event(id, { type: "CLICK", ip: "192.0.2.1", ...change });
+    await ingest({ tenantId: TENANT, events: [click("a")] });
+    const out = await ingest({
+      tenantId: TENANT,
+      events: [click("a"), click("a"), click("r", { platform: "" }), click("g", { userAgent: "Googlebot/2.1" }), click("n", { ip: "203.0.113.9" }), click("b")],
+    });
+    assert.deepEqual(summary(out.receipts), ["DUPLICATE", "DUPLICATE", "REJECTED:MISSING_FIELD", "FILTERED:BOT_USER_AGENT", "FILTERED:DENIED_IP", "ACCEPTED"]);
+    assert.deepEqual([...clicks.totals.values()], [2]);
+  });
+
+  it("lets clicks through when the click counter cannot answer (fail open)", async () => {
+    const { ingest, clicks } = setup();
+    clicks.down = true;
+    const out = await ingest({ tenantId: TENANT, events: ["a", "b", "c", "d"].map((id) => event(id, { type: "CLICK", ip: "192.0.2.1" })) });
+    assert.deepEqual(summary(out.receipts), ["ACCEPTED", "ACCEPTED", "ACCEPTED", "ACCEPTED"]);
   });
 
   it("fails the whole call UNAVAILABLE when the campaign service cannot answer, publishing nothing", async () => {

@@ -1,6 +1,7 @@
 import { AppError, unavailable, Violations } from "../../../common/src/errors.js";
 import type { EventRecord, IncomingEvent, KnownCampaign, ValidEvent } from "./ad-event.js";
 import type { BotFilter } from "./bot-filter.js";
+import type { ClickFloodCheck } from "./click-flood.js";
 import { checkAgainstCampaign, validateEvent, type ValidationRules } from "./event-validation.js";
 import { countReceipts, Reason, rejectedReceipt, type EventProblem, type Receipt, type ReceiptCounts } from "./receipt.js";
 
@@ -49,6 +50,7 @@ export interface IngestEventsDeps {
   dedup: EventDedup;
   publisher: EventPublisher;
   botFilter: BotFilter;
+  clickFloods: ClickFloodCheck;
   rules: ValidationRules & { maxBatch: number };
   clock?: () => Date;
 }
@@ -60,6 +62,8 @@ interface Candidate {
   index: number;
   record: EventRecord;
   filter: EventProblem | null;
+  /** For the click-flood check only: the IP is never published. */
+  ip: string;
 }
 
 /** Receipts in request order; indexes shifted by the stream offset. */
@@ -107,7 +111,7 @@ export function createIngestEvents(deps: IngestEventsDeps): IngestEvents {
     const campaigns = await lookupCampaigns(deps.campaigns, input, valid);
     const candidates = screen(valid, campaigns, book, (event, campaign) => {
       const filter = deps.botFilter.classify(event.userAgent, event.ip);
-      return { filter, record: toRecord(input.tenantId, event, campaign, filter, now) };
+      return { filter, record: toRecord(input.tenantId, event, campaign, filter, now), ip: event.ip };
     });
     await claimAndPublish(deps, input.tenantId, candidates, book);
     return { receipts: book.receipts, counts: countReceipts(book.receipts) };
@@ -159,6 +163,9 @@ function screen(
 /**
  * Steps and what a crash at each means:
  * 1. claim: ids become "pending" (short TTL). Crash → they free themselves; a retry is not a DUPLICATE.
+ *    Then count clicks for the flood check: only claimed ones, so a resent click is never counted
+ *    twice as a DUPLICATE; a publish failure below leaves its clicks counted (an over-count on retries
+ *    after a Kafka failure only).
  * 2. publish: returns once Kafka (acks=all, idempotent) has every record. Failure → release, UNAVAILABLE.
  * 3. confirm: ids become "accepted" for the dedup period. Crash before → pending expires and a retry
  *    publishes again, which the aggregator's own (tenant, event_id) dedup counts once.
@@ -176,6 +183,7 @@ async function claimAndPublish(deps: IngestEventsDeps, tenantId: string, candida
     return outcome === "CLAIMED";
   });
   if (claimed.length === 0) return;
+  await screenClickFloods(deps.clickFloods, claimed);
   try {
     await deps.publisher.publish(claimed.map((c) => c.record));
   } catch (err) {
@@ -184,6 +192,18 @@ async function claimAndPublish(deps: IngestEventsDeps, tenantId: string, candida
   }
   await claim.confirm();
   for (const c of claimed) book.published(c.index, c.record.eventId, c.filter);
+}
+
+/** Only events that would otherwise be ACCEPTED count: bots and deny-listed IPs never fill a window. */
+async function screenClickFloods(check: ClickFloodCheck, claimed: Candidate[]): Promise<void> {
+  const open = claimed.filter((c) => c.filter === null);
+  const verdicts = await check.screen(open.map((c) => ({ campaignId: c.record.campaignId, ip: c.ip, type: c.record.type, occurTime: c.record.occurTime })));
+  open.forEach((c, k) => {
+    const problem = verdicts[k];
+    if (!problem) return;
+    c.filter = problem;
+    c.record = { ...c.record, filtered: true, filterReason: problem.reason };
+  });
 }
 
 function toRecord(tenantId: string, e: ValidEvent, campaign: KnownCampaign, filter: EventProblem | null, now: Date): EventRecord {

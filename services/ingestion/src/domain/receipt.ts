@@ -26,6 +26,8 @@ export const Reason = {
   BOT_USER_AGENT: "BOT_USER_AGENT",
   /** FILTERED: the IP address is on the deny list. */
   DENIED_IP: "DENIED_IP",
+  /** FILTERED: more clicks from this IP on this campaign within the flood window than allowed. */
+  CLICK_FLOOD: "CLICK_FLOOD",
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

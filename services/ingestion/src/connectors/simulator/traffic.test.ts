@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { EventType } from "../../../../../gen/tally/events/v1/events.js";
-import { isBotUserAgent } from "../../domain/bot-filter.js";
+import { isBotUserAgent } from "../../domain/bot-user-agent.js";
 import { normalisePlatform } from "../../../../common/src/contract/platform.js";
 import { normaliseRegion } from "../../../../common/src/contract/region.js";
 import { createTrafficGenerator, seededRandom } from "./traffic.js";
