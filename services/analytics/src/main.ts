@@ -5,7 +5,7 @@
 import { createTokenService } from "../../common/src/auth.js";
 import { GrpcCampaignLookup } from "../../common/src/campaign-client.js";
 import { createDb, migrate } from "../../common/src/db.js";
-import { runMain } from "../../common/src/lifecycle.js";
+import { runMain } from "../../common/src/process-shutdown.js";
 import { createLogger } from "../../common/src/logger.js";
 import { createMetrics, startMetricsServer } from "../../common/src/metrics.js";
 import { createRedis } from "../../common/src/redis.js";

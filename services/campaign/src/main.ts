@@ -2,14 +2,14 @@ import { createTokenService } from "../../common/src/auth.js";
 import { createPageTokens } from "../../common/src/contract/page-token.js";
 import { createDb, migrate } from "../../common/src/db.js";
 import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
-import { runMain } from "../../common/src/lifecycle.js";
+import { runMain } from "../../common/src/process-shutdown.js";
 import { createLogger } from "../../common/src/logger.js";
 import { createMetrics, startMetricsServer } from "../../common/src/metrics.js";
 import { loadConfig } from "./config.js";
 import { CampaignService } from "./domain/campaign-service.js";
 import { IdentityService } from "./domain/identity-service.js";
 import { OutboxRelay } from "./outbox/outbox-relay.js";
-import { encodeCampaignEvent } from "./rpc/convert.js";
+import { encodeCampaignEvent } from "./outbox/campaign-event-encoder.js";
 import { createServer } from "./server.js";
 import { KnexCampaignStore } from "./store/campaign-store.js";
 import { KnexIdentityStore } from "./store/identity-store.js";
@@ -18,9 +18,9 @@ import { migrations, SCHEMA } from "./store/migrations.js";
 const config = loadConfig(process.env);
 const logger = createLogger("campaign", config.logLevel);
 
-await runMain(logger, async (lifecycle) => {
+await runMain(logger, async (shutdown) => {
   const db = createDb({ url: config.pgUrl, schema: SCHEMA, applicationName: "tally-campaign" });
-  lifecycle.onStop("postgres", () => db.destroy());
+  shutdown.onStop("postgres", () => db.destroy());
   await migrate(db, SCHEMA, migrations);
 
   const topics = topicNames(config.kafkaTopicPrefix);
@@ -28,7 +28,7 @@ await runMain(logger, async (lifecycle) => {
   await ensureTopics(kafka, topicConfigs(topics));
   const producer = createProducer(kafka);
   await producer.connect();
-  lifecycle.onStop("kafka producer", () => producer.disconnect());
+  shutdown.onStop("kafka producer", () => producer.disconnect());
 
   const tokens = createTokenService({ secret: config.jwtSecret, userTokenTtlSeconds: config.tokenTtlSeconds });
   const campaigns = new CampaignService(new KnexCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), createPageTokens(config.jwtSecret));
@@ -36,13 +36,13 @@ await runMain(logger, async (lifecycle) => {
 
   const relay = new OutboxRelay(db, producer, logger.child({ component: "outbox-relay" }), { pollMs: config.outboxPollMs, batchSize: 500 });
   relay.start();
-  lifecycle.onStop("outbox relay", () => relay.stop());
+  shutdown.onStop("outbox relay", () => relay.stop());
 
   const metrics = createMetrics("campaign");
   const metricsServer = await startMetricsServer(metrics, config.metricsPort, logger);
-  lifecycle.onStop("metrics server", () => metricsServer.close());
+  shutdown.onStop("metrics server", () => metricsServer.close());
 
   const server = createServer({ logger, metrics, tokens, campaigns, identity });
   await server.listen(config.host, config.port);
-  lifecycle.onStop("grpc server", () => server.shutdown());
+  shutdown.onStop("grpc server", () => server.shutdown());
 });

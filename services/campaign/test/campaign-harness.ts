@@ -11,7 +11,7 @@ import { connect } from "../../../test/support/grpc.js";
 import { CampaignService } from "../src/domain/campaign-service.js";
 import { IdentityService } from "../src/domain/identity-service.js";
 import { OutboxRelay } from "../src/outbox/outbox-relay.js";
-import { encodeCampaignEvent } from "../src/rpc/convert.js";
+import { encodeCampaignEvent } from "../src/outbox/campaign-event-encoder.js";
 import { createServer } from "../src/server.js";
 import { KnexCampaignStore } from "../src/store/campaign-store.js";
 import { KnexIdentityStore } from "../src/store/identity-store.js";

@@ -1,7 +1,7 @@
 import { createTokenService } from "../../common/src/auth.js";
 import { GrpcCampaignLookup } from "../../common/src/campaign-client.js";
 import { createKafka, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
-import { runMain } from "../../common/src/lifecycle.js";
+import { runMain } from "../../common/src/process-shutdown.js";
 import { createLogger } from "../../common/src/logger.js";
 import { createMetrics, startMetricsServer } from "../../common/src/metrics.js";
 import { createRedis } from "../../common/src/redis.js";
@@ -17,26 +17,26 @@ import { createServer } from "./server.js";
 const config = loadConfig(process.env);
 const logger = createLogger("ingestion", config.logLevel);
 
-// Parts start in dependency order; Lifecycle stops them in reverse: the gRPC server first (in-flight
+// Parts start in dependency order; the shutdown sequence stops them in reverse: the gRPC server first (in-flight
 // calls finish, so every send() has resolved), then the consumers, the producer, Redis, metrics.
-await runMain(logger, async (lifecycle) => {
+await runMain(logger, async (shutdown) => {
   const metrics = createMetrics("ingestion");
   const metricsServer = await startMetricsServer(metrics, config.metricsPort, logger);
-  lifecycle.onStop("metrics server", () => metricsServer.close());
+  shutdown.onStop("metrics server", () => metricsServer.close());
 
   const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
-  lifecycle.onStop("redis", async () => void (await redis.quit()));
+  shutdown.onStop("redis", async () => void (await redis.quit()));
 
   const topics = topicNames(config.kafkaTopicPrefix);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: "tally-ingestion", logger });
   await ensureTopics(kafka, topicConfigs(topics));
   const publisher = new KafkaEventPublisher(kafka, topics.adEvents, logger);
   await publisher.connect();
-  lifecycle.onStop("kafka producer", () => publisher.disconnect());
+  shutdown.onStop("kafka producer", () => publisher.disconnect());
 
   const tokens = createTokenService({ secret: config.jwtSecret });
   const campaignService = new GrpcCampaignLookup(config.campaignAddr, tokens, "ingestion", config.campaignLookupTimeoutMs);
-  lifecycle.onStop("campaign client", () => campaignService.close());
+  shutdown.onStop("campaign client", () => campaignService.close());
   // The server opens without waiting for the invalidator to join its group (after a kill -9 that
   // waits out the dead member's session): until it has caught up, lookups bypass the cache and ask
   // the campaign service, so a deleted campaign is refused at once from the first request on.
@@ -54,7 +54,7 @@ await runMain(logger, async (lifecycle) => {
   );
   invalidator = new CampaignCacheInvalidator(kafka, { topic: topics.campaignEvents, groupId: config.campaignCacheGroupId }, campaigns, logger);
   await invalidator.start();
-  lifecycle.onStop("campaign cache invalidator", () => invalidator.stop());
+  shutdown.onStop("campaign cache invalidator", () => invalidator.stop());
 
   const ingest = createIngestEvents({
     campaigns,
@@ -66,5 +66,5 @@ await runMain(logger, async (lifecycle) => {
 
   const server = createServer({ logger, tokens, metrics, ingest });
   await server.listen(config.host, config.port);
-  lifecycle.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
+  shutdown.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
 });

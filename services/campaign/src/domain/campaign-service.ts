@@ -1,19 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { PageTokens } from "../../../common/src/contract/page-token.js";
 import { AppError, notFound, Violations } from "../../../common/src/errors.js";
-import {
-  DELETABLE_STATUSES,
-  etagOf,
-  FROZEN_AFTER_LAUNCH,
-  MUTABLE_FIELDS,
-  TRANSITIONS,
-  UPDATABLE_STATUSES,
-  type Campaign,
-  type CampaignEventType,
-  type CampaignFields,
-  type LifecycleAction,
-  type MutablePath,
-} from "./campaign.js";
+import { etagOf, MUTABLE_FIELDS, type Campaign, type CampaignEventType, type CampaignFields, type MutablePath } from "./campaign.js";
+import { DELETABLE_STATUSES, FROZEN_AFTER_LAUNCH, TRANSITIONS, UPDATABLE_STATUSES, type LifecycleAction } from "./campaign-lifecycle.js";
 import { encodePageToken, parseListInput, type ListInput, type ListQuery } from "./campaign-list.js";
 import { normalizeFields, validateFields } from "./campaign-validation.js";
 
