@@ -11,8 +11,8 @@ import { IdentityService } from "./domain/identity-service.js";
 import { OutboxRelay } from "./outbox/outbox-relay.js";
 import { encodeCampaignEvent } from "./outbox/campaign-event-encoder.js";
 import { createServer } from "./server.js";
-import { KnexCampaignStore } from "./store/campaign-store.js";
-import { KnexIdentityStore } from "./store/identity-store.js";
+import { PgCampaignStore } from "./store/campaign-store.js";
+import { PgIdentityStore } from "./store/identity-store.js";
 import { migrations, SCHEMA } from "./store/migrations.js";
 
 const config = loadConfig(process.env);
@@ -31,8 +31,8 @@ await runMain(logger, async (shutdown) => {
   shutdown.onStop("kafka producer", () => producer.disconnect());
 
   const tokens = createTokenService({ secret: config.jwtSecret, userTokenTtlSeconds: config.tokenTtlSeconds });
-  const campaigns = new CampaignService(new KnexCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), createPageTokens(config.jwtSecret));
-  const identity = new IdentityService(new KnexIdentityStore(db), tokens);
+  const campaigns = new CampaignService(new PgCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), createPageTokens(config.jwtSecret));
+  const identity = new IdentityService(new PgIdentityStore(db), tokens);
 
   const relay = new OutboxRelay(db, producer, logger.child({ component: "outbox-relay" }), { pollMs: config.outboxPollMs, batchSize: 500 });
   relay.start();

@@ -13,8 +13,8 @@ import { IdentityService } from "../src/domain/identity-service.js";
 import { OutboxRelay } from "../src/outbox/outbox-relay.js";
 import { encodeCampaignEvent } from "../src/outbox/campaign-event-encoder.js";
 import { createServer } from "../src/server.js";
-import { KnexCampaignStore } from "../src/store/campaign-store.js";
-import { KnexIdentityStore } from "../src/store/identity-store.js";
+import { PgCampaignStore } from "../src/store/campaign-store.js";
+import { PgIdentityStore } from "../src/store/identity-store.js";
 import { migrations, SCHEMA } from "../src/store/migrations.js";
 
 export async function startCampaignHarness() {
@@ -34,8 +34,8 @@ export async function startCampaignHarness() {
     logger,
     metrics: createMetrics("campaign-test"),
     tokens,
-    campaigns: new CampaignService(new KnexCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), createPageTokens(stack.jwtSecret)),
-    identity: new IdentityService(new KnexIdentityStore(db), tokens),
+    campaigns: new CampaignService(new PgCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), createPageTokens(stack.jwtSecret)),
+    identity: new IdentityService(new PgIdentityStore(db), tokens),
   });
   const port = await server.listen("127.0.0.1", 0);
   const campaigns = connect(CampaignServiceClient, port);
