@@ -6,8 +6,8 @@ import { runMain } from "../../common/src/process-shutdown.js";
 import { createLogger } from "../../common/src/logger.js";
 import { createMetrics, startMetricsServer } from "../../common/src/metrics.js";
 import { loadConfig } from "./config.js";
-import { CampaignService } from "./domain/campaign-service.js";
-import { IdentityService } from "./domain/identity-service.js";
+import { createCampaignService } from "./domain/campaign-service.js";
+import { createIdentityService } from "./domain/identity-service.js";
 import { OutboxRelay } from "./outbox/outbox-relay.js";
 import { encodeCampaignEvent } from "./outbox/campaign-event-encoder.js";
 import { createServer } from "./server.js";
@@ -31,8 +31,8 @@ await runMain(logger, async (shutdown) => {
   shutdown.onStop("kafka producer", () => producer.disconnect());
 
   const tokens = createTokenService({ secret: config.jwtSecret, userTokenTtlSeconds: config.tokenTtlSeconds });
-  const campaigns = new CampaignService(new PgCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), createPageTokens(config.jwtSecret));
-  const identity = new IdentityService(new PgIdentityStore(db), tokens);
+  const campaigns = createCampaignService({ store: new PgCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), pageTokens: createPageTokens(config.jwtSecret) });
+  const identity = createIdentityService({ store: new PgIdentityStore(db), tokens });
 
   const relay = new OutboxRelay(db, producer, logger.child({ component: "outbox-relay" }), { pollMs: config.outboxPollMs, batchSize: 500 });
   relay.start();

@@ -8,8 +8,8 @@ import { CampaignServiceClient } from "../../../gen/tally/campaign/v1/campaign_s
 import { IdentityServiceClient } from "../../../gen/tally/identity/v1/identity.js";
 import { createTestDatabase, stack, testLogger, uniqueName } from "../../../test/support/stack.js";
 import { connect } from "../../../test/support/grpc.js";
-import { CampaignService } from "../src/domain/campaign-service.js";
-import { IdentityService } from "../src/domain/identity-service.js";
+import { createCampaignService } from "../src/domain/campaign-service.js";
+import { createIdentityService } from "../src/domain/identity-service.js";
 import { OutboxRelay } from "../src/outbox/outbox-relay.js";
 import { encodeCampaignEvent } from "../src/outbox/campaign-event-encoder.js";
 import { createServer } from "../src/server.js";
@@ -34,8 +34,8 @@ export async function startCampaignHarness() {
     logger,
     metrics: createMetrics("campaign-test"),
     tokens,
-    campaigns: new CampaignService(new PgCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), createPageTokens(stack.jwtSecret)),
-    identity: new IdentityService(new PgIdentityStore(db), tokens),
+    campaigns: createCampaignService({ store: new PgCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), pageTokens: createPageTokens(stack.jwtSecret) }),
+    identity: createIdentityService({ store: new PgIdentityStore(db), tokens }),
   });
   const port = await server.listen("127.0.0.1", 0);
   const campaigns = connect(CampaignServiceClient, port);
