@@ -20,7 +20,6 @@ export interface IngestionConfig extends CommonConfig {
   campaignCacheGroupId: string;
   /** IPv4 addresses, IPv4 CIDR ranges and IPv6 addresses whose traffic is filtered as bots. */
   botDenyIps: string[];
-  shutdownGraceMs: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -52,7 +51,6 @@ export function loadConfig(env: Env): Readonly<IngestionConfig> {
     campaignLookupTimeoutMs: r.int("TALLY_CAMPAIGN_LOOKUP_TIMEOUT_MS", 2_000, 100, 60_000),
     campaignCacheGroupId: `${common.kafkaTopicPrefix}ingestion-campaign-cache`,
     botDenyIps,
-    shutdownGraceMs: r.int("TALLY_SHUTDOWN_GRACE_MS", 10_000, 0, 60_000),
   };
   if (config.dedupTtlMs < lateDataWindowDays * DAY_MS) {
     r.problem("TALLY_INGEST_DEDUP_TTL_DAYS must be at least TALLY_LATE_DATA_WINDOW_DAYS, or late resends would be accepted twice");
