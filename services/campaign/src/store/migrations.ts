@@ -1,6 +1,6 @@
 import type { Knex, Migration } from "../../../common/src/db.js";
 
-export const SCHEMA = "campaign";
+export const CAMPAIGN_SCHEMA = "campaign";
 
 /** Migrations of schema "campaign", applied in order; never edit one that has shipped, add another. */
 export const migrations: Migration[] = [
