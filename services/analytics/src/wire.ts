@@ -8,7 +8,7 @@ import { createTokenService, type TokenService } from "../../common/src/auth.js"
 import { GrpcCampaignServiceClient } from "../../common/src/clients/campaign-service-client.js";
 import { createDb, migrate } from "../../common/src/db.js";
 import type { GrpcServer } from "../../common/src/grpc-server.js";
-import { Lifecycle } from "../../common/src/lifecycle.js";
+import { ShutdownSequence } from "../../common/src/process-shutdown.js";
 import type { Logger } from "../../common/src/logger.js";
 import { createMetrics, startMetricsServer } from "../../common/src/metrics.js";
 import { createRedis } from "../../common/src/redis.js";
@@ -32,7 +32,7 @@ export interface InsightsApi {
 }
 
 export async function wireInsightsApi(config: AnalyticsConfig, logger: Logger, overrides: InsightsApiOverrides = {}): Promise<InsightsApi> {
-  const parts = new Lifecycle(logger);
+  const parts = new ShutdownSequence(logger);
   try {
     const metrics = createMetrics("analytics");
 
@@ -64,7 +64,7 @@ export async function wireInsightsApi(config: AnalyticsConfig, logger: Logger, o
   }
 }
 
-function campaignServiceClient(config: AnalyticsConfig, tokens: TokenService, parts: Lifecycle): GrpcCampaignServiceClient {
+function campaignServiceClient(config: AnalyticsConfig, tokens: TokenService, parts: ShutdownSequence): GrpcCampaignServiceClient {
   const client = new GrpcCampaignServiceClient(config.campaignAddr, tokens, "analytics");
   parts.onStop("campaign client", () => client.close());
   return client;

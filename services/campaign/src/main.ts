@@ -1,48 +1,16 @@
-import { createTokenService } from "../../common/src/auth.js";
-import { createPageTokens } from "../../common/src/contract/page-token.js";
-import { createDb, migrate } from "../../common/src/db.js";
-import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
-import { runMain } from "../../common/src/lifecycle.js";
+/**
+ * Composition root of the campaign process (tally.campaign.v1.CampaignService + IdentityService).
+ * Run: node --import tsx services/campaign/src/main.ts
+ */
 import { createLogger } from "../../common/src/logger.js";
-import { createMetrics, startMetricsServer } from "../../common/src/metrics.js";
+import { runMain } from "../../common/src/process-shutdown.js";
 import { loadConfig } from "./config.js";
-import { CampaignService } from "./domain/campaign-service.js";
-import { IdentityService } from "./domain/identity-service.js";
-import { OutboxRelay } from "./outbox/outbox-relay.js";
-import { encodeCampaignEvent } from "./rpc/convert.js";
-import { createServer } from "./server.js";
-import { KnexCampaignStore } from "./store/campaign-store.js";
-import { KnexIdentityStore } from "./store/identity-store.js";
-import { migrations, SCHEMA } from "./store/migrations.js";
+import { wire } from "./wire.js";
 
 const config = loadConfig(process.env);
 const logger = createLogger("campaign", config.logLevel);
 
-await runMain(logger, async (lifecycle) => {
-  const db = createDb({ url: config.pgUrl, schema: SCHEMA, applicationName: "tally-campaign" });
-  lifecycle.onStop("postgres", () => db.destroy());
-  await migrate(db, SCHEMA, migrations);
-
-  const topics = topicNames(config.kafkaTopicPrefix);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: "tally-campaign", logger });
-  await ensureTopics(kafka, topicConfigs(topics));
-  const producer = createProducer(kafka);
-  await producer.connect();
-  lifecycle.onStop("kafka producer", () => producer.disconnect());
-
-  const tokens = createTokenService({ secret: config.jwtSecret, userTokenTtlSeconds: config.tokenTtlSeconds });
-  const campaigns = new CampaignService(new KnexCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), createPageTokens(config.jwtSecret));
-  const identity = new IdentityService(new KnexIdentityStore(db), tokens);
-
-  const relay = new OutboxRelay(db, producer, logger.child({ component: "outbox-relay" }), { pollMs: config.outboxPollMs, batchSize: 500 });
-  relay.start();
-  lifecycle.onStop("outbox relay", () => relay.stop());
-
-  const metrics = createMetrics("campaign");
-  const metricsServer = await startMetricsServer(metrics, config.metricsPort, logger);
-  lifecycle.onStop("metrics server", () => metricsServer.close());
-
-  const server = createServer({ logger, metrics, tokens, campaigns, identity });
-  await server.listen(config.host, config.port);
-  lifecycle.onStop("grpc server", () => server.shutdown());
+await runMain(logger, async (shutdown) => {
+  const campaign = await wire(config, { logger });
+  shutdown.onStop("campaign service", () => campaign.stop());
 });

@@ -1,60 +1,41 @@
-/** Starts a real campaign server on port 0 against a fresh database and a unique topic prefix. */
-import { createTokenService } from "../../common/src/auth.js";
-import { createPageTokens } from "../../common/src/contract/page-token.js";
-import { createDb, migrate } from "../../common/src/db.js";
-import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
-import { createMetrics } from "../../common/src/metrics.js";
+/** Starts the real campaign process (wire.ts) on port 0 against a fresh database and a unique topic prefix. */
 import { CampaignServiceClient } from "../../../gen/tally/campaign/v1/campaign_service.js";
 import { IdentityServiceClient } from "../../../gen/tally/identity/v1/identity.js";
+import { createMetrics } from "../../common/src/metrics.js";
 import { createTestDatabase, stack, testLogger, uniqueName } from "../../../test/support/stack.js";
 import { connect } from "../../../test/support/grpc.js";
-import { CampaignService } from "../src/domain/campaign-service.js";
-import { IdentityService } from "../src/domain/identity-service.js";
-import { OutboxRelay } from "../src/outbox/outbox-relay.js";
-import { encodeCampaignEvent } from "../src/rpc/convert.js";
-import { createServer } from "../src/server.js";
-import { KnexCampaignStore } from "../src/store/campaign-store.js";
-import { KnexIdentityStore } from "../src/store/identity-store.js";
-import { migrations, SCHEMA } from "../src/store/migrations.js";
+import { loadConfig } from "../src/config.js";
+import { wire } from "../src/wire.js";
 
 export async function startCampaignHarness() {
   const database = await createTestDatabase();
-  const logger = testLogger("campaign");
-  const db = createDb({ url: database.url, schema: SCHEMA, poolMax: 5 });
-  await migrate(db, SCHEMA, migrations);
-  const topics = topicNames(uniqueName("test.") + ".");
-  const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: "campaign-test", logger });
-  await ensureTopics(kafka, topicConfigs(topics));
-  const producer = createProducer(kafka);
-  await producer.connect();
-  const tokens = createTokenService({ secret: stack.jwtSecret });
-  const relay = new OutboxRelay(db, producer, logger, { pollMs: 20, batchSize: 100 });
-  relay.start();
-  const server = createServer({
-    logger,
-    metrics: createMetrics("campaign-test"),
-    tokens,
-    campaigns: new CampaignService(new KnexCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), createPageTokens(stack.jwtSecret)),
-    identity: new IdentityService(new KnexIdentityStore(db), tokens),
+  const config = loadConfig({
+    TALLY_MODE: "development",
+    TALLY_JWT_SECRET: stack.jwtSecret,
+    TALLY_PG_URL: database.url,
+    TALLY_KAFKA_BROKERS: stack.kafkaBrokers.join(","),
+    TALLY_KAFKA_TOPIC_PREFIX: uniqueName("test.") + ".",
+    TALLY_CAMPAIGN_HOST: "127.0.0.1",
+    TALLY_CAMPAIGN_PORT: "0",
+    TALLY_CAMPAIGN_METRICS_PORT: "0",
+    TALLY_OUTBOX_POLL_MS: "20",
+    TALLY_SHUTDOWN_GRACE_MS: "1000",
   });
-  const port = await server.listen("127.0.0.1", 0);
-  const campaigns = connect(CampaignServiceClient, port);
-  const identity = connect(IdentityServiceClient, port);
+  const running = await wire(config, { logger: testLogger("campaign"), metrics: createMetrics("campaign-test") });
+  const campaigns = connect(CampaignServiceClient, running.port);
+  const identity = connect(IdentityServiceClient, running.port);
   return {
-    port,
-    db,
-    kafka,
-    topics,
-    tokens,
+    port: running.port,
+    db: running.db,
+    kafka: running.kafka,
+    topics: running.topics,
+    tokens: running.tokens,
     campaigns,
     identity,
     async stop() {
       campaigns.close();
       identity.close();
-      await server.shutdown(1000);
-      await relay.stop();
-      await producer.disconnect();
-      await db.destroy();
+      await running.stop();
       await database.drop();
     },
   };

@@ -11,6 +11,16 @@ describe("ConfigReader", () => {
     assert.ok(Object.isFrozen(c));
   });
 
+  it("reads the shutdown grace every service's gRPC server stops with", () => {
+    const read = (env: Record<string, string>) => {
+      const r = new ConfigReader({ TALLY_MODE: "development", ...env });
+      return r.done(readCommon(r)).shutdownGraceMs;
+    };
+    assert.equal(read({}), 10_000);
+    assert.equal(read({ TALLY_SHUTDOWN_GRACE_MS: "2500" }), 2500);
+    assert.throws(() => read({ TALLY_SHUTDOWN_GRACE_MS: "61000" }), /TALLY_SHUTDOWN_GRACE_MS=61000 is outside 0..60000/);
+  });
+
   it("reports every problem at once, without echoing secrets or URLs", () => {
     const r = new ConfigReader({
       TALLY_PG_URL: "postgres://user:hunter2@[bad",

@@ -117,6 +117,8 @@ export interface CommonConfig {
   campaignAddr: string;
   ingestionAddr: string;
   analyticsAddr: string;
+  /** How long a stopping gRPC server lets in-flight calls finish before it cancels them. */
+  shutdownGraceMs: number;
 }
 
 export function readCommon(r: ConfigReader): CommonConfig {
@@ -133,5 +135,6 @@ export function readCommon(r: ConfigReader): CommonConfig {
     campaignAddr: r.str("TALLY_CAMPAIGN_ADDR", "127.0.0.1:50051"),
     ingestionAddr: r.str("TALLY_INGESTION_ADDR", "127.0.0.1:50052"),
     analyticsAddr: r.str("TALLY_ANALYTICS_ADDR", "127.0.0.1:50053"),
+    shutdownGraceMs: r.int("TALLY_SHUTDOWN_GRACE_MS", 10_000, 0, 60_000),
   };
 }

@@ -23,7 +23,6 @@ export interface IngestionConfig extends CommonConfig {
   /** More clicks than this from one IP on one campaign within one flood window are FILTERED (CLICK_FLOOD). */
   clickFloodMax: number;
   clickFloodWindowMs: number;
-  shutdownGraceMs: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -57,7 +56,6 @@ export function loadConfig(env: Env): Readonly<IngestionConfig> {
     botDenyIps,
     clickFloodMax: r.int("TALLY_CLICK_FLOOD_MAX", 20, 1, 1_000_000),
     clickFloodWindowMs: r.int("TALLY_CLICK_FLOOD_WINDOW_SECONDS", 60, 1, 86_400) * 1000,
-    shutdownGraceMs: r.int("TALLY_SHUTDOWN_GRACE_MS", 10_000, 0, 60_000),
   };
   if (config.dedupTtlMs < lateDataWindowDays * DAY_MS) {
     r.problem("TALLY_INGEST_DEDUP_TTL_DAYS must be at least TALLY_LATE_DATA_WINDOW_DAYS, or late resends would be accepted twice");

@@ -1,6 +1,7 @@
 /**
- * Starts a real ingestion server on port 0 against real Redis and Kafka with unique prefixes; only
- * the campaign service (another team's process) is replaced, by an in-memory CampaignSource.
+ * Starts the real ingestion process (wire.ts) on port 0 against real Redis and Kafka with unique
+ * prefixes; only the campaign service (another team's process) is replaced, by an in-memory
+ * CampaignSource.
  */
 import type { Consumer } from "kafkajs";
 import { Redis } from "ioredis";
@@ -9,21 +10,13 @@ import { IngestionServiceClient } from "../../../gen/tally/ingestion/v1/ingestio
 import { createTokenService, type Role } from "../../common/src/auth.js";
 import type { CampaignInfo } from "../../common/src/clients/campaign-service-client.js";
 import { unavailable } from "../../common/src/errors.js";
-import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
+import { createProducer } from "../../common/src/kafka.js";
 import { createMetrics } from "../../common/src/metrics.js";
-import { createRedis } from "../../common/src/redis.js";
 import { connect } from "../../../test/support/grpc.js";
 import { stack, testLogger, uniqueName } from "../../../test/support/stack.js";
-import { CampaignCacheInvalidator } from "../src/campaigns/campaign-cache-invalidator.js";
-import { RedisCachedCampaignLookup, type CampaignSource } from "../src/campaigns/redis-cached-campaign-lookup.js";
-import { RedisClickCounter } from "../src/click-flood/redis-click-counter.js";
+import type { CampaignSource } from "../src/campaigns/redis-cached-campaign-lookup.js";
 import { loadConfig } from "../src/config.js";
-import { RedisEventDedup } from "../src/dedup/redis-event-dedup.js";
-import { createBotFilter } from "../src/domain/bot-filter.js";
-import { createClickFloodCheck } from "../src/domain/click-flood.js";
-import { createIngestEvents } from "../src/domain/ingest-events.js";
-import { KafkaEventPublisher } from "../src/publish/kafka-event-publisher.js";
-import { createServer } from "../src/server.js";
+import { wire } from "../src/wire.js";
 
 /** The campaign service as ingestion sees it: campaigns by tenant, and a switch to make it unreachable. */
 export class FakeCampaignSource implements CampaignSource {
@@ -50,33 +43,16 @@ export async function startIngestionHarness() {
     TALLY_MODE: "development",
     TALLY_JWT_SECRET: stack.jwtSecret,
     TALLY_BOT_DENY_IPS: "203.0.113.0/24",
+    TALLY_INGESTION_HOST: "127.0.0.1",
+    TALLY_INGESTION_PORT: "0",
+    TALLY_INGESTION_METRICS_PORT: "0",
+    TALLY_SHUTDOWN_GRACE_MS: "1000",
   });
-  const logger = testLogger("ingestion");
-  const topics = topicNames(config.kafkaTopicPrefix);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: "ingestion-test", logger });
-  await ensureTopics(kafka, topicConfigs(topics));
-  const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
-  const metrics = createMetrics("ingestion-test");
-
-  const publisher = new KafkaEventPublisher(kafka, topics.adEvents, logger);
-  await publisher.connect();
   const source = new FakeCampaignSource();
-  const campaigns = new RedisCachedCampaignLookup(redis, source, { positiveTtlMs: config.campaignCacheTtlMs, negativeTtlMs: config.campaignNegativeCacheTtlMs, invalidationHoldMs: 5_000 }, logger);
-  const invalidator = new CampaignCacheInvalidator(kafka, { topic: topics.campaignEvents, groupId: config.campaignCacheGroupId }, campaigns, logger);
-  await invalidator.start();
-  const dedup = new RedisEventDedup(redis, { pendingTtlMs: config.dedupPendingTtlMs, acceptedTtlMs: config.dedupTtlMs }, logger);
-  const ingest = createIngestEvents({
-    campaigns,
-    dedup,
-    publisher,
-    botFilter: createBotFilter({ deniedIps: config.botDenyIps }),
-    clickFloods: createClickFloodCheck(new RedisClickCounter(redis, logger, metrics), { maxClicks: config.clickFloodMax, windowMs: config.clickFloodWindowMs }),
-    rules: { lateDataWindowDays: config.lateDataWindowDays, maxBatch: config.maxBatch },
-  });
+  const running = await wire(config, { logger: testLogger("ingestion"), metrics: createMetrics("ingestion-test"), campaignSource: source });
+  const { kafka, topics } = running;
+  const client = connect(IngestionServiceClient, running.port);
   const tokens = createTokenService({ secret: config.jwtSecret });
-  const server = createServer({ logger, tokens, metrics, ingest });
-  const port = await server.listen("127.0.0.1", 0);
-  const client = connect(IngestionServiceClient, port);
 
   const published = await readTopic(kafka.consumer({ groupId: `${prefix}reader` }), topics.adEvents);
   const campaignEvents = createProducer(kafka);
@@ -85,9 +61,9 @@ export async function startIngestionHarness() {
   return {
     client,
     source,
-    dedup,
-    metrics,
-    invalidator,
+    dedup: running.dedup,
+    metrics: running.metrics,
+    invalidator: running.invalidator,
     published,
     /** A user token of a tenant; ingest needs EDITOR or more. */
     token: async (tenantId: string, role: Role = "EDITOR") => (await tokens.issueUserToken({ tenantId, userId: uniqueName("user"), role })).token,
@@ -95,10 +71,9 @@ export async function startIngestionHarness() {
     sendCampaignEvent: (campaignId: string, value: Buffer) => campaignEvents.send({ topic: topics.campaignEvents, acks: -1, messages: [{ key: campaignId, value }] }),
     async stop() {
       client.close();
-      await server.shutdown(1000);
-      await Promise.all([published.consumer.disconnect(), invalidator.stop(), publisher.disconnect(), campaignEvents.disconnect()]);
+      await running.stop();
+      await Promise.all([published.consumer.disconnect(), campaignEvents.disconnect()]);
       await deleteKeys(config.redisUrl, config.redisKeyPrefix);
-      await redis.quit();
       const admin = kafka.admin();
       await admin.connect();
       await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);

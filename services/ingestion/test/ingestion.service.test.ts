@@ -278,6 +278,9 @@ describe("IngestEvents", () => {
     assert.equal((await ingest([e])).receipts[0]!.reason, "CAMPAIGN_NOT_LAUNCHED"); // now cached as DRAFT for 60 s
     h.source.put(campaign("cmp-launch", TENANT_A, "ACTIVE"));
     await h.invalidator.joined;
+    // Until caught up the cache is bypassed (a restart must not trust it), and the source alone would
+    // answer ACTIVE: wait, so that only the invalidation below can end the cached DRAFT.
+    for (const until = Date.now() + 20_000; !h.invalidator.isCaughtUp() && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     const launched = Buffer.from(
       CampaignEvent.encode({ eventId: uniqueName("ce-"), type: CampaignEventType.CAMPAIGN_EVENT_TYPE_LAUNCHED, tenantId: TENANT_A, campaign: undefined, occurTime: new Date() }).finish(),
     );

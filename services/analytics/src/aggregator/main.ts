@@ -4,7 +4,7 @@
  * Run: node --import tsx services/analytics/src/aggregator/main.ts
  */
 import { createLogger } from "../../../common/src/logger.js";
-import { runMain } from "../../../common/src/lifecycle.js";
+import { runMain } from "../../../common/src/process-shutdown.js";
 import { loadConfig } from "../config.js";
 import { wireAggregator } from "./wire.js";
 

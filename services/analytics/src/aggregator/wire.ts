@@ -6,7 +6,7 @@
  */
 import { createDb, migrate } from "../../../common/src/db.js";
 import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "../../../common/src/kafka.js";
-import { Lifecycle } from "../../../common/src/lifecycle.js";
+import { ShutdownSequence } from "../../../common/src/process-shutdown.js";
 import type { Logger } from "../../../common/src/logger.js";
 import { createMetrics, startMetricsServer, type Metrics } from "../../../common/src/metrics.js";
 import { createRedis } from "../../../common/src/redis.js";
@@ -33,7 +33,7 @@ export interface Aggregator {
 }
 
 export async function wireAggregator(config: AnalyticsConfig, logger: Logger, options: AggregatorOptions = {}): Promise<Aggregator> {
-  const parts = new Lifecycle(logger);
+  const parts = new ShutdownSequence(logger);
   try {
     const metrics = createMetrics("analytics-aggregator");
     const metricsServer = await startMetricsServer(metrics, config.aggregatorMetricsPort, logger);

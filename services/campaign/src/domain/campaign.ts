@@ -1,4 +1,5 @@
-/** Campaigns and their lifecycle rules. Pure: no generated code, no knex, no Kafka. */
+/** Campaigns: their fields, statuses and events. Pure: no generated code, no knex, no Kafka. The rules for
+ * moving between statuses are in campaign-lifecycle.ts. */
 
 export const CAMPAIGN_STATUSES = ["DRAFT", "ACTIVE", "PAUSED", "COMPLETED", "CANCELLED"] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -38,26 +39,6 @@ export interface Campaign extends Omit<CampaignFields, "type" | "channels"> {
 
 export type CampaignEventType = "CREATED" | "UPDATED" | "LAUNCHED" | "PAUSED" | "RESUMED" | "COMPLETED" | "CANCELLED" | "DELETED";
 
-export type LifecycleAction = "launch" | "pause" | "resume" | "complete" | "cancel";
-
-interface Transition {
-  from: readonly CampaignStatus[];
-  to: CampaignStatus;
-  event: CampaignEventType;
-}
-
-/** DRAFT → ACTIVE ⇄ PAUSED; ACTIVE|PAUSED → COMPLETED; DRAFT|ACTIVE|PAUSED → CANCELLED. */
-export const TRANSITIONS: Record<LifecycleAction, Transition> = {
-  launch: { from: ["DRAFT"], to: "ACTIVE", event: "LAUNCHED" },
-  pause: { from: ["ACTIVE"], to: "PAUSED", event: "PAUSED" },
-  resume: { from: ["PAUSED"], to: "ACTIVE", event: "RESUMED" },
-  complete: { from: ["ACTIVE", "PAUSED"], to: "COMPLETED", event: "COMPLETED" },
-  cancel: { from: ["DRAFT", "ACTIVE", "PAUSED"], to: "CANCELLED", event: "CANCELLED" },
-};
-
-export const UPDATABLE_STATUSES: readonly CampaignStatus[] = ["DRAFT", "PAUSED"];
-export const DELETABLE_STATUSES: readonly CampaignStatus[] = ["DRAFT", "COMPLETED", "CANCELLED"];
-
 /** Fields an update_mask may name, by their proto (snake_case) path. */
 export const MUTABLE_FIELDS = {
   name: "name",
@@ -73,8 +54,5 @@ export const MUTABLE_FIELDS = {
 } as const satisfies Record<string, keyof CampaignFields>;
 
 export type MutablePath = keyof typeof MUTABLE_FIELDS;
-
-/** Money and reporting are defined by these; once a campaign has run they must stay put. */
-export const FROZEN_AFTER_LAUNCH: readonly MutablePath[] = ["time_zone", "currency_code"];
 
 export const etagOf = (c: Pick<Campaign, "version">): string => `"${c.version}"`;

@@ -39,53 +39,61 @@ function checkCredentials(v: Violations, email: string, password: string): void 
   v.check(password.length >= MIN_PASSWORD && password.length <= 200, "password", `must be ${MIN_PASSWORD}–200 characters`);
 }
 
-export class IdentityService {
-  constructor(
-    private readonly store: IdentityStore,
-    private readonly tokens: TokenService,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
-
+export interface IdentityService {
   /** Creates a tenant and its OWNER. The role is not the caller's choice. */
-  async register(input: { email: string; password: string; organizationName: string }): Promise<SignedIn & { organization: Organization }> {
-    const email = input.email.trim().toLowerCase();
-    const orgName = input.organizationName.trim();
-    const v = new Violations();
-    checkCredentials(v, email, input.password);
-    v.check(orgName.length >= 1 && orgName.length <= 200, "organization_name", "must be 1–200 characters");
-    v.throwIfAny();
-    const now = this.now();
-    const organization: Organization = { id: randomUUID(), name: orgName, createTime: now };
-    const user: User = { id: randomUUID(), organizationId: organization.id, email, role: "OWNER", createTime: now };
-    await this.store.createOrganizationWithOwner(organization, user, await hashPassword(input.password));
-    return { ...(await this.signIn(user)), organization };
-  }
-
+  register(input: { email: string; password: string; organizationName: string }): Promise<SignedIn & { organization: Organization }>;
   /** Unknown email and wrong password answer alike, in about the same time. */
-  async login(input: { email: string; password: string }): Promise<SignedIn> {
-    const v = new Violations();
-    v.check(input.email.trim().length > 0, "email", "is required");
-    v.check(input.password.length > 0, "password", "is required");
-    v.throwIfAny();
-    const found = await this.store.findUserByEmail(input.email.trim().toLowerCase());
-    const ok = await verifyPassword(input.password, found?.passwordHash ?? (await dummyHash()));
-    if (!found || !ok) throw new AppError("UNAUTHENTICATED", "INVALID_CREDENTIALS", "email or password is incorrect");
-    return this.signIn(found.user);
-  }
+  login(input: { email: string; password: string }): Promise<SignedIn>;
+  createUser(tenantId: string, input: { email: string; password: string; role: Role | "UNSPECIFIED" }): Promise<User>;
+}
 
-  async createUser(tenantId: string, input: { email: string; password: string; role: Role | "UNSPECIFIED" }): Promise<User> {
-    const email = input.email.trim().toLowerCase();
-    const v = new Violations();
-    checkCredentials(v, email, input.password);
-    v.check(input.role !== "UNSPECIFIED", "role", "must be OWNER, EDITOR or VIEWER");
-    v.throwIfAny();
-    const user: User = { id: randomUUID(), organizationId: tenantId, email, role: input.role as Role, createTime: this.now() };
-    await this.store.createUser(user, await hashPassword(input.password));
-    return user;
-  }
+export interface IdentityServiceDeps {
+  store: IdentityStore;
+  tokens: TokenService;
+  now?: () => Date;
+}
 
-  private async signIn(user: User): Promise<SignedIn> {
-    const { token, expireTime } = await this.tokens.issueUserToken({ tenantId: user.organizationId, userId: user.id, role: user.role });
+export function createIdentityService({ store, tokens, now = () => new Date() }: IdentityServiceDeps): IdentityService {
+  const signIn = async (user: User): Promise<SignedIn> => {
+    const { token, expireTime } = await tokens.issueUserToken({ tenantId: user.organizationId, userId: user.id, role: user.role });
     return { accessToken: token, expireTime, user };
-  }
+  };
+
+  return {
+    async register(input) {
+      const email = input.email.trim().toLowerCase();
+      const orgName = input.organizationName.trim();
+      const v = new Violations();
+      checkCredentials(v, email, input.password);
+      v.check(orgName.length >= 1 && orgName.length <= 200, "organization_name", "must be 1–200 characters");
+      v.throwIfAny();
+      const at = now();
+      const organization: Organization = { id: randomUUID(), name: orgName, createTime: at };
+      const user: User = { id: randomUUID(), organizationId: organization.id, email, role: "OWNER", createTime: at };
+      await store.createOrganizationWithOwner(organization, user, await hashPassword(input.password));
+      return { ...(await signIn(user)), organization };
+    },
+
+    async login(input) {
+      const v = new Violations();
+      v.check(input.email.trim().length > 0, "email", "is required");
+      v.check(input.password.length > 0, "password", "is required");
+      v.throwIfAny();
+      const found = await store.findUserByEmail(input.email.trim().toLowerCase());
+      const ok = await verifyPassword(input.password, found?.passwordHash ?? (await dummyHash()));
+      if (!found || !ok) throw new AppError("UNAUTHENTICATED", "INVALID_CREDENTIALS", "email or password is incorrect");
+      return signIn(found.user);
+    },
+
+    async createUser(tenantId, input) {
+      const email = input.email.trim().toLowerCase();
+      const v = new Violations();
+      checkCredentials(v, email, input.password);
+      v.check(input.role !== "UNSPECIFIED", "role", "must be OWNER, EDITOR or VIEWER");
+      v.throwIfAny();
+      const user: User = { id: randomUUID(), organizationId: tenantId, email, role: input.role as Role, createTime: now() };
+      await store.createUser(user, await hashPassword(input.password));
+      return user;
+    },
+  };
 }

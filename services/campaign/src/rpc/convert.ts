@@ -1,9 +1,8 @@
 /** Conversions between the generated proto types and the campaign service's domain. */
 import { Campaign as PbCampaign, CampaignStatus, CampaignType, Channel } from "../../../../gen/tally/campaign/v1/campaign.js";
-import { CampaignEvent, CampaignEventType } from "../../../../gen/tally/events/v1/events.js";
 import { Role as PbRole, type Organization as PbOrganization, type User as PbUser } from "../../../../gen/tally/identity/v1/identity.js";
 import type { Role } from "../../../common/src/auth.js";
-import { etagOf, type Campaign, type CampaignEventType as DomainEventType, type CampaignFields } from "../domain/campaign.js";
+import { etagOf, type Campaign, type CampaignFields } from "../domain/campaign.js";
 import type { Organization, User } from "../domain/identity-service.js";
 
 /** `CAMPAIGN_TYPE_PROMOTION` → `PROMOTION`; unknown numbers → `UNSPECIFIED` (rejected by validation). */
@@ -46,18 +45,6 @@ export function campaignToProto(c: Campaign): PbCampaign {
     launchTime: c.launchTime ?? undefined,
     etag: etagOf(c),
   };
-}
-
-/** The outbox payload: a tally.events.v1.CampaignEvent. */
-export function encodeCampaignEvent(c: Campaign, type: DomainEventType, eventId: string, at: Date): Buffer {
-  const event: CampaignEvent = {
-    eventId,
-    type: CampaignEventType[`CAMPAIGN_EVENT_TYPE_${type}`],
-    tenantId: c.tenantId,
-    campaign: campaignToProto(c),
-    occurTime: at,
-  };
-  return Buffer.from(CampaignEvent.encode(event).finish());
 }
 
 export const roleFromProto = (r: PbRole): Role | "UNSPECIFIED" => enumName(PbRole, r, "ROLE_") as Role | "UNSPECIFIED";

@@ -16,7 +16,7 @@ const nameTaken = (name: string) =>
     violations: [{ field: "campaign.name", description: "must be unique within the organization" }],
   });
 
-export class KnexCampaignStore implements CampaignStore {
+export class PgCampaignStore implements CampaignStore {
   constructor(
     private readonly db: Knex,
     private readonly outboxTopic: string,

@@ -8,7 +8,7 @@ const emailTaken = () =>
     violations: [{ field: "email", description: "is already registered" }],
   });
 
-export class KnexIdentityStore implements IdentityStore {
+export class PgIdentityStore implements IdentityStore {
   constructor(private readonly db: Knex) {}
 
   async createOrganizationWithOwner(org: Organization, owner: User, passwordHash: string): Promise<void> {

@@ -1,8 +1,13 @@
 import type { Knex, Migration } from "../../../common/src/db.js";
+import { commentTable } from "../../../common/src/table-spec.js";
 
-export const SCHEMA = "campaign";
+export const CAMPAIGN_SCHEMA = "campaign";
 
-/** Migrations of schema "campaign", applied in order; never edit one that has shipped, add another. */
+/**
+ * Migrations of schema "campaign", applied in order; never edit one that has shipped, add another.
+ * New tables use createTable(TableSpec) from common/src/table-spec.ts (a catalog comment on every
+ * column); 001 and 002 predate that, and 003 writes their comments into the catalog.
+ */
 export const migrations: Migration[] = [
   {
     name: "001_identity",
@@ -81,4 +86,95 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    name: "003_column_comments",
+    async up(db: Knex) {
+      for (const [table, comment, columns] of CATALOG_COMMENTS) await commentTable(db, table, comment, columns);
+    },
+  },
+];
+
+/** The comments of the tables 001 and 002 created, as 003 writes them into the catalog. */
+const CATALOG_COMMENTS: [table: string, comment: string, columns: [string, string][]][] = [
+  [
+    "organizations",
+    "Tenants: one per customer organization.",
+    [
+      ["id", "The tenant id carried in every token."],
+      ["name", "Display name; not unique."],
+      ["create_time", "When the organization registered."],
+    ],
+  ],
+  [
+    "users",
+    "People who sign in; each belongs to one organization. One account per email across Tally (users_email_key).",
+    [
+      ["id", "User id, carried in the user's tokens."],
+      ["organization_id", "The user's tenant."],
+      ["email", "Sign-in email, stored lower-cased."],
+      ["password_hash", "scrypt$N$r$p$salt$hash; never logged."],
+      ["role", "OWNER, EDITOR or VIEWER."],
+      ["create_time", "When the user was created."],
+    ],
+  ],
+  [
+    "api_keys",
+    "Machine credentials of an organization.",
+    [
+      ["id", "Key id."],
+      ["organization_id", "The key's tenant."],
+      ["display_name", "Name shown to the organization's users."],
+      ["scopes", "Subset of {ingest, read}."],
+      ["secret_hash", "sha256 of the secret; the secret itself is shown once and never stored."],
+      ["secret_prefix", "First characters of the secret, to recognise a key."],
+      ["create_time", "When the key was created."],
+      ["delete_time", "When the key was revoked; null while it is valid."],
+    ],
+  ],
+  [
+    "campaigns",
+    "Campaigns of every tenant. Names are unique per tenant among live campaigns, case-insensitively (campaigns_org_name_key).",
+    [
+      ["id", "Campaign id."],
+      ["organization_id", "The campaign's tenant; every read filters on it."],
+      ["name", "Display name."],
+      ["description", "Free text; empty when not given."],
+      ["status", "DRAFT, ACTIVE, PAUSED, COMPLETED or CANCELLED (domain/campaign-lifecycle.ts)."],
+      ["type", "PROMOTION, LOYALTY, COUPON, SEGMENTATION or RETARGETING."],
+      ["channels", "SEARCH, SOCIAL, DISPLAY, VIDEO, EMAIL, SMS, PUSH."],
+      ["platforms", "Lowercase platform slugs."],
+      ["currency_code", "ISO 4217; every *_micros amount of the campaign is in it. Frozen once launched."],
+      ["budget_micros", "Budget in micros of currency_code; positive."],
+      ["time_zone", "IANA time zone of the campaign's reports. Frozen once launched."],
+      ["start_time", "Planned start; null when open."],
+      ["end_time", "Planned end; null when open."],
+      ["create_time", "When the campaign was created."],
+      ["update_time", "Last change, including status changes."],
+      ["launch_time", "First launch; set once."],
+      ["delete_time", "Soft delete: set rows are invisible to every RPC."],
+      ["version", "Optimistic concurrency: bumped by every change; the etag is derived from it."],
+    ],
+  ],
+  [
+    "create_requests",
+    "CreateCampaign idempotency: the campaign each (tenant, request_id) created.",
+    [
+      ["organization_id", "The caller's tenant."],
+      ["request_id", "Client idempotency key of CreateCampaign."],
+      ["campaign_id", "The campaign that request created."],
+      ["create_time", "When the request was first served."],
+    ],
+  ],
+  [
+    "outbox",
+    "Campaign events written in the same transaction as the change they describe; outbox/outbox-relay.ts publishes them to Kafka.",
+    [
+      ["id", "Publish order."],
+      ["topic", "Kafka topic (with its environment prefix)."],
+      ["message_key", "Kafka key: the campaign id."],
+      ["payload", "Encoded tally.events.v1.CampaignEvent."],
+      ["create_time", "When the change committed."],
+      ["publish_time", "When Kafka acknowledged the event; null until then."],
+    ],
+  ],
 ];

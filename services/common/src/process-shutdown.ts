@@ -3,10 +3,11 @@ import type { Logger } from "./logger.js";
 type Stop = () => Promise<void> | void;
 
 /**
- * Start-up and shutdown of one process. Parts register a stop function as they start;
- * on SIGINT/SIGTERM (or stop()) they are stopped in reverse start order, each awaited.
+ * How one process shuts down. Parts register a stop function as they start; on SIGINT/SIGTERM
+ * (or stop()) they are stopped in reverse start order, each awaited. (Campaign lifecycles are
+ * something else: services/campaign/src/domain/campaign-lifecycle.ts.)
  */
-export class Lifecycle {
+export class ShutdownSequence {
   private readonly stops: { name: string; stop: Stop }[] = [];
   private stopping: Promise<void> | null = null;
 
@@ -47,15 +48,15 @@ export class Lifecycle {
 }
 
 /** Runs a composition root; a failure to start is logged and exits non-zero after cleanup. */
-export async function runMain(logger: Logger, main: (lifecycle: Lifecycle) => Promise<void>): Promise<void> {
-  const lifecycle = new Lifecycle(logger);
-  lifecycle.handleSignals();
+export async function runMain(logger: Logger, main: (shutdown: ShutdownSequence) => Promise<void>): Promise<void> {
+  const shutdown = new ShutdownSequence(logger);
+  shutdown.handleSignals();
   process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
   try {
-    await main(lifecycle);
+    await main(shutdown);
   } catch (err) {
     logger.fatal({ err }, "start-up failed");
-    await lifecycle.stop();
+    await shutdown.stop();
     process.exit(1);
   }
 }

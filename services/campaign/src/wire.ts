@@ -1,0 +1,88 @@
+/**
+ * The campaign process, built and started from its config: the one wiring that main.ts and the
+ * service tests share. Parts start in dependency order and stop in reverse: the gRPC server first
+ * (in-flight calls finish), then metrics, the outbox relay, the Kafka producer, Postgres.
+ */
+import type { Kafka } from "kafkajs";
+import { createTokenService, type TokenService } from "../../common/src/auth.js";
+import { createPageTokens } from "../../common/src/contract/page-token.js";
+import { createDb, migrate, type Knex } from "../../common/src/db.js";
+import type { GrpcServer } from "../../common/src/grpc-server.js";
+import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames, type TopicNames } from "../../common/src/kafka.js";
+import { createLogger, type Logger } from "../../common/src/logger.js";
+import { createMetrics, startMetricsServer, type Metrics } from "../../common/src/metrics.js";
+import { ShutdownSequence } from "../../common/src/process-shutdown.js";
+import type { CampaignConfig } from "./config.js";
+import { createCampaignService } from "./domain/campaign-service.js";
+import { createIdentityService } from "./domain/identity-service.js";
+import { encodeCampaignEvent } from "./outbox/campaign-event-encoder.js";
+import { OutboxRelay } from "./outbox/outbox-relay.js";
+import { createServer } from "./server.js";
+import { PgCampaignStore } from "./store/campaign-store.js";
+import { PgIdentityStore } from "./store/identity-store.js";
+import { CAMPAIGN_SCHEMA, migrations } from "./store/migrations.js";
+
+/** What a caller may replace; main.ts passes only its logger. */
+export interface CampaignOverrides {
+  logger?: Logger;
+  /** Tests pass their own registry, labelled with their own service name. */
+  metrics?: Metrics;
+}
+
+export interface CampaignProcess {
+  server: GrpcServer;
+  /** The bound gRPC port: config.port, or the one picked for port 0. */
+  port: number;
+  metricsPort: number;
+  /** Stops every part in reverse start order; safe to call twice. */
+  stop(): Promise<void>;
+  /** Parts the service tests look into. */
+  db: Knex;
+  kafka: Kafka;
+  topics: TopicNames;
+  tokens: TokenService;
+}
+
+const OUTBOX_BATCH_SIZE = 500;
+
+export async function wire(config: Readonly<CampaignConfig>, overrides: CampaignOverrides = {}): Promise<CampaignProcess> {
+  const logger = overrides.logger ?? createLogger("campaign", config.logLevel);
+  const parts = new ShutdownSequence(logger);
+  try {
+    const db = createDb({ url: config.pgUrl, schema: CAMPAIGN_SCHEMA, applicationName: "tally-campaign" });
+    parts.onStop("postgres", () => db.destroy());
+    await migrate(db, CAMPAIGN_SCHEMA, migrations);
+
+    const topics = topicNames(config.kafkaTopicPrefix);
+    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: "tally-campaign", logger });
+    await ensureTopics(kafka, topicConfigs(topics));
+    const producer = createProducer(kafka);
+    await producer.connect();
+    parts.onStop("kafka producer", () => producer.disconnect());
+
+    const tokens = createTokenService({ secret: config.jwtSecret, userTokenTtlSeconds: config.tokenTtlSeconds });
+    const campaigns = createCampaignService({
+      store: new PgCampaignStore(db, topics.campaignEvents, encodeCampaignEvent),
+      pageTokens: createPageTokens(config.jwtSecret),
+    });
+    const identity = createIdentityService({ store: new PgIdentityStore(db), tokens });
+
+    const relay = new OutboxRelay(db, producer, logger.child({ component: "outbox-relay" }), { pollMs: config.outboxPollMs, batchSize: OUTBOX_BATCH_SIZE });
+    relay.start();
+    parts.onStop("outbox relay", () => relay.stop());
+
+    const metrics = overrides.metrics ?? createMetrics("campaign");
+    const metricsServer = await startMetricsServer(metrics, config.metricsPort, logger);
+    parts.onStop("metrics server", () => metricsServer.close());
+
+    const server = createServer({ logger, metrics, tokens, campaigns, identity });
+    const port = await server.listen(config.host, config.port);
+    parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
+
+    return { server, port, metricsPort: metricsServer.port, stop: () => parts.stop(), db, kafka, topics, tokens };
+  } catch (err) {
+    // A part that failed to start leaves nothing running behind it.
+    await parts.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The ingestion process, built and started from its config: the one wiring that main.ts and the
+ * service tests share. Parts start in dependency order and stop in reverse: the gRPC server first
+ * (in-flight calls finish, so every send() has resolved), then the consumers, the producer, Redis,
+ * metrics.
+ */
+import type { Kafka } from "kafkajs";
+import { createTokenService, type TokenService } from "../../common/src/auth.js";
+import { GrpcCampaignServiceClient } from "../../common/src/clients/campaign-service-client.js";
+import type { GrpcServer } from "../../common/src/grpc-server.js";
+import { createKafka, ensureTopics, topicConfigs, topicNames, type TopicNames } from "../../common/src/kafka.js";
+import { createLogger, type Logger } from "../../common/src/logger.js";
+import { createMetrics, startMetricsServer, type Metrics } from "../../common/src/metrics.js";
+import { ShutdownSequence } from "../../common/src/process-shutdown.js";
+import { createRedis } from "../../common/src/redis.js";
+import { CampaignCacheInvalidator } from "./campaigns/campaign-cache-invalidator.js";
+import { RedisCachedCampaignLookup, type CampaignSource } from "./campaigns/redis-cached-campaign-lookup.js";
+import type { IngestionConfig } from "./config.js";
+import { RedisEventDedup } from "./dedup/redis-event-dedup.js";
+import { RedisClickCounter } from "./click-flood/redis-click-counter.js";
+import { createBotFilter } from "./domain/bot-filter.js";
+import { createClickFloodCheck } from "./domain/click-flood.js";
+import { createIngestEvents } from "./domain/ingest-events.js";
+import { KafkaEventPublisher } from "./publish/kafka-event-publisher.js";
+import { createServer } from "./server.js";
+
+/** What a caller may replace; main.ts passes only its logger. */
+export interface IngestionOverrides {
+  logger?: Logger;
+  /** Tests pass their own registry, labelled with their own service name. */
+  metrics?: Metrics;
+  /** The campaign service (another team's process); by default a gRPC client of config.campaignAddr. */
+  campaignSource?: CampaignSource;
+}
+
+export interface IngestionProcess {
+  server: GrpcServer;
+  /** The bound gRPC port: config.port, or the one picked for port 0. */
+  port: number;
+  metricsPort: number;
+  /** Stops every part in reverse start order; safe to call twice. */
+  stop(): Promise<void>;
+  /** Parts the service tests look into. */
+  kafka: Kafka;
+  topics: TopicNames;
+  metrics: Metrics;
+  dedup: RedisEventDedup;
+  invalidator: CampaignCacheInvalidator;
+}
+
+export async function wire(config: Readonly<IngestionConfig>, overrides: IngestionOverrides = {}): Promise<IngestionProcess> {
+  const logger = overrides.logger ?? createLogger("ingestion", config.logLevel);
+  const parts = new ShutdownSequence(logger);
+  try {
+    const metrics = overrides.metrics ?? createMetrics("ingestion");
+    const metricsServer = await startMetricsServer(metrics, config.metricsPort, logger);
+    parts.onStop("metrics server", () => metricsServer.close());
+
+    const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
+    parts.onStop("redis", async () => void (await redis.quit()));
+
+    const topics = topicNames(config.kafkaTopicPrefix);
+    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: "tally-ingestion", logger });
+    await ensureTopics(kafka, topicConfigs(topics));
+    const publisher = new KafkaEventPublisher(kafka, topics.adEvents, logger);
+    await publisher.connect();
+    parts.onStop("kafka producer", () => publisher.disconnect());
+
+    const tokens = createTokenService({ secret: config.jwtSecret });
+    const campaignSource = overrides.campaignSource ?? grpcCampaignSource(config, tokens, parts);
+    // The server opens without waiting for the invalidator to join its group (after a kill -9 that
+    // waits out the dead member's session): until it has caught up, lookups bypass the cache and ask
+    // the campaign service, so a deleted campaign is refused at once from the first request on.
+    let invalidator: CampaignCacheInvalidator | undefined;
+    const campaigns = new RedisCachedCampaignLookup(
+      redis,
+      campaignSource,
+      {
+        positiveTtlMs: config.campaignCacheTtlMs,
+        negativeTtlMs: config.campaignNegativeCacheTtlMs,
+        invalidationHoldMs: config.campaignLookupTimeoutMs + 5_000,
+        trusted: () => invalidator?.isCaughtUp() ?? false,
+      },
+      logger,
+    );
+    invalidator = new CampaignCacheInvalidator(kafka, { topic: topics.campaignEvents, groupId: config.campaignCacheGroupId }, campaigns, logger);
+    await invalidator.start();
+    parts.onStop("campaign cache invalidator", () => invalidator.stop());
+
+    const dedup = new RedisEventDedup(redis, { pendingTtlMs: config.dedupPendingTtlMs, acceptedTtlMs: config.dedupTtlMs }, logger);
+    const ingest = createIngestEvents({
+      campaigns,
+      dedup,
+      publisher,
+      botFilter: createBotFilter({ deniedIps: config.botDenyIps }),
+      clickFloods: createClickFloodCheck(new RedisClickCounter(redis, logger, metrics), { maxClicks: config.clickFloodMax, windowMs: config.clickFloodWindowMs }),
+      rules: { lateDataWindowDays: config.lateDataWindowDays, maxBatch: config.maxBatch },
+    });
+
+    const server = createServer({ logger, tokens, metrics, ingest });
+    const port = await server.listen(config.host, config.port);
+    parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
+
+    return { server, port, metricsPort: metricsServer.port, stop: () => parts.stop(), kafka, topics, metrics, dedup, invalidator };
+  } catch (err) {
+    // A part that failed to start leaves nothing running behind it.
+    await parts.stop();
+    throw err;
+  }
+}
+
+function grpcCampaignSource(config: Readonly<IngestionConfig>, tokens: TokenService, parts: ShutdownSequence): CampaignSource {
+  const client = new GrpcCampaignServiceClient(config.campaignAddr, tokens, "ingestion", { getMs: config.campaignLookupTimeoutMs });
+  parts.onStop("campaign client", () => client.close());
+  return client;
+}
