@@ -22,8 +22,6 @@ export interface AnalyticsConfig extends CommonConfig {
   /** How long campaign facts (currency, time zone) are reused in-process. */
   campaignCacheMs: number;
   pgPoolMax: number;
-  /** How long a stopping gRPC server lets in-flight calls finish before cancelling them. */
-  shutdownGraceMs: number;
 }
 
 export function loadConfig(env: Env): Readonly<AnalyticsConfig> {
@@ -42,7 +40,6 @@ export function loadConfig(env: Env): Readonly<AnalyticsConfig> {
     insightsCacheTtlSeconds: r.int("TALLY_INSIGHTS_CACHE_TTL_S", 300, 0, 86_400),
     campaignCacheMs: r.int("TALLY_ANALYTICS_CAMPAIGN_CACHE_MS", 5000, 0, 600_000),
     pgPoolMax: r.int("TALLY_ANALYTICS_PG_POOL_MAX", 10, 1, 100),
-    shutdownGraceMs: r.int("TALLY_SHUTDOWN_GRACE_MS", 10_000, 0, 60_000),
   };
   return r.done(config);
 }

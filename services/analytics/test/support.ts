@@ -123,7 +123,7 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
   }
 }
 
-/** Collects stop functions like Lifecycle.onStop and runs them in reverse order. */
+/** Collects stop functions like ShutdownSequence.onStop and runs them in reverse order. */
 export function stopList() {
   const stops: { name: string; stop: () => Promise<void> | void }[] = [];
   return {

@@ -27,3 +27,8 @@ export async function commentTable(db: Knex, table: string, comment: string, col
   await db.raw(`COMMENT ON TABLE ${table} IS ${literal(comment)}`);
   for (const [column, text] of columns) await db.raw(`COMMENT ON COLUMN ${table}.${column} IS ${literal(text)}`);
 }
+
+/** COMMENT on one column (a migration that changes a column says again what it holds). */
+export async function commentColumn(db: Knex, table: string, column: string, comment: string): Promise<void> {
+  await db.raw(`COMMENT ON COLUMN ${table}.${column} IS ${literal(comment)}`);
+}

@@ -6,27 +6,10 @@
  * partition key in its primary key, so de-duplication will then move to (tenant_id, event_id,
  * receive day) within the window or to a separate key table.
  */
-import type { Knex, Migration } from "../../../common/src/db.js";
+import type { Migration } from "../../../common/src/db.js";
+import { commentColumn, createTable, type TableSpec } from "../../../common/src/table-spec.js";
 
 export const ANALYTICS_SCHEMA = "analytics";
-
-interface TableSpec {
-  name: string;
-  comment: string;
-  columns: [name: string, definition: string, comment: string][];
-  constraints: string[];
-}
-
-/** A SQL string literal: COMMENT takes no bind parameters. The texts are ours, never user input. */
-const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
-
-/** CREATE TABLE plus a COMMENT on the table and on every column. */
-async function createTable(db: Knex, spec: TableSpec): Promise<void> {
-  const body = [...spec.columns.map(([name, def]) => `${name} ${def}`), ...spec.constraints].join(",\n  ");
-  await db.raw(`CREATE TABLE ${spec.name} (\n  ${body}\n)`);
-  await db.raw(`COMMENT ON TABLE ${spec.name} IS ${literal(spec.comment)}`);
-  for (const [column, , comment] of spec.columns) await db.raw(`COMMENT ON COLUMN ${spec.name}.${column} IS ${literal(comment)}`);
-}
 
 const money = "bigint NOT NULL DEFAULT 0";
 
@@ -144,7 +127,7 @@ export const migrations: Migration[] = [
     async up(db) {
       for (const [column, comment] of moneySumColumns) {
         await db.raw(`ALTER TABLE rollups ALTER COLUMN ${column} TYPE ${MONEY_SUM}`);
-        await db.raw(`COMMENT ON COLUMN rollups.${column} IS ${literal(comment)}`);
+        await commentColumn(db, "rollups", column, comment);
       }
     },
   },
