@@ -1,12 +1,12 @@
 /** Tally's own figures: end-to-end ingest, freshness, and insights latency via gRPC and via Envoy. */
 import { credentials } from "@grpc/grpc-js";
-import { AnalyticsServiceClient, Granularity, type GetCampaignInsightsRequest } from "../gen/tally/analytics/v1/analytics.js";
-import { Campaign, CampaignType } from "../gen/tally/campaign/v1/campaign.js";
-import { CampaignServiceClient } from "../gen/tally/campaign/v1/campaign_service.js";
-import { EventType } from "../gen/tally/events/v1/events.js";
-import { IdentityServiceClient } from "../gen/tally/identity/v1/identity.js";
-import { AdEvent, IngestionServiceClient } from "../gen/tally/ingestion/v1/ingestion.js";
-import { callMetadata, unaryCall } from "../services/common/src/grpc-client.js";
+import { AnalyticsServiceClient, Granularity, type GetCampaignInsightsRequest } from "#gen/tally/analytics/v1/analytics.js";
+import { Campaign, CampaignType } from "#gen/tally/campaign/v1/campaign.js";
+import { CampaignServiceClient } from "#gen/tally/campaign/v1/campaign_service.js";
+import { EventType } from "#gen/tally/events/v1/events.js";
+import { IdentityServiceClient } from "#gen/tally/identity/v1/identity.js";
+import { AdEvent, IngestionServiceClient } from "#gen/tally/ingestion/v1/ingestion.js";
+import { callMetadata, unaryCall } from "#common/grpc-client.js";
 import { ADDRS, ENVOY_URL } from "../scripts/dev/processes.js";
 import { uniqueName } from "../test/support/stack.js";
 import { ghzClosedLoop } from "./ghz.js";

@@ -1,9 +1,9 @@
 /** The demo tenant and campaign that `npm start` feeds with simulator traffic. Idempotent. */
 import { credentials, status, type ServiceError } from "@grpc/grpc-js";
-import { Campaign, CampaignStatus, CampaignType, Channel } from "../../gen/tally/campaign/v1/campaign.js";
-import { CampaignServiceClient } from "../../gen/tally/campaign/v1/campaign_service.js";
-import { IdentityServiceClient } from "../../gen/tally/identity/v1/identity.js";
-import { callMetadata, unaryCall } from "../../services/common/src/grpc-client.js";
+import { Campaign, CampaignStatus, CampaignType, Channel } from "#gen/tally/campaign/v1/campaign.js";
+import { CampaignServiceClient } from "#gen/tally/campaign/v1/campaign_service.js";
+import { IdentityServiceClient } from "#gen/tally/identity/v1/identity.js";
+import { callMetadata, unaryCall } from "#common/grpc-client.js";
 
 export const DEMO = {
   email: process.env.TALLY_DEMO_EMAIL ?? "demo@tally.local",

@@ -1,12 +1,12 @@
 /** The same vertical slice over native gRPC, straight to the services. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { AnalyticsServiceClient, Granularity } from "../../gen/tally/analytics/v1/analytics.js";
-import { Campaign, CampaignStatus, CampaignType } from "../../gen/tally/campaign/v1/campaign.js";
-import { CampaignServiceClient } from "../../gen/tally/campaign/v1/campaign_service.js";
-import { EventType } from "../../gen/tally/events/v1/events.js";
-import { IdentityServiceClient } from "../../gen/tally/identity/v1/identity.js";
-import { AdEvent, IngestionServiceClient, ReceiptStatus } from "../../gen/tally/ingestion/v1/ingestion.js";
+import { AnalyticsServiceClient, Granularity } from "#gen/tally/analytics/v1/analytics.js";
+import { Campaign, CampaignStatus, CampaignType } from "#gen/tally/campaign/v1/campaign.js";
+import { CampaignServiceClient } from "#gen/tally/campaign/v1/campaign_service.js";
+import { EventType } from "#gen/tally/events/v1/events.js";
+import { IdentityServiceClient } from "#gen/tally/identity/v1/identity.js";
+import { AdEvent, IngestionServiceClient, ReceiptStatus } from "#gen/tally/ingestion/v1/ingestion.js";
 import { ADDRS } from "../../scripts/dev/processes.js";
 import { call } from "../support/grpc.js";
 import { uniqueName } from "../support/stack.js";

@@ -1,6 +1,6 @@
 /** Promise helpers for calling generated grpc-js clients in tests. */
 import { credentials, Metadata, type Client, type ServiceError } from "@grpc/grpc-js";
-import { decodeStatusDetails, type DecodedStatus } from "../../services/common/src/grpc-status.js";
+import { decodeStatusDetails, type DecodedStatus } from "#common/grpc-status.js";
 
 // The last overload of every generated unary method: (request, metadata, options, callback).
 type Unary<Req, Res> = (req: Req, md: Metadata, options: object, cb: (err: ServiceError | null, res: Res) => void) => unknown;

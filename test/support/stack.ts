@@ -4,8 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { createLogger, type Logger } from "../../services/common/src/logger.js";
-import { DEV_JWT_SECRET } from "../../services/common/src/config.js";
+import { createLogger, type Logger } from "#common/logger.js";
+import { DEV_JWT_SECRET } from "#common/config.js";
 
 export const stack = {
   pgAdminUrl: process.env.TALLY_PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:55432/postgres",

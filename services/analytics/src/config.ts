@@ -2,7 +2,7 @@
  * The only reader of process.env for both analytics processes (insights API and aggregator).
  * Every problem is reported at once; the result is frozen.
  */
-import { ConfigReader, readCommon, type CommonConfig, type Env } from "../../common/src/config.js";
+import { ConfigReader, readCommon, type CommonConfig, type Env } from "#common/config.js";
 
 export interface AnalyticsConfig extends CommonConfig {
   /** Interface the insights gRPC server binds. */

@@ -3,8 +3,8 @@
  * itself is wire.ts, shared with the service tests.
  * Run: node --import tsx services/analytics/src/main.ts
  */
-import { runMain } from "../../common/src/process-shutdown.js";
-import { createLogger } from "../../common/src/logger.js";
+import { runMain } from "#common/process-shutdown.js";
+import { createLogger } from "#common/logger.js";
 import { loadConfig } from "./config.js";
 import { wireInsightsApi } from "./wire.js";
 

@@ -1,10 +1,10 @@
 /** Builds the insights gRPC server (health and reflection included); main.ts or a test calls listen(). */
-import { AnalyticsServiceService } from "../../../gen/tally/analytics/v1/analytics.js";
-import type { TokenService } from "../../common/src/auth.js";
-import { createGrpcServer, type GrpcServer } from "../../common/src/grpc-server.js";
-import type { Logger } from "../../common/src/logger.js";
-import type { Metrics } from "../../common/src/metrics.js";
-import { createRpcKit } from "../../common/src/rpc.js";
+import { AnalyticsServiceService } from "#gen/tally/analytics/v1/analytics.js";
+import type { TokenService } from "#common/auth.js";
+import { createGrpcServer, type GrpcServer } from "#common/grpc-server.js";
+import type { Logger } from "#common/logger.js";
+import type { Metrics } from "#common/metrics.js";
+import { createRpcKit } from "#common/rpc.js";
 import type { InsightsService } from "./domain/insights.js";
 import type { LiveMetricsService } from "./domain/live-metrics.js";
 import type { PerformanceService } from "./domain/performance.js";

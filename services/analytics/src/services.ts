@@ -2,11 +2,11 @@
  * The use cases of the insights API built over their stores and caches. wire.ts passes the real
  * campaign-service adapters; service tests pass in-memory ones. Nothing here opens a connection.
  */
-import { createPageTokens } from "../../common/src/contract/page-token.js";
-import type { Knex } from "../../common/src/db.js";
-import { topicNames } from "../../common/src/kafka.js";
-import type { Logger } from "../../common/src/logger.js";
-import type { Redis } from "../../common/src/redis.js";
+import { createPageTokens } from "#common/contract/page-token.js";
+import type { Knex } from "#common/db.js";
+import { topicNames } from "#common/kafka.js";
+import type { Logger } from "#common/logger.js";
+import type { Redis } from "#common/redis.js";
 import { RedisCampaignSignals } from "./signals/campaign-signals.js";
 import { CachedCampaignLookup } from "./cache/cached-campaign-lookup.js";
 import { RedisInsightsCache } from "./cache/insights-cache.js";

@@ -4,14 +4,14 @@
  * and the metrics server. main.ts and the service tests both call wireInsightsApi; tests replace
  * only the campaign service. Parts stop in reverse start order; a failed start stops what started.
  */
-import { createTokenService, type TokenService } from "../../common/src/auth.js";
-import { GrpcCampaignServiceClient } from "../../common/src/clients/campaign-service-client.js";
-import { createDb, migrate } from "../../common/src/db.js";
-import type { GrpcServer } from "../../common/src/grpc-server.js";
-import { ShutdownSequence } from "../../common/src/process-shutdown.js";
-import type { Logger } from "../../common/src/logger.js";
-import { createMetrics, startMetricsServer } from "../../common/src/metrics.js";
-import { createRedis } from "../../common/src/redis.js";
+import { createTokenService, type TokenService } from "#common/auth.js";
+import { GrpcCampaignServiceClient } from "#common/clients/campaign-service-client.js";
+import { createDb, migrate } from "#common/db.js";
+import type { GrpcServer } from "#common/grpc-server.js";
+import { ShutdownSequence } from "#common/process-shutdown.js";
+import type { Logger } from "#common/logger.js";
+import { createMetrics, startMetricsServer } from "#common/metrics.js";
+import { createRedis } from "#common/redis.js";
 import type { AnalyticsConfig } from "./config.js";
 import type { CampaignLookup } from "./domain/insights.js";
 import type { CampaignDirectory } from "./domain/performance.js";

@@ -9,9 +9,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Consumer, KafkaMessage, Producer } from "kafkajs";
-import { GetCampaignInsightsRequest, Granularity, type GetCampaignInsightsResponse } from "../../../gen/tally/analytics/v1/analytics.js";
-import { AdEventEnvelope, EventType } from "../../../gen/tally/events/v1/events.js";
-import { createKafka, topicNames } from "../../common/src/kafka.js";
+import { GetCampaignInsightsRequest, Granularity, type GetCampaignInsightsResponse } from "#gen/tally/analytics/v1/analytics.js";
+import { AdEventEnvelope, EventType } from "#gen/tally/events/v1/events.js";
+import { createKafka, topicNames } from "#common/kafka.js";
 import { testLogger } from "../../../test/support/stack.js";
 import { DLQ_HEADERS } from "../src/aggregator/dead-letter.js";
 import { startHarness, type Harness } from "./harness.js";

@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Consumer, KafkaMessage, Producer } from "kafkajs";
-import { EventType } from "../../../gen/tally/events/v1/events.js";
-import { createDb, type Knex } from "../../common/src/db.js";
-import { createKafka, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
+import { EventType } from "#gen/tally/events/v1/events.js";
+import { createDb, type Knex } from "#common/db.js";
+import { createKafka, ensureTopics, topicConfigs, topicNames } from "#common/kafka.js";
 import { createTestDatabase, testLogger, type TestDatabase } from "../../../test/support/stack.js";
 import { wireAggregator } from "../src/aggregator/wire.js";
 import { DLQ_HEADERS } from "../src/aggregator/dead-letter.js";

@@ -5,13 +5,13 @@
  */
 import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import type { Producer } from "kafkajs";
-import { AnalyticsServiceClient } from "../../../gen/tally/analytics/v1/analytics.js";
-import { createTokenService, type Role } from "../../common/src/auth.js";
-import type { CampaignInfo } from "../../common/src/clients/campaign-service-client.js";
-import { createDb, type Knex } from "../../common/src/db.js";
-import { createKafka, topicNames } from "../../common/src/kafka.js";
-import type { Metrics } from "../../common/src/metrics.js";
-import { createRedis, type Redis } from "../../common/src/redis.js";
+import { AnalyticsServiceClient } from "#gen/tally/analytics/v1/analytics.js";
+import { createTokenService, type Role } from "#common/auth.js";
+import type { CampaignInfo } from "#common/clients/campaign-service-client.js";
+import { createDb, type Knex } from "#common/db.js";
+import { createKafka, topicNames } from "#common/kafka.js";
+import type { Metrics } from "#common/metrics.js";
+import { createRedis, type Redis } from "#common/redis.js";
 import { createTestDatabase, testLogger, type TestDatabase } from "../../../test/support/stack.js";
 import { wireAggregator } from "../src/aggregator/wire.js";
 import type { AnalyticsConfig } from "../src/config.js";

@@ -11,9 +11,9 @@ import {
   Granularity,
   Source,
   type GetCampaignInsightsResponse,
-} from "../../../gen/tally/analytics/v1/analytics.js";
-import { EventType } from "../../../gen/tally/events/v1/events.js";
-import { decodeStatusDetails } from "../../common/src/grpc-status.js";
+} from "#gen/tally/analytics/v1/analytics.js";
+import { EventType } from "#gen/tally/events/v1/events.js";
+import { decodeStatusDetails } from "#common/grpc-status.js";
 import { startHarness, TENANT, type Harness } from "./harness.js";
 import { eventually } from "./support.js";
 

@@ -7,8 +7,8 @@
  * Prints one JSON line per round.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createDb } from "../../common/src/db.js";
-import { createKafka, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
+import { createDb } from "#common/db.js";
+import { createKafka, ensureTopics, topicConfigs, topicNames } from "#common/kafka.js";
 import { createTestDatabase, stack, testLogger } from "../../../test/support/stack.js";
 import { adEvent, eventMessage, testNames } from "./support.js";
 

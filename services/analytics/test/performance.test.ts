@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { ListCampaignPerformanceRequest, type ListCampaignPerformanceResponse } from "../../../gen/tally/analytics/v1/analytics.js";
-import { EventType } from "../../../gen/tally/events/v1/events.js";
-import { decodeStatusDetails } from "../../common/src/grpc-status.js";
+import { ListCampaignPerformanceRequest, type ListCampaignPerformanceResponse } from "#gen/tally/analytics/v1/analytics.js";
+import { EventType } from "#gen/tally/events/v1/events.js";
+import { decodeStatusDetails } from "#common/grpc-status.js";
 import { startHarness, TENANT, type Harness } from "./harness.js";
 import { eventually } from "./support.js";
 

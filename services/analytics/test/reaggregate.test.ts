@@ -8,9 +8,9 @@ import {
   ReaggregateCampaignRequest,
   type GetCampaignInsightsResponse,
   type ReaggregateCampaignResponse,
-} from "../../../gen/tally/analytics/v1/analytics.js";
-import { EventType } from "../../../gen/tally/events/v1/events.js";
-import type { Role } from "../../common/src/auth.js";
+} from "#gen/tally/analytics/v1/analytics.js";
+import { EventType } from "#gen/tally/events/v1/events.js";
+import type { Role } from "#common/auth.js";
 import { startHarness, TENANT, type Harness } from "./harness.js";
 import { eventually } from "./support.js";
 

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { GetCampaignInsightsRequest, Granularity, type GetCampaignInsightsResponse } from "../../../gen/tally/analytics/v1/analytics.js";
-import { EventType } from "../../../gen/tally/events/v1/events.js";
-import { createRedis } from "../../common/src/redis.js";
+import { GetCampaignInsightsRequest, Granularity, type GetCampaignInsightsResponse } from "#gen/tally/analytics/v1/analytics.js";
+import { EventType } from "#gen/tally/events/v1/events.js";
+import { createRedis } from "#common/redis.js";
 import { testLogger } from "../../../test/support/stack.js";
 import { startHarness, TENANT, type Harness } from "./harness.js";
 import { eventually } from "./support.js";

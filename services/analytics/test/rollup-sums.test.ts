@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createDb, migrate, type Knex } from "../../common/src/db.js";
+import { createDb, migrate, type Knex } from "#common/db.js";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/stack.js";
 import type { RollupDelta } from "../src/domain/ad-events.js";
 import { ANALYTICS_SCHEMA, migrations } from "../src/store/migrations.js";

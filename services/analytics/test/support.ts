@@ -1,6 +1,6 @@
 /** Helpers for the analytics service tests: config on the test stack, envelopes, waiting. */
 import { randomUUID } from "node:crypto";
-import { AdEventEnvelope, EventType, type AdEventRecord, type PlatformReportRecord } from "../../../gen/tally/events/v1/events.js";
+import { AdEventEnvelope, EventType, type AdEventRecord, type PlatformReportRecord } from "#gen/tally/events/v1/events.js";
 import { stack, uniqueName } from "../../../test/support/stack.js";
 import { loadConfig, type AnalyticsConfig } from "../src/config.js";
 

@@ -1,4 +1,4 @@
-import { ConfigReader, readCommon, type CommonConfig, type Env } from "../../common/src/config.js";
+import { ConfigReader, readCommon, type CommonConfig, type Env } from "#common/config.js";
 
 export interface CampaignConfig extends CommonConfig {
   host: string;

@@ -1,10 +1,10 @@
-import { CampaignServiceService } from "../../../gen/tally/campaign/v1/campaign_service.js";
-import { IdentityServiceService } from "../../../gen/tally/identity/v1/identity.js";
-import type { TokenService } from "../../common/src/auth.js";
-import { createGrpcServer, type GrpcServer } from "../../common/src/grpc-server.js";
-import type { Logger } from "../../common/src/logger.js";
-import type { Metrics } from "../../common/src/metrics.js";
-import { createRpcKit } from "../../common/src/rpc.js";
+import { CampaignServiceService } from "#gen/tally/campaign/v1/campaign_service.js";
+import { IdentityServiceService } from "#gen/tally/identity/v1/identity.js";
+import type { TokenService } from "#common/auth.js";
+import { createGrpcServer, type GrpcServer } from "#common/grpc-server.js";
+import type { Logger } from "#common/logger.js";
+import type { Metrics } from "#common/metrics.js";
+import { createRpcKit } from "#common/rpc.js";
 import type { CampaignService } from "./domain/campaign-service.js";
 import type { IdentityService } from "./domain/identity-service.js";
 import { campaignRpc } from "./rpc/campaign-rpc.js";

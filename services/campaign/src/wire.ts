@@ -4,14 +4,14 @@
  * (in-flight calls finish), then metrics, the outbox relay, the Kafka producer, Postgres.
  */
 import type { Kafka } from "kafkajs";
-import { createTokenService, type TokenService } from "../../common/src/auth.js";
-import { createPageTokens } from "../../common/src/contract/page-token.js";
-import { createDb, migrate, type Knex } from "../../common/src/db.js";
-import type { GrpcServer } from "../../common/src/grpc-server.js";
-import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames, type TopicNames } from "../../common/src/kafka.js";
-import { createLogger, type Logger } from "../../common/src/logger.js";
-import { createMetrics, startMetricsServer, type Metrics } from "../../common/src/metrics.js";
-import { ShutdownSequence } from "../../common/src/process-shutdown.js";
+import { createTokenService, type TokenService } from "#common/auth.js";
+import { createPageTokens } from "#common/contract/page-token.js";
+import { createDb, migrate, type Knex } from "#common/db.js";
+import type { GrpcServer } from "#common/grpc-server.js";
+import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames, type TopicNames } from "#common/kafka.js";
+import { createLogger, type Logger } from "#common/logger.js";
+import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics.js";
+import { ShutdownSequence } from "#common/process-shutdown.js";
 import type { CampaignConfig } from "./config.js";
 import { createCampaignService } from "./domain/campaign-service.js";
 import { createIdentityService } from "./domain/identity-service.js";

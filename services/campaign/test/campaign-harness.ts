@@ -1,7 +1,7 @@
 /** Starts the real campaign process (wire.ts) on port 0 against a fresh database and a unique topic prefix. */
-import { CampaignServiceClient } from "../../../gen/tally/campaign/v1/campaign_service.js";
-import { IdentityServiceClient } from "../../../gen/tally/identity/v1/identity.js";
-import { createMetrics } from "../../common/src/metrics.js";
+import { CampaignServiceClient } from "#gen/tally/campaign/v1/campaign_service.js";
+import { IdentityServiceClient } from "#gen/tally/identity/v1/identity.js";
+import { createMetrics } from "#common/metrics.js";
 import { createTestDatabase, stack, testLogger, uniqueName } from "../../../test/support/stack.js";
 import { connect } from "../../../test/support/grpc.js";
 import { loadConfig } from "../src/config.js";

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
-import { Campaign, CampaignType } from "../../../gen/tally/campaign/v1/campaign.js";
-import { Role } from "../../../gen/tally/identity/v1/identity.js";
+import { Campaign, CampaignType } from "#gen/tally/campaign/v1/campaign.js";
+import { Role } from "#gen/tally/identity/v1/identity.js";
 import { call, callError } from "../../../test/support/grpc.js";
 import { uniqueName } from "../../../test/support/stack.js";
 import { startCampaignHarness } from "./campaign-harness.js";

@@ -1,7 +1,7 @@
 /** The campaign schema as migrations leave it: every table and column explained in the catalog. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createDb, migrate, type Knex } from "../../common/src/db.js";
+import { createDb, migrate, type Knex } from "#common/db.js";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/stack.js";
 import { CAMPAIGN_SCHEMA, migrations } from "../src/store/migrations.js";
 

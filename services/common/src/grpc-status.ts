@@ -1,7 +1,7 @@
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { Any } from "../../../gen/google/protobuf/any.js";
-import { BadRequest, ErrorInfo, RetryInfo } from "../../../gen/google/rpc/error_details.js";
-import { Status } from "../../../gen/google/rpc/status.js";
+import { Any } from "#gen/google/protobuf/any.js";
+import { BadRequest, ErrorInfo, RetryInfo } from "#gen/google/rpc/error_details.js";
+import { Status } from "#gen/google/rpc/status.js";
 import { AppError, type ErrorCode, type FieldViolation } from "./errors.js";
 import type { Logger } from "./logger.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { createDb, migrate, type Knex, type Migration } from "../src/db.js";
+import { createDb, migrate, type Knex, type Migration } from "#common/db.js";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/stack.js";
 
 let database: TestDatabase;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError } from "../../common/src/config.js";
+import { ConfigError } from "#common/config.js";
 import { loadConfig } from "./config.js";
 
 describe("loadConfig", () => {

@@ -1,4 +1,4 @@
-import { ConfigReader, readCommon, type CommonConfig, type Env } from "../../common/src/config.js";
+import { ConfigReader, readCommon, type CommonConfig, type Env } from "#common/config.js";
 import { parseIpRule } from "./domain/ip-deny-list.js";
 
 export interface IngestionConfig extends CommonConfig {

@@ -2,8 +2,8 @@
  * Composition root of the ingestion process (tally.ingestion.v1.IngestionService).
  * Run: node --import tsx services/ingestion/src/main.ts
  */
-import { createLogger } from "../../common/src/logger.js";
-import { runMain } from "../../common/src/process-shutdown.js";
+import { createLogger } from "#common/logger.js";
+import { runMain } from "#common/process-shutdown.js";
 import { loadConfig } from "./config.js";
 import { wire } from "./wire.js";
 

@@ -1,9 +1,9 @@
-import { IngestionServiceService } from "../../../gen/tally/ingestion/v1/ingestion.js";
-import type { TokenService } from "../../common/src/auth.js";
-import { createGrpcServer, type GrpcServer } from "../../common/src/grpc-server.js";
-import type { Logger } from "../../common/src/logger.js";
-import type { Metrics } from "../../common/src/metrics.js";
-import { createRpcKit } from "../../common/src/rpc.js";
+import { IngestionServiceService } from "#gen/tally/ingestion/v1/ingestion.js";
+import type { TokenService } from "#common/auth.js";
+import { createGrpcServer, type GrpcServer } from "#common/grpc-server.js";
+import type { Logger } from "#common/logger.js";
+import type { Metrics } from "#common/metrics.js";
+import { createRpcKit } from "#common/rpc.js";
 import type { IngestEvents } from "./domain/ingest-events.js";
 import { ingestionRpc } from "./rpc/ingestion-rpc.js";
 

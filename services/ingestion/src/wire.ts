@@ -5,14 +5,14 @@
  * metrics.
  */
 import type { Kafka } from "kafkajs";
-import { createTokenService, type TokenService } from "../../common/src/auth.js";
-import { GrpcCampaignServiceClient } from "../../common/src/clients/campaign-service-client.js";
-import type { GrpcServer } from "../../common/src/grpc-server.js";
-import { createKafka, ensureTopics, topicConfigs, topicNames, type TopicNames } from "../../common/src/kafka.js";
-import { createLogger, type Logger } from "../../common/src/logger.js";
-import { createMetrics, startMetricsServer, type Metrics } from "../../common/src/metrics.js";
-import { ShutdownSequence } from "../../common/src/process-shutdown.js";
-import { createRedis } from "../../common/src/redis.js";
+import { createTokenService, type TokenService } from "#common/auth.js";
+import { GrpcCampaignServiceClient } from "#common/clients/campaign-service-client.js";
+import type { GrpcServer } from "#common/grpc-server.js";
+import { createKafka, ensureTopics, topicConfigs, topicNames, type TopicNames } from "#common/kafka.js";
+import { createLogger, type Logger } from "#common/logger.js";
+import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics.js";
+import { ShutdownSequence } from "#common/process-shutdown.js";
+import { createRedis } from "#common/redis.js";
 import { CampaignCacheInvalidator } from "./campaigns/campaign-cache-invalidator.js";
 import { RedisCachedCampaignLookup, type CampaignSource } from "./campaigns/redis-cached-campaign-lookup.js";
 import type { IngestionConfig } from "./config.js";

@@ -8,10 +8,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Kafka } from "kafkajs";
-import { CampaignEvent, CampaignEventType } from "../../../gen/tally/events/v1/events.js";
-import type { CampaignInfo } from "../../common/src/clients/campaign-service-client.js";
-import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "../../common/src/kafka.js";
-import { createRedis, type Redis } from "../../common/src/redis.js";
+import { CampaignEvent, CampaignEventType } from "#gen/tally/events/v1/events.js";
+import type { CampaignInfo } from "#common/clients/campaign-service-client.js";
+import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "#common/kafka.js";
+import { createRedis, type Redis } from "#common/redis.js";
 import { stack, testLogger, uniqueName } from "../../../test/support/stack.js";
 import { CampaignCacheInvalidator, type CampaignCache } from "../src/campaigns/campaign-cache-invalidator.js";
 import { RedisCachedCampaignLookup } from "../src/campaigns/redis-cached-campaign-lookup.js";

@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { EventType } from "../../../gen/tally/events/v1/events.js";
-import { AdEvent, ReceiptStatus } from "../../../gen/tally/ingestion/v1/ingestion.js";
-import { createMetrics } from "../../common/src/metrics.js";
-import { createRedis } from "../../common/src/redis.js";
+import { EventType } from "#gen/tally/events/v1/events.js";
+import { AdEvent, ReceiptStatus } from "#gen/tally/ingestion/v1/ingestion.js";
+import { createMetrics } from "#common/metrics.js";
+import { createRedis } from "#common/redis.js";
 import { call } from "../../../test/support/grpc.js";
 import { stack, testLogger, uniqueName } from "../../../test/support/stack.js";
 import { RedisClickCounter } from "../src/click-flood/redis-click-counter.js";

@@ -5,13 +5,13 @@
  */
 import type { Consumer } from "kafkajs";
 import { Redis } from "ioredis";
-import { AdEventEnvelope, type AdEventRecord } from "../../../gen/tally/events/v1/events.js";
-import { IngestionServiceClient } from "../../../gen/tally/ingestion/v1/ingestion.js";
-import { createTokenService, type Role } from "../../common/src/auth.js";
-import type { CampaignInfo } from "../../common/src/clients/campaign-service-client.js";
-import { unavailable } from "../../common/src/errors.js";
-import { createProducer } from "../../common/src/kafka.js";
-import { createMetrics } from "../../common/src/metrics.js";
+import { AdEventEnvelope, type AdEventRecord } from "#gen/tally/events/v1/events.js";
+import { IngestionServiceClient } from "#gen/tally/ingestion/v1/ingestion.js";
+import { createTokenService, type Role } from "#common/auth.js";
+import type { CampaignInfo } from "#common/clients/campaign-service-client.js";
+import { unavailable } from "#common/errors.js";
+import { createProducer } from "#common/kafka.js";
+import { createMetrics } from "#common/metrics.js";
 import { connect } from "../../../test/support/grpc.js";
 import { stack, testLogger, uniqueName } from "../../../test/support/stack.js";
 import type { CampaignSource } from "../src/campaigns/redis-cached-campaign-lookup.js";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { CampaignEvent, CampaignEventType, EventType, type AdEventRecord } from "../../../gen/tally/events/v1/events.js";
-import { AdEvent, ReceiptStatus, type Receipt, type StreamEventsResponse } from "../../../gen/tally/ingestion/v1/ingestion.js";
-import type { CampaignInfo } from "../../common/src/clients/campaign-service-client.js";
-import { decodeStatusDetails } from "../../common/src/grpc-status.js";
+import { CampaignEvent, CampaignEventType, EventType, type AdEventRecord } from "#gen/tally/events/v1/events.js";
+import { AdEvent, ReceiptStatus, type Receipt, type StreamEventsResponse } from "#gen/tally/ingestion/v1/ingestion.js";
+import type { CampaignInfo } from "#common/clients/campaign-service-client.js";
+import { decodeStatusDetails } from "#common/grpc-status.js";
 import { authMd, call, callError } from "../../../test/support/grpc.js";
 import { uniqueName } from "../../../test/support/stack.js";
 import { startIngestionHarness } from "./ingestion-harness.js";

@@ -1,6 +1,6 @@
 /** The aggregator's own Prometheus series, registered on the process registry. */
 import { Histogram, type Counter } from "prom-client";
-import type { Metrics } from "../../../common/src/metrics.js";
+import type { Metrics } from "#common/metrics.js";
 
 export interface AggregatorMetrics {
   /** Events newly applied to rollups. */

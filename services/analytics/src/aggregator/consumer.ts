@@ -10,7 +10,7 @@
  * the batch it could not write, and the partitions go to a member that can.
  */
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from "kafkajs";
-import type { Logger } from "../../../common/src/logger.js";
+import type { Logger } from "#common/logger.js";
 import type { PartitionPosition, PgOffsetStore } from "../store/offset-store.js";
 import { decodeMessage } from "./decode.js";
 import { classifyFailure, describeFailure } from "./failure-classifier.js";

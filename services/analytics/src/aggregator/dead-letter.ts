@@ -3,7 +3,7 @@
  * value), with headers naming why and where it came from, before its offset is stored.
  */
 import type { Producer } from "kafkajs";
-import { splitIntoRequests } from "../../../common/src/kafka.js";
+import { splitIntoRequests } from "#common/kafka.js";
 import type { DeadLetter } from "./flush-buffer.js";
 
 export const DLQ_HEADERS = {

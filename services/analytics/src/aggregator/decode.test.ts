@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AdEventEnvelope, EventType, type AdEventRecord } from "../../../../gen/tally/events/v1/events.js";
+import { AdEventEnvelope, EventType, type AdEventRecord } from "#gen/tally/events/v1/events.js";
 import { decodeMessage, type Decoded } from "./decode.js";
 
 const at = new Date("2025-01-01T00:00:00Z");

@@ -3,11 +3,11 @@
  * topic. A message carries one event, one report or a batch of events; decoding never throws: one
  * bad message must not stop its partition.
  */
-import { AdEventEnvelope, type AdEventRecord, type PlatformReportRecord } from "../../../../gen/tally/events/v1/events.js";
-import { eventKindOf } from "../../../common/src/contract/event-type.js";
-import { normalisePlatform, platformProblem } from "../../../common/src/contract/platform.js";
-import { normaliseRegion } from "../../../common/src/contract/region.js";
-import { quoteValue } from "../../../common/src/input/text-rules.js";
+import { AdEventEnvelope, type AdEventRecord, type PlatformReportRecord } from "#gen/tally/events/v1/events.js";
+import { eventKindOf } from "#common/contract/event-type.js";
+import { normalisePlatform, platformProblem } from "#common/contract/platform.js";
+import { normaliseRegion } from "#common/contract/region.js";
+import { quoteValue } from "#common/input/text-rules.js";
 import type { PlatformReport, TrackedEvent } from "../domain/ad-events.js";
 import { dateProblem } from "../domain/date-range.js";
 import { eventProblem, reportProblem } from "./record-limits.js";

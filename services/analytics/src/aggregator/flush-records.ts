@@ -3,7 +3,7 @@
  * inside the flush's transaction. Normally one go; after the store refused the batch, in isolating
  * mode, which bisects under savepoints so that every record but the refused ones is written once.
  */
-import type { Knex } from "../../../common/src/db.js";
+import type { Knex } from "#common/db.js";
 import { foldEvents, type CampaignRef, type PositionedEvent, type PositionedReport } from "../domain/ad-events.js";
 import { insertRawEvents } from "../store/raw-event-store.js";
 import { upsertReports } from "../store/report-store.js";

@@ -8,8 +8,8 @@
  * their reason and coordinates, and everything else is committed as usual, so one tenant's poison
  * never holds up another tenant's numbers. Transient and fatal failures are the caller's to handle.
  */
-import type { Knex } from "../../../common/src/db.js";
-import type { Logger } from "../../../common/src/logger.js";
+import type { Knex } from "#common/db.js";
+import type { Logger } from "#common/logger.js";
 import { campaignsOf, latestReports, type CampaignRef, type KafkaPosition, type PositionedEvent, type PositionedReport } from "../domain/ad-events.js";
 import type { CampaignSignals } from "../signals/campaign-signals.js";
 import type { PartitionPosition, PgOffsetStore } from "../store/offset-store.js";

@@ -5,7 +5,7 @@
  * reached it as caught up at the moment just before asking.
  */
 import type { Admin } from "kafkajs";
-import type { Logger } from "../../../common/src/logger.js";
+import type { Logger } from "#common/logger.js";
 import type { PgOffsetStore } from "../store/offset-store.js";
 
 export interface FreshnessTick {

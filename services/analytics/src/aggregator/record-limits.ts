@@ -6,9 +6,9 @@
  * instants between 1970-01-01 and 2100-12-31. Ingestion refuses most of this at its boundary
  * already; the aggregator cannot assume every producer did.
  */
-import { isEventMicros, MAX_EVENT_MICROS } from "../../../common/src/contract/money.js";
-import { instantProblem as contractInstantProblem } from "../../../common/src/contract/time-bounds.js";
-import { quoteValue, textProblem as contractTextProblem } from "../../../common/src/input/text-rules.js";
+import { isEventMicros, MAX_EVENT_MICROS } from "#common/contract/money.js";
+import { instantProblem as contractInstantProblem } from "#common/contract/time-bounds.js";
+import { quoteValue, textProblem as contractTextProblem } from "#common/input/text-rules.js";
 import type { PlatformReport, TrackedEvent } from "../domain/ad-events.js";
 
 /**

@@ -3,7 +3,7 @@
  * batch message, that event alone as a single-event envelope (as decode.ts does for an invalid
  * record of a batch), so the dead-letter topic looks the same whichever check caught it.
  */
-import { AdEventEnvelope } from "../../../../gen/tally/events/v1/events.js";
+import { AdEventEnvelope } from "#gen/tally/events/v1/events.js";
 import { describeFailure } from "./failure-classifier.js";
 import type { StoreRecord } from "./flush-records.js";
 import { messageKey, type DeadLetter, type RawMessage } from "./flush-buffer.js";

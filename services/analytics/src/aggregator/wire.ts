@@ -4,12 +4,12 @@
  * tick. main.ts and the service tests both call wireAggregator. Parts stop in reverse start order
  * (the consumer leaves its group before Postgres closes); a failed start stops what started.
  */
-import { createDb, migrate } from "../../../common/src/db.js";
-import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "../../../common/src/kafka.js";
-import { ShutdownSequence } from "../../../common/src/process-shutdown.js";
-import type { Logger } from "../../../common/src/logger.js";
-import { createMetrics, startMetricsServer, type Metrics } from "../../../common/src/metrics.js";
-import { createRedis } from "../../../common/src/redis.js";
+import { createDb, migrate } from "#common/db.js";
+import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "#common/kafka.js";
+import { ShutdownSequence } from "#common/process-shutdown.js";
+import type { Logger } from "#common/logger.js";
+import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics.js";
+import { createRedis } from "#common/redis.js";
 import type { AnalyticsConfig } from "../config.js";
 import { RedisCampaignSignals } from "../signals/campaign-signals.js";
 import { ANALYTICS_SCHEMA, migrations } from "../store/migrations.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { CampaignInfo } from "../../../common/src/clients/campaign-service-client.js";
+import type { CampaignInfo } from "#common/clients/campaign-service-client.js";
 import { CachedCampaignLookup } from "./cached-campaign-lookup.js";
 
 const campaign: CampaignInfo = { id: "c1", tenantId: "t1", name: "C1", status: "ACTIVE", currencyCode: "EUR", timeZone: "UTC" };

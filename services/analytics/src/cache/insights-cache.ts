@@ -7,8 +7,8 @@
  * Redis trouble never fails a query: it is logged and the answer is computed.
  */
 import { createHash } from "node:crypto";
-import type { Logger } from "../../../common/src/logger.js";
-import type { Redis } from "../../../common/src/redis.js";
+import type { Logger } from "#common/logger.js";
+import type { Redis } from "#common/redis.js";
 import type { InsightsCache } from "../domain/insights.js";
 import type { InsightsRequest } from "../domain/insights-input.js";
 import type { InsightsReport } from "../domain/insights-report.js";

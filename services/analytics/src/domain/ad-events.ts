@@ -2,7 +2,7 @@
  * What the aggregator applies: tracked events (folded into 15-minute rollup deltas) and platform
  * report rows (snapshots, latest report_time wins). Pure: no Kafka, no SQL.
  */
-import type { EventKind } from "../../../common/src/contract/event-type.js";
+import type { EventKind } from "#common/contract/event-type.js";
 import { rollupBucketStart } from "./buckets.js";
 import type { SourceKind } from "./insights-input.js";
 import { addInto, zeroMetrics, type BaseMetrics } from "./metrics.js";

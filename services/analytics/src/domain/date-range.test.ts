@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Violations } from "../../../common/src/errors.js";
+import { Violations } from "#common/errors.js";
 import { addDays, checkDates, dateProblem, daysInclusive, normalizeTimeZone, resolveDateRange, todayIn } from "./date-range.js";
 import { checkInsightsInput, type InsightsInput } from "./insights-input.js";
 

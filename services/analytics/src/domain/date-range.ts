@@ -3,9 +3,9 @@
  * Validation records every problem in a Violations collector so a caller hears about all of them.
  */
 import { DateTime } from "luxon";
-import { calendarDateProblem } from "../../../common/src/contract/time-bounds.js";
-import { isIanaTimeZone } from "../../../common/src/contract/time-zone.js";
-import type { Violations } from "../../../common/src/errors.js";
+import { calendarDateProblem } from "#common/contract/time-bounds.js";
+import { isIanaTimeZone } from "#common/contract/time-zone.js";
+import type { Violations } from "#common/errors.js";
 import type { Granularity, LocalDateRange } from "./buckets.js";
 
 /** Longest range for any granularity, in days (inclusive): a little more than a year, for year-over-year. */

@@ -3,10 +3,10 @@
  * campaign is checked here, all at once; the date defaults need the campaign's time zone and are
  * resolved afterwards (date-range.ts).
  */
-import { normalisePlatform } from "../../../common/src/contract/platform.js";
-import { normaliseRegion } from "../../../common/src/contract/region.js";
-import type { Violations } from "../../../common/src/errors.js";
-import { quoteValue } from "../../../common/src/input/text-rules.js";
+import { normalisePlatform } from "#common/contract/platform.js";
+import { normaliseRegion } from "#common/contract/region.js";
+import type { Violations } from "#common/errors.js";
+import { quoteValue } from "#common/input/text-rules.js";
 import type { Granularity, LocalDateRange } from "./buckets.js";
 import { checkDates, checkOrderAndSpan, normalizeTimeZone, type DateRangeInput } from "./date-range.js";
 

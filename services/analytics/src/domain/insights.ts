@@ -2,8 +2,8 @@
  * GetCampaignInsights: validate → find the campaign as the caller's tenant → resolve the range in
  * the report time zone → cached answer, or rollups grouped by local bucket, zero-filled.
  */
-import { notFound, Violations } from "../../../common/src/errors.js";
-import type { Logger } from "../../../common/src/logger.js";
+import { notFound, Violations } from "#common/errors.js";
+import type { Logger } from "#common/logger.js";
 import { enumerateBuckets, rangeToUtc, type Granularity, type UtcInterval } from "./buckets.js";
 import { normalizeTimeZone, resolveDateRange } from "./date-range.js";
 import { checkInsightsInput, type Dimension, type InsightsInput, type InsightsRequest } from "./insights-input.js";

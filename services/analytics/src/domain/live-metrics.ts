@@ -4,8 +4,8 @@
  * one answer is computed, further changes cause exactly one more.
  */
 import type { CampaignFacts } from "./insights.js";
-import { Violations } from "../../../common/src/errors.js";
-import type { Logger } from "../../../common/src/logger.js";
+import { Violations } from "#common/errors.js";
+import type { Logger } from "#common/logger.js";
 import type { CampaignRef } from "./ad-events.js";
 import { rangeToUtc } from "./buckets.js";
 import { checkDates, checkOrderAndSpan, normalizeTimeZone, todayIn } from "./date-range.js";

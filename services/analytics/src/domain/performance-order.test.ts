@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CampaignFacts } from "./insights.js";
-import { createPageTokens } from "../../../common/src/contract/page-token.js";
-import { Violations } from "../../../common/src/errors.js";
+import { createPageTokens } from "#common/contract/page-token.js";
+import { Violations } from "#common/errors.js";
 import { deriveMetrics, zeroMetrics } from "./metrics.js";
 import { decodePageToken, encodePageToken, parseOrder, sortRows, type PerformanceRow } from "./performance-order.js";
 

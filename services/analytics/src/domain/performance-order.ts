@@ -2,8 +2,8 @@
  * order_by and page tokens of ListCampaignPerformance. A page token (contract/page-token.ts) holds
  * the offset and is scoped to the request's parameters, so it cannot be reused with others.
  */
-import { readPageToken, type PageTokens } from "../../../common/src/contract/page-token.js";
-import type { Violations } from "../../../common/src/errors.js";
+import { readPageToken, type PageTokens } from "#common/contract/page-token.js";
+import type { Violations } from "#common/errors.js";
 import type { CampaignFacts } from "./insights.js";
 import type { DerivedMetrics } from "./metrics.js";
 

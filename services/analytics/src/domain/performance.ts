@@ -3,9 +3,9 @@
  * time zone, sorted by any metric and paged.
  */
 import type { CampaignFacts } from "./insights.js";
-import type { PageTokens } from "../../../common/src/contract/page-token.js";
-import { notFound, Violations } from "../../../common/src/errors.js";
-import type { Logger } from "../../../common/src/logger.js";
+import type { PageTokens } from "#common/contract/page-token.js";
+import { notFound, Violations } from "#common/errors.js";
+import type { Logger } from "#common/logger.js";
 import { rangeToUtc, type UtcInterval } from "./buckets.js";
 import { checkDates, checkOrderAndSpan, resolveDateRange, type DateRangeInput } from "./date-range.js";
 import { campaignZone, type CampaignLookup, type FreshnessReader } from "./insights.js";

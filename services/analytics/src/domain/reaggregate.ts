@@ -2,7 +2,7 @@
  * ReaggregateCampaign: rebuild a campaign's tracked rollups over whole UTC days from the retained
  * raw events, and report what changed. Platform report rows are snapshots and are not rebuilt.
  */
-import { Violations } from "../../../common/src/errors.js";
+import { Violations } from "#common/errors.js";
 import type { CampaignRef } from "./ad-events.js";
 import { rangeToUtc, type UtcInterval } from "./buckets.js";
 import { checkDates, checkOrderAndSpan, todayIn } from "./date-range.js";

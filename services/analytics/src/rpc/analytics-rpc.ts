@@ -9,9 +9,9 @@ import type {
   ReaggregateCampaignResponse,
   StreamCampaignMetricsRequest,
   StreamCampaignMetricsResponse,
-} from "../../../../gen/tally/analytics/v1/analytics.js";
-import { edit, read } from "../../../common/src/auth.js";
-import type { RpcKit } from "../../../common/src/rpc.js";
+} from "#gen/tally/analytics/v1/analytics.js";
+import { edit, read } from "#common/auth.js";
+import type { RpcKit } from "#common/rpc.js";
 import type { InsightsService } from "../domain/insights.js";
 import type { LiveMetricsService } from "../domain/live-metrics.js";
 import type { PerformanceService } from "../domain/performance.js";

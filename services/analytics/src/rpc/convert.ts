@@ -13,7 +13,7 @@ import {
   type ReaggregateCampaignResponse,
   type StreamCampaignMetricsRequest,
   type StreamCampaignMetricsResponse,
-} from "../../../../gen/tally/analytics/v1/analytics.js";
+} from "#gen/tally/analytics/v1/analytics.js";
 import type { Granularity } from "../domain/buckets.js";
 import type { Dimension, InsightsInput, SourceKind, Unrecognized } from "../domain/insights-input.js";
 import type { InsightsReport, InsightsRow } from "../domain/insights-report.js";

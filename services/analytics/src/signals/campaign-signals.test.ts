@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Redis } from "../../../common/src/redis.js";
+import type { Redis } from "#common/redis.js";
 import { testLogger } from "../../../../test/support/stack.js";
 import { RedisCampaignSignals } from "./campaign-signals.js";
 

@@ -3,8 +3,8 @@
  * insights answer for it becomes unreachable at once) and publish a small message for live streams.
  * Called only after COMMIT: a reader that sees the new token reads data that includes the change.
  */
-import type { Logger } from "../../../common/src/logger.js";
-import type { Redis } from "../../../common/src/redis.js";
+import type { Logger } from "#common/logger.js";
+import type { Redis } from "#common/redis.js";
 import type { CampaignRef } from "../domain/ad-events.js";
 import { generationKey, liveChannel, newGeneration } from "../cache/redis-keys.js";
 

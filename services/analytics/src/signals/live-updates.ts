@@ -2,9 +2,9 @@
  * Live change notifications from the aggregator over Redis pub/sub, on one subscriber connection
  * per process shared by every open stream (a channel is subscribed while anyone listens to it).
  */
-import { unavailable } from "../../../common/src/errors.js";
-import type { Logger } from "../../../common/src/logger.js";
-import type { Redis } from "../../../common/src/redis.js";
+import { unavailable } from "#common/errors.js";
+import type { Logger } from "#common/logger.js";
+import type { Redis } from "#common/redis.js";
 import type { CampaignRef } from "../domain/ad-events.js";
 import type { LiveUpdates } from "../domain/live-metrics.js";
 import { liveChannel } from "../cache/redis-keys.js";

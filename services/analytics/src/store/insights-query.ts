@@ -3,7 +3,7 @@
  * platform report rows, grouped by the local bucket of the report time zone in SQL; the keys match
  * domain/buckets.ts. Every read filters on tenant_id.
  */
-import type { Knex } from "../../../common/src/db.js";
+import type { Knex } from "#common/db.js";
 import type { Granularity } from "../domain/buckets.js";
 import type { InsightsQuery, InsightsReader } from "../domain/insights.js";
 import type { Dimension } from "../domain/insights-input.js";

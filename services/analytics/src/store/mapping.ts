@@ -2,8 +2,8 @@
  * Database rows ↔ domain values, in one place. int8 columns arrive as strings (exact); the hot-path
  * writers pass whole columns as arrays to one `unnest` statement, so they are built here too.
  */
-import type { Knex } from "../../../common/src/db.js";
-import { eventTypeNumber } from "../../../common/src/contract/event-type.js";
+import type { Knex } from "#common/db.js";
+import { eventTypeNumber } from "#common/contract/event-type.js";
 import type { PositionedEvent, PositionedReport, RollupDelta } from "../domain/ad-events.js";
 import type { SourceKind } from "../domain/insights-input.js";
 import type { GroupedMetrics } from "../domain/insights-report.js";

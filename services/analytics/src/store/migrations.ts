@@ -6,8 +6,8 @@
  * partition key in its primary key, so de-duplication will then move to (tenant_id, event_id,
  * receive day) within the window or to a separate key table.
  */
-import type { Migration } from "../../../common/src/db.js";
-import { commentColumn, createTable, type TableSpec } from "../../../common/src/table-spec.js";
+import type { Migration } from "#common/db.js";
+import { commentColumn, createTable, type TableSpec } from "#common/table-spec.js";
 
 export const ANALYTICS_SCHEMA = "analytics";
 

@@ -2,7 +2,7 @@
  * consumer_offsets: the Kafka positions whose effects are in the tables, written in the same
  * transaction as those effects. This, not Kafka's committed offset, is where consumption resumes.
  */
-import type { Knex } from "../../../common/src/db.js";
+import type { Knex } from "#common/db.js";
 import { column, type ConsumerOffsetRow } from "./mapping.js";
 
 export interface PartitionPosition {

@@ -2,7 +2,7 @@
  * raw_events: the de-duplication truth. One INSERT … SELECT FROM json_to_recordset(…) per flush:
  * the hot path (tens of thousands of events a second) never issues a statement per row.
  */
-import type { Knex } from "../../../common/src/db.js";
+import type { Knex } from "#common/db.js";
 import type { PositionedEvent } from "../domain/ad-events.js";
 import { rawEventsJson } from "./mapping.js";
 

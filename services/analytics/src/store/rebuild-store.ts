@@ -4,7 +4,7 @@
  * the differences with the aggregator's own additive upsert. An aggregator flush that commits
  * meanwhile adds its delta for events the snapshot did not see, so nothing is lost or counted twice.
  */
-import type { Knex } from "../../../common/src/db.js";
+import type { Knex } from "#common/db.js";
 import type { UtcInterval } from "../domain/buckets.js";
 import type { RebuildOutcome, RollupRebuilder } from "../domain/reaggregate.js";
 import { toBaseMetrics, type MetricSumsRow } from "./mapping.js";

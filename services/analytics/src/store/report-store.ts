@@ -1,5 +1,5 @@
 /** platform_report_rows: snapshots where the latest report_time wins. */
-import type { Knex } from "../../../common/src/db.js";
+import type { Knex } from "#common/db.js";
 import type { CampaignRef, PositionedReport } from "../domain/ad-events.js";
 import { reportColumns } from "./mapping.js";
 

@@ -2,7 +2,7 @@
  * The aggregator's write to rollups: additive sums per 15-minute UTC bucket, inside the flush's
  * transaction.
  */
-import type { Knex } from "../../../common/src/db.js";
+import type { Knex } from "#common/db.js";
 import type { RollupDelta } from "../domain/ad-events.js";
 import { rollupColumns } from "./mapping.js";
 

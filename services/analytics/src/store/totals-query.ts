@@ -2,7 +2,7 @@
  * The totals query (ListCampaignPerformance, live metrics): one sum per campaign over its own
  * window. Every read filters on tenant_id.
  */
-import type { Knex } from "../../../common/src/db.js";
+import type { Knex } from "#common/db.js";
 import type { BaseMetrics } from "../domain/metrics.js";
 import type { CampaignWindow, TotalsReader } from "../domain/performance.js";
 import { column, SUMS_SQL, toBaseMetrics, type MetricSumsRow } from "./mapping.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AppError } from "../../../common/src/errors.js";
-import { createPageTokens } from "../../../common/src/contract/page-token.js";
+import { AppError } from "#common/errors.js";
+import { createPageTokens } from "#common/contract/page-token.js";
 import { encodePageToken, parseListInput as parseWith } from "./campaign-list.js";
 
 const tokens = createPageTokens("a-test-secret-of-at-least-32-characters");

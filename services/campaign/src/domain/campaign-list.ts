@@ -1,5 +1,5 @@
-import { readPageToken, type PageTokens } from "../../../common/src/contract/page-token.js";
-import { Violations } from "../../../common/src/errors.js";
+import { readPageToken, type PageTokens } from "#common/contract/page-token.js";
+import { Violations } from "#common/errors.js";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "./campaign.js";
 
 export type OrderField = "create_time" | "update_time" | "name";

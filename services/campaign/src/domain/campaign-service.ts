@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { PageTokens } from "../../../common/src/contract/page-token.js";
-import { AppError, notFound, Violations } from "../../../common/src/errors.js";
+import type { PageTokens } from "#common/contract/page-token.js";
+import { AppError, notFound, Violations } from "#common/errors.js";
 import { etagOf, MUTABLE_FIELDS, type Campaign, type CampaignEventType, type CampaignFields, type MutablePath } from "./campaign.js";
 import { DELETABLE_STATUSES, FROZEN_AFTER_LAUNCH, TRANSITIONS, UPDATABLE_STATUSES, type LifecycleAction } from "./campaign-lifecycle.js";
 import { encodePageToken, parseListInput, type ListInput, type ListQuery } from "./campaign-list.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Violations } from "../../../common/src/errors.js";
+import { Violations } from "#common/errors.js";
 import type { CampaignFields } from "./campaign.js";
 import { normalizeFields, validateFields } from "./campaign-validation.js";
 

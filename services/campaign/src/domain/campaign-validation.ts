@@ -1,8 +1,8 @@
-import { MAX_EVENT_MICROS } from "../../../common/src/contract/money.js";
-import { isIanaTimeZone } from "../../../common/src/contract/time-zone.js";
-import { normalisePlatform } from "../../../common/src/contract/platform.js";
-import { Violations } from "../../../common/src/errors.js";
-import { quoteValue } from "../../../common/src/input/text-rules.js";
+import { MAX_EVENT_MICROS } from "#common/contract/money.js";
+import { isIanaTimeZone } from "#common/contract/time-zone.js";
+import { normalisePlatform } from "#common/contract/platform.js";
+import { Violations } from "#common/errors.js";
+import { quoteValue } from "#common/input/text-rules.js";
 import { CAMPAIGN_TYPES, CHANNELS, type CampaignFields, type MutablePath } from "./campaign.js";
 
 /** The input boundary's micros cap: a budget is money like any other amount. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Role, TokenService } from "../../../common/src/auth.js";
-import { AppError, Violations } from "../../../common/src/errors.js";
+import type { Role, TokenService } from "#common/auth.js";
+import { AppError, Violations } from "#common/errors.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 
 export interface Organization {

@@ -1,4 +1,4 @@
-import { CampaignEvent, CampaignEventType } from "../../../../gen/tally/events/v1/events.js";
+import { CampaignEvent, CampaignEventType } from "#gen/tally/events/v1/events.js";
 import type { Campaign, CampaignEventType as DomainEventType } from "../domain/campaign.js";
 import { campaignToProto } from "../rpc/convert.js";
 

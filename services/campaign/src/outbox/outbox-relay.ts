@@ -1,6 +1,6 @@
 import type { Producer } from "kafkajs";
-import type { Knex } from "../../../common/src/db.js";
-import type { Logger } from "../../../common/src/logger.js";
+import type { Knex } from "#common/db.js";
+import type { Logger } from "#common/logger.js";
 
 interface OutboxRow {
   id: string;

@@ -1,6 +1,6 @@
-import type { CampaignServiceServer } from "../../../../gen/tally/campaign/v1/campaign_service.js";
-import { edit, read } from "../../../common/src/auth.js";
-import type { RpcKit } from "../../../common/src/rpc.js";
+import type { CampaignServiceServer } from "#gen/tally/campaign/v1/campaign_service.js";
+import { edit, read } from "#common/auth.js";
+import type { RpcKit } from "#common/rpc.js";
 import type { CampaignService } from "../domain/campaign-service.js";
 import { campaignToProto, fieldsFromProto } from "./convert.js";
 

@@ -1,7 +1,7 @@
 /** Conversions between the generated proto types and the campaign service's domain. */
-import { Campaign as PbCampaign, CampaignStatus, CampaignType, Channel } from "../../../../gen/tally/campaign/v1/campaign.js";
-import { Role as PbRole, type Organization as PbOrganization, type User as PbUser } from "../../../../gen/tally/identity/v1/identity.js";
-import type { Role } from "../../../common/src/auth.js";
+import { Campaign as PbCampaign, CampaignStatus, CampaignType, Channel } from "#gen/tally/campaign/v1/campaign.js";
+import { Role as PbRole, type Organization as PbOrganization, type User as PbUser } from "#gen/tally/identity/v1/identity.js";
+import type { Role } from "#common/auth.js";
 import { etagOf, type Campaign, type CampaignFields } from "../domain/campaign.js";
 import type { Organization, User } from "../domain/identity-service.js";
 

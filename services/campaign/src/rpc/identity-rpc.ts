@@ -1,6 +1,6 @@
-import type { IdentityServiceServer } from "../../../../gen/tally/identity/v1/identity.js";
-import { own, PUBLIC } from "../../../common/src/auth.js";
-import type { RpcKit } from "../../../common/src/rpc.js";
+import type { IdentityServiceServer } from "#gen/tally/identity/v1/identity.js";
+import { own, PUBLIC } from "#common/auth.js";
+import type { RpcKit } from "#common/rpc.js";
 import type { IdentityService } from "../domain/identity-service.js";
 import { organizationToProto, roleFromProto, userToProto } from "./convert.js";
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Knex } from "../../../common/src/db.js";
-import { AppError } from "../../../common/src/errors.js";
+import type { Knex } from "#common/db.js";
+import { AppError } from "#common/errors.js";
 import type { Campaign, CampaignEventType } from "../domain/campaign.js";
 import type { ListQuery } from "../domain/campaign-list.js";
 import type { CampaignStore } from "../domain/campaign-service.js";

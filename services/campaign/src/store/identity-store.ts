@@ -1,5 +1,5 @@
-import type { Knex } from "../../../common/src/db.js";
-import { AppError } from "../../../common/src/errors.js";
+import type { Knex } from "#common/db.js";
+import { AppError } from "#common/errors.js";
 import type { IdentityStore, Organization, User } from "../domain/identity-service.js";
 import { isUniqueViolation, userFromRow, type UserRow } from "./mapping.js";
 

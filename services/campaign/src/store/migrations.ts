@@ -1,5 +1,5 @@
-import type { Knex, Migration } from "../../../common/src/db.js";
-import { commentTable } from "../../../common/src/table-spec.js";
+import type { Knex, Migration } from "#common/db.js";
+import { commentTable } from "#common/table-spec.js";
 
 export const CAMPAIGN_SCHEMA = "campaign";
 

@@ -1,6 +1,6 @@
 import { status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { CampaignStatus, type Campaign } from "../../../../gen/tally/campaign/v1/campaign.js";
-import { CampaignServiceClient } from "../../../../gen/tally/campaign/v1/campaign_service.js";
+import { CampaignStatus, type Campaign } from "#gen/tally/campaign/v1/campaign.js";
+import { CampaignServiceClient } from "#gen/tally/campaign/v1/campaign_service.js";
 import type { TokenService } from "../auth.js";
 import { unavailable } from "../errors.js";
 import { callMetadata, createClient, unaryCall } from "../grpc-client.js";

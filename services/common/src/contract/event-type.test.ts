@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { EventType } from "../../../../gen/tally/events/v1/events.js";
+import { EventType } from "#gen/tally/events/v1/events.js";
 import { EVENT_KINDS, eventKindOf, eventTypeNumber } from "./event-type.js";
 
 describe("event types", () => {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CreateCampaignRequest, ListCampaignsRequest, UpdateCampaignRequest } from "../../../../gen/tally/campaign/v1/campaign_service.js";
-import { CreateUserRequest, Role } from "../../../../gen/tally/identity/v1/identity.js";
-import { AdEvent, IngestEventsRequest } from "../../../../gen/tally/ingestion/v1/ingestion.js";
-import { GetCampaignInsightsRequest } from "../../../../gen/tally/analytics/v1/analytics.js";
+import { CreateCampaignRequest, ListCampaignsRequest, UpdateCampaignRequest } from "#gen/tally/campaign/v1/campaign_service.js";
+import { CreateUserRequest, Role } from "#gen/tally/identity/v1/identity.js";
+import { AdEvent, IngestEventsRequest } from "#gen/tally/ingestion/v1/ingestion.js";
+import { GetCampaignInsightsRequest } from "#gen/tally/analytics/v1/analytics.js";
 import { AppError, type FieldViolation } from "../errors.js";
 import { loadInputBoundary } from "./input-boundary.js";
 

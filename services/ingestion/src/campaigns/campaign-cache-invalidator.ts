@@ -1,6 +1,6 @@
 import type { Admin, Consumer, EachMessagePayload, Kafka } from "kafkajs";
-import { CampaignEvent } from "../../../../gen/tally/events/v1/events.js";
-import type { Logger } from "../../../common/src/logger.js";
+import { CampaignEvent } from "#gen/tally/events/v1/events.js";
+import type { Logger } from "#common/logger.js";
 
 /** The part of the campaign cache that campaign events act on. */
 export interface CampaignCache {

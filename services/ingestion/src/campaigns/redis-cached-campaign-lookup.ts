@@ -1,6 +1,6 @@
-import type { CampaignInfo } from "../../../common/src/clients/campaign-service-client.js";
-import type { Logger } from "../../../common/src/logger.js";
-import type { Redis } from "../../../common/src/redis.js";
+import type { CampaignInfo } from "#common/clients/campaign-service-client.js";
+import type { Logger } from "#common/logger.js";
+import type { Redis } from "#common/redis.js";
 import type { CampaignLookup } from "../domain/ingest-events.js";
 
 /** Where campaigns really come from (GrpcCampaignLookup in production). */

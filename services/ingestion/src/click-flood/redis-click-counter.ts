@@ -1,6 +1,6 @@
-import type { Logger } from "../../../common/src/logger.js";
-import type { Metrics } from "../../../common/src/metrics.js";
-import type { Redis } from "../../../common/src/redis.js";
+import type { Logger } from "#common/logger.js";
+import type { Metrics } from "#common/metrics.js";
+import type { Redis } from "#common/redis.js";
 import type { ClickCounter, ClickWindow } from "../domain/click-flood.js";
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { unavailable } from "../../../common/src/errors.js";
-import type { Logger } from "../../../common/src/logger.js";
-import type { Redis } from "../../../common/src/redis.js";
+import { unavailable } from "#common/errors.js";
+import type { Logger } from "#common/logger.js";
+import type { Redis } from "#common/redis.js";
 import type { ClaimOutcome, DedupClaim, EventDedup } from "../domain/ingest-events.js";
 
 const ACCEPTED = "accepted";

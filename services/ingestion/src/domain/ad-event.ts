@@ -3,7 +3,7 @@
  * validation (ValidEvent) and what is published for the aggregator (EventRecord).
  * Plain data only; rpc/convert.ts and publish/ map it to and from protobuf.
  */
-import type { EventKind } from "../../../common/src/contract/event-type.js";
+import type { EventKind } from "#common/contract/event-type.js";
 
 export type { EventKind };
 

@@ -1,6 +1,6 @@
 import type { IncomingEvent, KnownCampaign, ValidEvent } from "./ad-event.js";
-import { normalisePlatform } from "../../../common/src/contract/platform.js";
-import { normaliseRegion } from "../../../common/src/contract/region.js";
+import { normalisePlatform } from "#common/contract/platform.js";
+import { normaliseRegion } from "#common/contract/region.js";
 import { Reason, type EventProblem } from "./receipt.js";
 
 /** Clock skew we tolerate from clients: occur_time may be at most this far in the future. */

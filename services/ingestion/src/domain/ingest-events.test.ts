@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AppError, unavailable } from "../../../common/src/errors.js";
+import { AppError, unavailable } from "#common/errors.js";
 import type { EventRecord, IncomingEvent, KnownCampaign } from "./ad-event.js";
 import { createBotFilter } from "./bot-filter.js";
 import { createClickFloodCheck, type ClickCounter, type ClickWindow } from "./click-flood.js";

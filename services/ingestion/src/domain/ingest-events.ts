@@ -1,4 +1,4 @@
-import { AppError, unavailable, Violations } from "../../../common/src/errors.js";
+import { AppError, unavailable, Violations } from "#common/errors.js";
 import type { EventRecord, IncomingEvent, KnownCampaign, ValidEvent } from "./ad-event.js";
 import type { BotFilter } from "./bot-filter.js";
 import type { ClickFloodCheck } from "./click-flood.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Message } from "kafkajs";
-import { AdEventEnvelope, EventType, type AdEventRecord } from "../../../../gen/tally/events/v1/events.js";
+import { AdEventEnvelope, EventType, type AdEventRecord } from "#gen/tally/events/v1/events.js";
 import type { EventRecord } from "../domain/ad-event.js";
 import { DEFAULT_BATCH_LIMITS, MAX_REQUEST_BYTES, requestsOf, toKafkaMessages } from "./ad-event-messages.js";
 

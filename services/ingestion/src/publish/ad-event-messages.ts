@@ -7,9 +7,9 @@
  * 12 messages instead of 1000.
  */
 import type { Message } from "kafkajs";
-import { AdEventEnvelope, type AdEventRecord } from "../../../../gen/tally/events/v1/events.js";
-import { eventTypeNumber } from "../../../common/src/contract/event-type.js";
-import { MAX_REQUEST_BYTES, splitIntoRequests } from "../../../common/src/kafka.js";
+import { AdEventEnvelope, type AdEventRecord } from "#gen/tally/events/v1/events.js";
+import { eventTypeNumber } from "#common/contract/event-type.js";
+import { MAX_REQUEST_BYTES, splitIntoRequests } from "#common/kafka.js";
 import type { EventRecord } from "../domain/ad-event.js";
 
 export { MAX_REQUEST_BYTES };

@@ -1,6 +1,6 @@
 import type { Kafka, Producer } from "kafkajs";
-import { createProducer } from "../../../common/src/kafka.js";
-import type { Logger } from "../../../common/src/logger.js";
+import { createProducer } from "#common/kafka.js";
+import type { Logger } from "#common/logger.js";
 import type { EventRecord } from "../domain/ad-event.js";
 import type { EventPublisher } from "../domain/ingest-events.js";
 import { requestsOf, toKafkaMessages } from "./ad-event-messages.js";

@@ -3,8 +3,8 @@ import {
   type AdEvent,
   type Receipt as ReceiptProto,
   type ReceiptCounts as ReceiptCountsProto,
-} from "../../../../gen/tally/ingestion/v1/ingestion.js";
-import { eventKindOf } from "../../../common/src/contract/event-type.js";
+} from "#gen/tally/ingestion/v1/ingestion.js";
+import { eventKindOf } from "#common/contract/event-type.js";
 import type { IncomingEvent } from "../domain/ad-event.js";
 import type { Receipt, ReceiptCounts, ReceiptStatus } from "../domain/receipt.js";
 

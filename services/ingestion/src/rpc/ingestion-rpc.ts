@@ -1,6 +1,6 @@
-import type { AdEvent, IngestionServiceServer, StreamEventsRequest } from "../../../../gen/tally/ingestion/v1/ingestion.js";
-import { ingest as ingestPolicy } from "../../../common/src/auth.js";
-import type { RpcKit } from "../../../common/src/rpc.js";
+import type { AdEvent, IngestionServiceServer, StreamEventsRequest } from "#gen/tally/ingestion/v1/ingestion.js";
+import { ingest as ingestPolicy } from "#common/auth.js";
+import type { RpcKit } from "#common/rpc.js";
 import type { IngestEvents } from "../domain/ingest-events.js";
 import { ingestStream } from "../domain/ingest-stream.js";
 import { countsToProto, eventFromProto, receiptToProto } from "./convert.js";

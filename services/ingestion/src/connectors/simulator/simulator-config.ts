@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { ConfigReader, type Env } from "../../../../common/src/config.js";
+import { ConfigReader, type Env } from "#common/config.js";
 
 export interface SimulatorConfig {
   logLevel: string;

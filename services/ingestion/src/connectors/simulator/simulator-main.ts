@@ -1,7 +1,7 @@
-import { IngestionServiceClient, type AdEvent } from "../../../../../gen/tally/ingestion/v1/ingestion.js";
-import { callMetadata, createClient, unaryCall } from "../../../../common/src/grpc-client.js";
-import { runMain } from "../../../../common/src/process-shutdown.js";
-import { createLogger } from "../../../../common/src/logger.js";
+import { IngestionServiceClient, type AdEvent } from "#gen/tally/ingestion/v1/ingestion.js";
+import { callMetadata, createClient, unaryCall } from "#common/grpc-client.js";
+import { runMain } from "#common/process-shutdown.js";
+import { createLogger } from "#common/logger.js";
 import { loadSimulatorConfig } from "./simulator-config.js";
 import { createTrafficGenerator } from "./traffic.js";
 import { TrafficSender } from "./traffic-sender.js";

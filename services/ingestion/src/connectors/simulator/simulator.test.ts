@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ReceiptStatus, type AdEvent, type IngestEventsResponse } from "../../../../../gen/tally/ingestion/v1/ingestion.js";
-import { ConfigError } from "../../../../common/src/config.js";
+import { ReceiptStatus, type AdEvent, type IngestEventsResponse } from "#gen/tally/ingestion/v1/ingestion.js";
+import { ConfigError } from "#common/config.js";
 import { testLogger } from "../../../../../test/support/stack.js";
 import { loadSimulatorConfig } from "./simulator-config.js";
 import { createTrafficGenerator } from "./traffic.js";

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { ReceiptStatus, type AdEvent, type IngestEventsResponse } from "../../../../../gen/tally/ingestion/v1/ingestion.js";
-import type { Logger } from "../../../../common/src/logger.js";
+import { ReceiptStatus, type AdEvent, type IngestEventsResponse } from "#gen/tally/ingestion/v1/ingestion.js";
+import type { Logger } from "#common/logger.js";
 import type { TrafficGenerator } from "./traffic.js";
 
 export interface SenderStats {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { EventType } from "../../../../../gen/tally/events/v1/events.js";
+import { EventType } from "#gen/tally/events/v1/events.js";
 import { isBotUserAgent } from "../../domain/bot-user-agent.js";
-import { normalisePlatform } from "../../../../common/src/contract/platform.js";
-import { normaliseRegion } from "../../../../common/src/contract/region.js";
+import { normalisePlatform } from "#common/contract/platform.js";
+import { normaliseRegion } from "#common/contract/region.js";
 import { createTrafficGenerator, seededRandom } from "./traffic.js";
 
 const NOW = new Date("2025-04-20T12:00:00Z");

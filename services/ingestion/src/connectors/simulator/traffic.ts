@@ -2,8 +2,8 @@
  * Deterministic synthetic ad traffic for demos and load: the same seed and the same calls give the
  * same events. Pure: no clock, no randomness from outside, no I/O.
  */
-import { EventType } from "../../../../../gen/tally/events/v1/events.js";
-import type { AdEvent } from "../../../../../gen/tally/ingestion/v1/ingestion.js";
+import { EventType } from "#gen/tally/events/v1/events.js";
+import type { AdEvent } from "#gen/tally/ingestion/v1/ingestion.js";
 
 interface PlatformProfile {
   name: string;
