@@ -17,7 +17,10 @@ const GHZ_VERSION = "v0.120.0";
 export function ensureGhz(): void {
   if (existsSync(GHZ)) return;
   console.log(`installing ghz ${GHZ_VERSION} into ${stackDir}/bin (go install)…`);
-  const r = spawnSync("go", ["install", `github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}`], { env: { ...process.env, GOBIN: `${stackDir}/bin` }, stdio: "inherit" });
+  const r = spawnSync("go", ["install", `github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}`], {
+    env: { ...process.env, GOBIN: `${stackDir}/bin` },
+    stdio: "inherit",
+  });
   if (r.status !== 0) throw new Error("could not install ghz (needs Go and the Go module proxy)");
 }
 
@@ -47,15 +50,24 @@ function run(load: GhzLoad, seconds: number): Promise<{ report: GhzReport; cpuSe
   const out = join(mkdtempSync(join(tmpdir(), "tally-ghz-")), "report.json");
   const args = [
     "--insecure",
-    "--protoset", `${ROOT}envoy/tally.binpb`,
-    "--call", load.call,
-    "-d", JSON.stringify(load.data),
-    "-m", JSON.stringify(load.metadata ?? {}),
-    "-c", String(load.concurrency),
-    "--connections", "4",
-    "-z", `${seconds}s`,
-    "--cpus", "1",
-    "-O", "json",
+    "--protoset",
+    `${ROOT}envoy/tally.binpb`,
+    "--call",
+    load.call,
+    "-d",
+    JSON.stringify(load.data),
+    "-m",
+    JSON.stringify(load.metadata ?? {}),
+    "-c",
+    String(load.concurrency),
+    "--connections",
+    "4",
+    "-z",
+    `${seconds}s`,
+    "--cpus",
+    "1",
+    "-O",
+    "json",
     load.target,
   ];
   // `times` prints the CPU used by the shell's children (ghz) on its second line.

@@ -21,14 +21,17 @@ const stackDir = process.env.TALLY_STACK_DIR ?? `${ROOT}.stack`;
 
 const before = runningComponents();
 let children: ChildProcess[] = [];
-const lat = (s: LatencySummary) => `${fmt(s.rps)} req/s, p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms, errors ${s.errors}, load generator ${fmt(s.loadGenCpu * 100)}% of a core`;
+const lat = (s: LatencySummary) =>
+  `${fmt(s.rps)} req/s, p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms, errors ${s.errors}, load generator ${fmt(s.loadGenCpu * 100)}% of a core`;
 
 try {
   ensureGhz();
   stack("start", "postgres", "redis", "kafka");
   if (!(await servicesHealthy())) children = await startServices({ TALLY_LOG_LEVEL: "warn", TALLY_AGGREGATOR_FLUSH_MS: String(FLUSH_MS) });
   await startEnvoy();
-  console.log(`\nTally bench — ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${EVENTS.toLocaleString()} events, ${SECONDS} s per latency phase, ${CONCURRENCY} concurrent clients`);
+  console.log(
+    `\nTally bench — ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${EVENTS.toLocaleString()} events, ${SECONDS} s per latency phase, ${CONCURRENCY} concurrent clients`,
+  );
   console.log("Everything (Postgres, Redis, Kafka, Envoy, 4 service processes and this load generator) shares the machine.\n");
 
   console.log("baselines…");
@@ -43,16 +46,35 @@ try {
   const insights = await insightsLatency(tenant, CONCURRENCY, SECONDS);
 
   const rows: [string, string, string][] = [
-    ["End-to-end ingest (gRPC → Kafka → aggregator → Postgres, visible in insights)", `${fmt(ingest.endToEndRate)} events/s (acks at ${fmt(ingest.ackRate)}/s)`, `raw kafkajs produce→consume ${fmt(kafka.endToEndRate)} msg/s (produce ${fmt(kafka.produceRate)}/s, consume ${fmt(kafka.consumeRate)}/s); Postgres upsert ${fmt(pgBase.rowsPerSecond)} rows/s`],
-    ["Freshness: ingest ack → visible in insights (30 probes)", `p50 ${fmt(fresh.p50)} ms, p99 ${fmt(fresh.p99)} ms, max ${fmt(fresh.max)} ms`, `target ≤ flush interval (${FLUSH_MS} ms) + 1000 ms`],
-    ["Insights, cached, gRPC (30-day DAY query; load: ghz)", lat(insights.grpcCached), `grpc-js echo (Health/Check on the analytics process; ghz): ${lat(echo.grpc)}`],
+    [
+      "End-to-end ingest (gRPC → Kafka → aggregator → Postgres, visible in insights)",
+      `${fmt(ingest.endToEndRate)} events/s (acks at ${fmt(ingest.ackRate)}/s)`,
+      `raw kafkajs produce→consume ${fmt(kafka.endToEndRate)} msg/s (produce ${fmt(kafka.produceRate)}/s, consume ${fmt(kafka.consumeRate)}/s); Postgres upsert ${fmt(pgBase.rowsPerSecond)} rows/s`,
+    ],
+    [
+      "Freshness: ingest ack → visible in insights (30 probes)",
+      `p50 ${fmt(fresh.p50)} ms, p99 ${fmt(fresh.p99)} ms, max ${fmt(fresh.max)} ms`,
+      `target ≤ flush interval (${FLUSH_MS} ms) + 1000 ms`,
+    ],
+    [
+      "Insights, cached, gRPC (30-day DAY query; load: ghz)",
+      lat(insights.grpcCached),
+      `grpc-js echo (Health/Check on the analytics process; ghz): ${lat(echo.grpc)}`,
+    ],
     ["Insights, cached, REST via Envoy (load: Node http keep-alive)", lat(insights.restCached), `Envoy REST→echo (same generator): ${lat(echo.envoyRest)}`],
-    ["REST/gRPC throughput ratio", fmt(insights.restCached.rps / insights.grpcCached.rps, 2), `echo ratio ${fmt(echo.envoyRest.rps / echo.grpc.rps, 2)} (target ≥ 0.5)`],
+    [
+      "REST/gRPC throughput ratio",
+      fmt(insights.restCached.rps / insights.grpcCached.rps, 2),
+      `echo ratio ${fmt(echo.envoyRest.rps / echo.grpc.rps, 2)} (target ≥ 0.5)`,
+    ],
     ["Insights, uncached, gRPC (30-day DAY query, 1 client)", lat(insights.grpcUncached), "target p99 ≤ 50 ms"],
   ];
   for (const [what, value, baseline] of rows) console.log(`\n${what}\n  Tally:    ${value}\n  baseline: ${baseline}`);
   mkdirSync(`${ROOT}bench-results`, { recursive: true });
-  writeFileSync(`${ROOT}bench-results/latest.json`, JSON.stringify({ date: new Date().toISOString(), events: EVENTS, seconds: SECONDS, kafka, pgBase, echo, ingest, fresh, insights }, null, 2));
+  writeFileSync(
+    `${ROOT}bench-results/latest.json`,
+    JSON.stringify({ date: new Date().toISOString(), events: EVENTS, seconds: SECONDS, kafka, pgBase, echo, ingest, fresh, insights }, null, 2),
+  );
   console.log(`\n(raw figures: bench-results/latest.json)`);
 } catch (err) {
   console.error(`✗ bench failed: ${(err as Error).stack ?? err}`);

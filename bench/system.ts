@@ -24,11 +24,23 @@ export interface Tenant {
 export async function createTenant(n: number): Promise<Tenant> {
   const identity = new IdentityServiceClient(ADDRS.campaign, insecure);
   const campaigns = new CampaignServiceClient(ADDRS.campaign, insecure);
-  const reg = await unaryCall(identity.register.bind(identity), { email: `${uniqueName("bench")}@example.com`, password: "bench password 1", organizationName: "Bench" }, callMetadata(""), 10_000);
+  const reg = await unaryCall(
+    identity.register.bind(identity),
+    { email: `${uniqueName("bench")}@example.com`, password: "bench password 1", organizationName: "Bench" },
+    callMetadata(""),
+    10_000,
+  );
   const md = () => callMetadata(reg.accessToken);
   const campaignIds: string[] = [];
   for (let i = 0; i < n; i++) {
-    const campaign = Campaign.fromPartial({ name: `Bench ${i}`, type: CampaignType.CAMPAIGN_TYPE_PROMOTION, currencyCode: "USD", budgetMicros: "1000000000000", timeZone: "UTC", platforms: ["meta", "google"] });
+    const campaign = Campaign.fromPartial({
+      name: `Bench ${i}`,
+      type: CampaignType.CAMPAIGN_TYPE_PROMOTION,
+      currencyCode: "USD",
+      budgetMicros: "1000000000000",
+      timeZone: "UTC",
+      platforms: ["meta", "google"],
+    });
     const c = (await unaryCall(campaigns.createCampaign.bind(campaigns), { campaign, requestId: "" }, md(), 10_000)).campaign!;
     await unaryCall(campaigns.launchCampaign.bind(campaigns), { id: c.id, etag: "" }, md(), 10_000);
     campaignIds.push(c.id);
@@ -61,7 +73,12 @@ function batch(tenant: Tenant, prefix: string, start: number, size: number): AdE
 async function countedEvents(analytics: AnalyticsServiceClient, tenant: Tenant): Promise<number> {
   let total = 0;
   for (const campaignId of tenant.campaignIds) {
-    const r = await unaryCall(analytics.getCampaignInsights.bind(analytics), insightsReq(campaignId, Granularity.GRANULARITY_TOTAL), callMetadata(tenant.token), 10_000);
+    const r = await unaryCall(
+      analytics.getCampaignInsights.bind(analytics),
+      insightsReq(campaignId, Granularity.GRANULARITY_TOTAL),
+      callMetadata(tenant.token),
+      10_000,
+    );
     const t = r.totals!;
     total += Number(t.impressions) + Number(t.clicks) + Number(t.conversions) + Number(t.filteredEvents);
   }
@@ -94,7 +111,12 @@ export async function ingestEndToEnd(tenant: Tenant, n: number): Promise<IngestR
         const start = next;
         next += 1000;
         const client = channels[w % channels.length]!;
-        const res = await unaryCall(client.ingestEvents.bind(client), { events: batch(tenant, prefix, start, Math.min(1000, n - start)) }, callMetadata(tenant.token), 60_000);
+        const res = await unaryCall(
+          client.ingestEvents.bind(client),
+          { events: batch(tenant, prefix, start, Math.min(1000, n - start)) },
+          callMetadata(tenant.token),
+          60_000,
+        );
         if (Number(res.counts!.accepted) !== Math.min(1000, n - start)) throw new Error(`batch at ${start}: ${JSON.stringify(res.counts)}`);
       }
     }),
@@ -107,7 +129,13 @@ export async function ingestEndToEnd(tenant: Tenant, n: number): Promise<IngestR
   const visible = performance.now();
   for (const c of channels) c.close();
   analytics.close();
-  return { events: n, ackRate: n / ((acked - t0) / 1000), endToEndRate: n / ((visible - t0) / 1000), ackSeconds: (acked - t0) / 1000, visibleSeconds: (visible - t0) / 1000 };
+  return {
+    events: n,
+    ackRate: n / ((acked - t0) / 1000),
+    endToEndRate: n / ((visible - t0) / 1000),
+    ackSeconds: (acked - t0) / 1000,
+    visibleSeconds: (visible - t0) / 1000,
+  };
 }
 
 /** From ingest acknowledgement to visible in insights, one event at a time. */
@@ -116,14 +144,25 @@ export async function freshness(tenant: Tenant, probes: number): Promise<{ p50: 
   const analytics = new AnalyticsServiceClient(ADDRS.analytics, insecure);
   const campaignId = tenant.campaignIds[0]!;
   const read = async () => {
-    const r = await unaryCall(analytics.getCampaignInsights.bind(analytics), insightsReq(campaignId, Granularity.GRANULARITY_TOTAL), callMetadata(tenant.token), 10_000);
+    const r = await unaryCall(
+      analytics.getCampaignInsights.bind(analytics),
+      insightsReq(campaignId, Granularity.GRANULARITY_TOTAL),
+      callMetadata(tenant.token),
+      10_000,
+    );
     return Number(r.totals!.impressions);
   };
   const prefix = uniqueName("f");
   const samples: number[] = [];
   for (let i = 0; i < probes; i++) {
     const before = await read();
-    const event = AdEvent.fromPartial({ eventId: `${prefix}-${i}`, campaignId, type: EventType.EVENT_TYPE_IMPRESSION, platform: "meta", occurTime: new Date() });
+    const event = AdEvent.fromPartial({
+      eventId: `${prefix}-${i}`,
+      campaignId,
+      type: EventType.EVENT_TYPE_IMPRESSION,
+      platform: "meta",
+      occurTime: new Date(),
+    });
     await unaryCall(ingestion.ingestEvents.bind(ingestion), { events: [event] }, callMetadata(tenant.token), 10_000);
     const acked = performance.now();
     while ((await read()) <= before) await new Promise((r) => setTimeout(r, 10));
@@ -162,9 +201,18 @@ export async function insightsLatency(tenant: Tenant, concurrency: number, secon
   const restCached = await closedLoop(concurrency, seconds, () => httpGet(url, headers).then(() => {}));
   // Uncached: every request a different report time zone offset → a different cache key.
   const zones = Intl.supportedValuesOf("timeZone");
-  const grpcUncached = await closedLoop(1, seconds, (i) =>
-    unaryCall(clients[0]!.getCampaignInsights.bind(clients[0]!), { ...daily, timeZone: zones[(i * 7) % zones.length]!, platforms: i % 2 ? ["meta"] : [] }, md, 10_000).then(() => {}),
-  0);
+  const grpcUncached = await closedLoop(
+    1,
+    seconds,
+    (i) =>
+      unaryCall(
+        clients[0]!.getCampaignInsights.bind(clients[0]!),
+        { ...daily, timeZone: zones[(i * 7) % zones.length]!, platforms: i % 2 ? ["meta"] : [] },
+        md,
+        10_000,
+      ).then(() => {}),
+    0,
+  );
   for (const c of clients) c.close();
   return { grpcCached, restCached, grpcUncached };
 }

@@ -23,7 +23,14 @@ export async function seedDemo(campaignAddr: string): Promise<DemoTenant> {
   try {
     let token: string;
     try {
-      token = (await unaryCall(identity.register.bind(identity), { email: DEMO.email, password: DEMO.password, organizationName: DEMO.organization }, callMetadata(""), 10_000)).accessToken;
+      token = (
+        await unaryCall(
+          identity.register.bind(identity),
+          { email: DEMO.email, password: DEMO.password, organizationName: DEMO.organization },
+          callMetadata(""),
+          10_000,
+        )
+      ).accessToken;
     } catch (err) {
       if ((err as ServiceError).code !== status.ALREADY_EXISTS) throw err;
       token = (await unaryCall(identity.login.bind(identity), { email: DEMO.email, password: DEMO.password }, callMetadata(""), 10_000)).accessToken;

@@ -56,7 +56,9 @@ describe("REST edge errors through Envoy", () => {
 
   before(async () => {
     const register = async (org: string) => {
-      const reg = await rest("POST", "/v1/auth:register", { body: { email: `${uniqueName("edge")}@example.com`, password: "edge password 123", organizationName: org } });
+      const reg = await rest("POST", "/v1/auth:register", {
+        body: { email: `${uniqueName("edge")}@example.com`, password: "edge password 123", organizationName: org },
+      });
       assert.equal(reg.status, 200, JSON.stringify(reg.body));
       return reg.body.accessToken as string;
     };
@@ -71,7 +73,8 @@ describe("REST edge errors through Envoy", () => {
   });
 
   describe("GET …/metrics:stream refuses before its first byte", () => {
-    const stream = (id: string, opts: { token?: string; query?: string } = {}) => raw("GET", `/v1/campaigns/${id}/metrics:stream${opts.query ?? ""}`, { token: opts.token });
+    const stream = (id: string, opts: { token?: string; query?: string } = {}) =>
+      raw("GET", `/v1/campaigns/${id}/metrics:stream${opts.query ?? ""}`, { token: opts.token });
 
     it("401 without a credential", async () => {
       assertError(await stream(campaignId), 401, 16, "UNAUTHENTICATED");
@@ -89,7 +92,10 @@ describe("REST edge errors through Envoy", () => {
 
     it("400 naming the field for bad input", async () => {
       const body = assertError(await stream(campaignId, { token, query: "?startDate=2025-02-30" }), 400, 3, "INVALID_ARGUMENT");
-      assert.deepEqual(violations(body)?.map((v) => v.field), ["start_date"]);
+      assert.deepEqual(
+        violations(body)?.map((v) => v.field),
+        ["start_date"],
+      );
     });
   });
 
@@ -97,25 +103,45 @@ describe("REST edge errors through Envoy", () => {
     it("a misspelled enum in the body", async () => {
       const res = await raw("POST", "/v1/campaigns", { token, body: JSON.stringify({ campaign: { name: "Edge enum", type: "CAMPAIGN_TYPE_PROMOTONX" } }) });
       const body = assertError(res, 400, 3, "INVALID_ARGUMENT");
-      assert.deepEqual(violations(body)?.map((v) => v.field), ["campaign.type"]);
+      assert.deepEqual(
+        violations(body)?.map((v) => v.field),
+        ["campaign.type"],
+      );
       assert.match(violations(body)![0]!.description, /^invalid value "CAMPAIGN_TYPE_PROMOTONX"/);
     });
 
     it("a misspelled enum in the query string", async () => {
       const body = assertError(await raw("GET", `/v1/campaigns/${campaignId}/insights?granularity=GRANULARITY_DAYS`, { token }), 400, 3, "INVALID_ARGUMENT");
-      assert.deepEqual(violations(body)?.map((v) => v.field), ["granularity"]);
+      assert.deepEqual(
+        violations(body)?.map((v) => v.field),
+        ["granularity"],
+      );
     });
 
     it("a timestamp that is not RFC 3339", async () => {
-      const body = assertError(await raw("POST", "/v1/campaigns", { token, body: JSON.stringify({ campaign: { name: "Edge time", startTime: "yesterday" } }) }), 400, 3, "INVALID_ARGUMENT");
-      assert.deepEqual(violations(body)?.map((v) => v.field), ["campaign.start_time"]);
+      const body = assertError(
+        await raw("POST", "/v1/campaigns", { token, body: JSON.stringify({ campaign: { name: "Edge time", startTime: "yesterday" } }) }),
+        400,
+        3,
+        "INVALID_ARGUMENT",
+      );
+      assert.deepEqual(
+        violations(body)?.map((v) => v.field),
+        ["campaign.start_time"],
+      );
     });
 
     it("a wrong-typed field in IngestEvents fails the whole request (no receipts)", async () => {
-      const events = [{ eventId: "ok-1", campaignId, type: "EVENT_TYPE_CLICK" }, { eventId: "bad-2", campaignId, type: "EVENT_TYPE_CLICK", valueMicros: "twelve" }];
+      const events = [
+        { eventId: "ok-1", campaignId, type: "EVENT_TYPE_CLICK" },
+        { eventId: "bad-2", campaignId, type: "EVENT_TYPE_CLICK", valueMicros: "twelve" },
+      ];
       const res = await raw("POST", "/v1/events:ingest", { token, body: JSON.stringify({ events }) });
       const body = assertError(res, 400, 3, "INVALID_ARGUMENT");
-      assert.deepEqual(violations(body)?.map((v) => v.field), ["events[1].value_micros"]);
+      assert.deepEqual(
+        violations(body)?.map((v) => v.field),
+        ["events[1].value_micros"],
+      );
       assert.equal((body as unknown as { receipts?: unknown }).receipts, undefined);
     });
 
@@ -131,7 +157,12 @@ describe("REST edge errors through Envoy", () => {
 
     it("a long bad value is quoted only in part", async () => {
       const long = "X".repeat(100_000);
-      const body = assertError(await raw("POST", "/v1/campaigns", { token, body: JSON.stringify({ campaign: { name: "Edge long", type: long } }) }), 400, 3, "INVALID_ARGUMENT");
+      const body = assertError(
+        await raw("POST", "/v1/campaigns", { token, body: JSON.stringify({ campaign: { name: "Edge long", type: long } }) }),
+        400,
+        3,
+        "INVALID_ARGUMENT",
+      );
       assert.ok(body.message.length <= 301, `message of ${body.message.length} characters`);
       assert.ok(body.message.endsWith("…"));
       assert.equal(violations(body)?.[0]?.field, "campaign.type");

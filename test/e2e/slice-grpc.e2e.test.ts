@@ -24,8 +24,16 @@ describe("gRPC", () => {
   let campaignId = "";
 
   before(async () => {
-    token = (await call(identity, identity.register, { email: `${uniqueName("grpc")}@example.com`, password: "grpc password 123", organizationName: "gRPC Org" })).accessToken;
-    const campaign = Campaign.fromPartial({ name: uniqueName("gRPC "), type: CampaignType.CAMPAIGN_TYPE_LOYALTY, currencyCode: "EUR", budgetMicros: "1000000", timeZone: "Asia/Kathmandu" });
+    token = (
+      await call(identity, identity.register, { email: `${uniqueName("grpc")}@example.com`, password: "grpc password 123", organizationName: "gRPC Org" })
+    ).accessToken;
+    const campaign = Campaign.fromPartial({
+      name: uniqueName("gRPC "),
+      type: CampaignType.CAMPAIGN_TYPE_LOYALTY,
+      currencyCode: "EUR",
+      budgetMicros: "1000000",
+      timeZone: "Asia/Kathmandu",
+    });
     campaignId = (await call(campaigns, campaigns.createCampaign, { campaign, requestId: "" }, token)).campaign!.id;
     const launched = await call(campaigns, campaigns.launchCampaign, { id: campaignId, etag: "" }, token);
     assert.equal(launched.campaign!.status, CampaignStatus.CAMPAIGN_STATUS_ACTIVE);
@@ -49,11 +57,26 @@ describe("gRPC", () => {
       ev(6, EventType.EVENT_TYPE_CONVERSION, "12500000"),
     ];
     const res = await call(ingestion, ingestion.ingestEvents, { events }, token);
-    assert.deepEqual(res.receipts.map((r) => r.status), Array(6).fill(ReceiptStatus.RECEIPT_STATUS_ACCEPTED));
+    assert.deepEqual(
+      res.receipts.map((r) => r.status),
+      Array(6).fill(ReceiptStatus.RECEIPT_STATUS_ACCEPTED),
+    );
     const dup = await call(ingestion, ingestion.ingestEvents, { events }, token);
-    assert.deepEqual(dup.receipts.map((r) => r.status), Array(6).fill(ReceiptStatus.RECEIPT_STATUS_DUPLICATE));
+    assert.deepEqual(
+      dup.receipts.map((r) => r.status),
+      Array(6).fill(ReceiptStatus.RECEIPT_STATUS_DUPLICATE),
+    );
 
-    const req = { campaignId, startDate: "", endDate: "", granularity: Granularity.GRANULARITY_TOTAL, platforms: [], regions: [], breakdowns: [], timeZone: "" };
+    const req = {
+      campaignId,
+      startDate: "",
+      endDate: "",
+      granularity: Granularity.GRANULARITY_TOTAL,
+      platforms: [],
+      regions: [],
+      breakdowns: [],
+      timeZone: "",
+    };
     const insights = await eventually("the events in insights", async () => {
       const r = await call(analytics, analytics.getCampaignInsights, req, token);
       return r.totals?.conversions === "1" ? r : undefined;

@@ -34,12 +34,23 @@ describe("REST through Envoy", () => {
   let campaignId = "";
 
   before(async () => {
-    const reg = await rest("POST", "/v1/auth:register", { body: { email: `${uniqueName("e2e")}@example.com`, password: "e2e password 123", organizationName: "E2E Org" } });
+    const reg = await rest("POST", "/v1/auth:register", {
+      body: { email: `${uniqueName("e2e")}@example.com`, password: "e2e password 123", organizationName: "E2E Org" },
+    });
     assert.equal(reg.status, 200, JSON.stringify(reg.body));
     token = reg.body.accessToken;
     const created = await rest("POST", "/v1/campaigns", {
       token,
-      body: { campaign: { name: uniqueName("E2E "), type: "CAMPAIGN_TYPE_PROMOTION", currencyCode: "USD", budgetMicros: "1000000000", timeZone: "UTC", platforms: ["meta"] } },
+      body: {
+        campaign: {
+          name: uniqueName("E2E "),
+          type: "CAMPAIGN_TYPE_PROMOTION",
+          currencyCode: "USD",
+          budgetMicros: "1000000000",
+          timeZone: "UTC",
+          platforms: ["meta"],
+        },
+      },
     });
     assert.equal(created.status, 200, JSON.stringify(created.body));
     campaignId = created.body.campaign.id;
@@ -55,7 +66,10 @@ describe("REST through Envoy", () => {
     const batch = sliceEvents(campaignId, uniqueName("rest"));
     const first = await rest("POST", "/v1/events:ingest", { token, body: { events: batch } });
     assert.equal(first.status, 200, JSON.stringify(first.body));
-    assert.deepEqual(first.body.receipts.map((r: any) => r.status), Array(6).fill("RECEIPT_STATUS_ACCEPTED"));
+    assert.deepEqual(
+      first.body.receipts.map((r: any) => r.status),
+      Array(6).fill("RECEIPT_STATUS_ACCEPTED"),
+    );
     assert.equal(first.body.counts.accepted, "6");
 
     const totals = await eventually("the 6 events in insights", async () => {
@@ -75,7 +89,10 @@ describe("REST through Envoy", () => {
     assert.equal(totals.cpaMicros, "0");
 
     const again = await rest("POST", "/v1/events:ingest", { token, body: { events: batch } });
-    assert.deepEqual(again.body.receipts.map((r: any) => r.status), Array(6).fill("RECEIPT_STATUS_DUPLICATE"));
+    assert.deepEqual(
+      again.body.receipts.map((r: any) => r.status),
+      Array(6).fill("RECEIPT_STATUS_DUPLICATE"),
+    );
     // Give the aggregator more than a flush interval: had anything been counted twice, it would show.
     await new Promise((r) => setTimeout(r, 1500));
     const after = await rest("GET", `/v1/campaigns/${campaignId}/insights?granularity=granularity_total`, { token });
@@ -94,7 +111,10 @@ describe("REST through Envoy", () => {
     assert.equal(res.body.currencyCode, "USD");
     assert.equal(res.body.timeZone, "UTC");
     assert.equal(res.body.rows.length, 3);
-    assert.deepEqual(res.body.rows.map((r: any) => r.metrics.impressions), ["0", "0", "3"]);
+    assert.deepEqual(
+      res.body.rows.map((r: any) => r.metrics.impressions),
+      ["0", "0", "3"],
+    );
     assert.equal(res.body.rows[2].bucket, eventDay);
   });
 
@@ -104,7 +124,10 @@ describe("REST through Envoy", () => {
     events[1] = { ...events[1]!, occurTime: new Date(Date.now() + 3_600_000).toISOString() };
     const res = await rest("POST", "/v1/events:ingest", { token, body: { events } });
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.receipts.map((r: any) => r.status), ["RECEIPT_STATUS_ACCEPTED", "RECEIPT_STATUS_REJECTED", "RECEIPT_STATUS_ACCEPTED"]);
+    assert.deepEqual(
+      res.body.receipts.map((r: any) => r.status),
+      ["RECEIPT_STATUS_ACCEPTED", "RECEIPT_STATUS_REJECTED", "RECEIPT_STATUS_ACCEPTED"],
+    );
     assert.equal(res.body.receipts[1].field, "occur_time");
     assert.equal(res.body.receipts[1].index, 1);
   });
@@ -126,7 +149,9 @@ describe("REST through Envoy", () => {
     assert.ok(violations.some((v: any) => v.field === "campaign.name"));
     const range = await rest("GET", `/v1/campaigns/${campaignId}/insights?startDate=2025-04-21&endDate=2025-04-20`, { token });
     assert.equal(range.status, 400);
-    const other = await rest("POST", "/v1/auth:register", { body: { email: `${uniqueName("other")}@example.com`, password: "other password 1", organizationName: "Other" } });
+    const other = await rest("POST", "/v1/auth:register", {
+      body: { email: `${uniqueName("other")}@example.com`, password: "other password 1", organizationName: "Other" },
+    });
     const hidden = await rest("GET", `/v1/campaigns/${campaignId}/insights`, { token: other.body.accessToken });
     assert.equal(hidden.status, 404, "one tenant never sees another's campaign");
   });

@@ -69,7 +69,11 @@ describe("production install (npm ci --omit=dev, compiled JavaScript)", { timeou
 
   it("leaves out the development tools", async () => {
     const { stdout } = await run("npm", ["ls", "--omit=dev", "--depth=0", "--parseable"], { cwd: dir, env: cleanEnv() });
-    const installed = stdout.trim().split("\n").slice(1).map((p) => p.slice(join(dir, "node_modules").length + 1));
+    const installed = stdout
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((p) => p.slice(join(dir, "node_modules").length + 1));
     for (const devTool of ["typescript", "tsx", "ts-proto", "@bufbuild/buf"]) assert.ok(!installed.includes(devTool), devTool);
     assert.ok(installed.includes("@bufbuild/protobuf"), "gen/ imports @bufbuild/protobuf at run time");
   });

@@ -65,11 +65,19 @@ async function bVisibleAfterMs(expected: Awaited<ReturnType<typeof totals>>, mes
 }
 
 const bMessages = () =>
-  batchMessages([adEvent({ tenantId: B, campaignId: "camp-b" }), adEvent({ tenantId: B, campaignId: "camp-b", type: EventType.EVENT_TYPE_CLICK, costMicros: "300000" })], B_PARTITION);
+  batchMessages(
+    [adEvent({ tenantId: B, campaignId: "camp-b" }), adEvent({ tenantId: B, campaignId: "camp-b", type: EventType.EVENT_TYPE_CLICK, costMicros: "300000" })],
+    B_PARTITION,
+  );
 
 const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
 const letterAt = (offset: bigint, index: number) =>
-  deadLetters.find((m) => header(m, DLQ_HEADERS.partition) === String(POISON_PARTITION) && header(m, DLQ_HEADERS.offset) === offset.toString() && header(m, DLQ_HEADERS.detail)?.startsWith(`batch events[${index}]:`));
+  deadLetters.find(
+    (m) =>
+      header(m, DLQ_HEADERS.partition) === String(POISON_PARTITION) &&
+      header(m, DLQ_HEADERS.offset) === offset.toString() &&
+      header(m, DLQ_HEADERS.detail)?.startsWith(`batch events[${index}]:`),
+  );
 const eventIdOf = (m: KafkaMessage) => {
   const payload = AdEventEnvelope.decode(m.value!).payload;
   return payload?.$case === "event" ? payload.value.eventId : null;
@@ -127,7 +135,13 @@ describe("a tenant's poison", () => {
     const started = Date.now();
     const sent = await producer.send({ topic, messages: [poison!, bMessage!] });
     const offset = BigInt(sent.find((s) => s.partition === POISON_PARTITION)!.baseOffset!);
-    await eventually(async () => JSON.stringify(await totals(B, "camp-b")) === JSON.stringify({ impressions: "2", clicks: "2", conversions: "0", costMicros: "600000", revenueMicros: "0" }), 20_000, "B's second events");
+    await eventually(
+      async () =>
+        JSON.stringify(await totals(B, "camp-b")) ===
+        JSON.stringify({ impressions: "2", clicks: "2", conversions: "0", costMicros: "600000", revenueMicros: "0" }),
+      20_000,
+      "B's second events",
+    );
     const ms = Date.now() - started;
     assert.ok(ms <= h.config.aggregatorFlushMs + 1000, `tenant B visible after ${ms} ms`);
 
@@ -136,7 +150,10 @@ describe("a tenant's poison", () => {
 
     const letter = await eventually(async () => letterAt(offset, 2), 10_000, "the refused record's dead letter");
     assert.equal(header(letter, DLQ_HEADERS.reason), "STORE_REFUSED");
-    assert.match(header(letter, DLQ_HEADERS.detail)!, /^batch events\[2\]: the store refused it: 23514: new row for relation "raw_events" violates check constraint "test_refuses_marked_ids"/);
+    assert.match(
+      header(letter, DLQ_HEADERS.detail)!,
+      /^batch events\[2\]: the store refused it: 23514: new row for relation "raw_events" violates check constraint "test_refuses_marked_ids"/,
+    );
     assert.equal(header(letter, DLQ_HEADERS.topic), topic);
     assert.equal(eventIdOf(letter), "refused-by-store-1");
     assert.equal(await metric("tally_aggregator_dead_letters_total", { reason: "STORE_REFUSED" }), 1);

@@ -120,7 +120,14 @@ describe("aggregator", () => {
     await producer.send({ topic: topics.adEvents, messages: [eventMessage({ ...once, tenantId: `${t}-other` })] });
     await eventually(async () => (await rawCount(`${t}-other`)) === 1, 20_000, "other tenant's event");
     await eventually(async () => (await sums(t, "campaign-1")).clicks === "1" || undefined, 5_000, "one click");
-    assert.deepEqual(await sums(t, "campaign-1"), { impressions: "0", clicks: "1", conversions: "0", cost_micros: "0", revenue_micros: "0", filtered_events: "0" });
+    assert.deepEqual(await sums(t, "campaign-1"), {
+      impressions: "0",
+      clicks: "1",
+      conversions: "0",
+      cost_micros: "0",
+      revenue_micros: "0",
+      filtered_events: "0",
+    });
     assert.equal(await rawCount(t), 1);
   });
 
@@ -132,7 +139,14 @@ describe("aggregator", () => {
     await producer.send({ topic: topics.adEvents, messages: [batch!, batch!] });
     await eventually(async () => (await rawCount(t)) === 2, 20_000, "the first batch");
     await eventually(async () => (await sums(t, "campaign-1")).clicks === "1" || undefined, 5_000, "one click");
-    assert.deepEqual(await sums(t, "campaign-1"), { impressions: "1", clicks: "1", conversions: "0", cost_micros: "100", revenue_micros: "0", filtered_events: "0" });
+    assert.deepEqual(await sums(t, "campaign-1"), {
+      impressions: "1",
+      clicks: "1",
+      conversions: "0",
+      cost_micros: "100",
+      revenue_micros: "0",
+      filtered_events: "0",
+    });
 
     // b-2 already applied, b-3 new, in one message: only b-3 may count.
     const b3 = adEvent({ tenantId: t, eventId: "b-3", type: EventType.EVENT_TYPE_CONVERSION, valueMicros: "7" });
@@ -142,19 +156,36 @@ describe("aggregator", () => {
     await producer.send({ topic: topics.adEvents, messages: [batch!, ...batchMessages([adEvent({ tenantId: t, eventId: "b-4" })])] });
     await eventually(async () => (await rawCount(t)) === 4, 20_000, "b-4");
     await eventually(async () => (await sums(t, "campaign-1")).impressions === "2" || undefined, 5_000, "b-4 in the rollups");
-    assert.deepEqual(await sums(t, "campaign-1"), { impressions: "2", clicks: "1", conversions: "1", cost_micros: "100", revenue_micros: "7", filtered_events: "0" });
+    assert.deepEqual(await sums(t, "campaign-1"), {
+      impressions: "2",
+      clicks: "1",
+      conversions: "1",
+      cost_micros: "100",
+      revenue_micros: "7",
+      filtered_events: "0",
+    });
   });
 
   it("dead-letters the one invalid record of a batch alone and applies its siblings; an undecodable batch goes whole", async () => {
     const t = "tenant-batch-dlq";
     const bad = adEvent({ tenantId: t, eventId: "bad-region", region: "Germany" });
-    const [sent] = await producer.send({ topic: topics.adEvents, messages: batchMessages([adEvent({ tenantId: t }), bad, adEvent({ tenantId: t, type: EventType.EVENT_TYPE_CLICK })], 3) });
+    const [sent] = await producer.send({
+      topic: topics.adEvents,
+      messages: batchMessages([adEvent({ tenantId: t }), bad, adEvent({ tenantId: t, type: EventType.EVENT_TYPE_CLICK })], 3),
+    });
     const truncated = batchMessages([adEvent({ tenantId: t }), adEvent({ tenantId: t })])[0]!.value.subarray(0, -5);
     const [sentTruncated] = await producer.send({ topic: topics.adEvents, messages: [{ key: "campaign-1", value: truncated, partition: 3 }] });
     await producer.send({ topic: topics.adEvents, messages: batchMessages([adEvent({ tenantId: t, eventId: "after" })], 3) });
 
     await eventually(async () => (await rawCount(t)) === 3, 20_000, "the two valid siblings and the batch after the garbage");
-    assert.deepEqual(await sums(t, "campaign-1"), { impressions: "2", clicks: "1", conversions: "0", cost_micros: "0", revenue_micros: "0", filtered_events: "0" });
+    assert.deepEqual(await sums(t, "campaign-1"), {
+      impressions: "2",
+      clicks: "1",
+      conversions: "0",
+      cost_micros: "0",
+      revenue_micros: "0",
+      filtered_events: "0",
+    });
     const fromPartition3 = (offset: string) => deadLetters.find((m) => header(m, DLQ_HEADERS.partition) === "3" && header(m, DLQ_HEADERS.offset) === offset);
     const letter = await eventually(async () => fromPartition3(sent!.baseOffset!), 10_000, "the invalid record's dead letter");
     assert.equal(header(letter, DLQ_HEADERS.reason), "INVALID_EVENT");
@@ -213,11 +244,18 @@ describe("aggregator", () => {
   it("marks every partition caught up once everything is applied (data freshness)", async () => {
     const before = new Date();
     await producer.send({ topic: topics.adEvents, messages: [eventMessage(adEvent({ tenantId: "tenant-fresh" }))] });
-    await eventually(async () => {
-      const r = await db.raw("SELECT count(*)::int AS n, min(caught_up_at) AS oldest FROM consumer_offsets WHERE group_id = ? AND topic = ?", [names.group, topics.adEvents]);
-      const { n, oldest } = r.rows[0] as { n: number; oldest: Date | null };
-      return n === 6 && oldest && oldest >= before;
-    }, 10_000, "all 6 partitions caught up after the produce");
+    await eventually(
+      async () => {
+        const r = await db.raw("SELECT count(*)::int AS n, min(caught_up_at) AS oldest FROM consumer_offsets WHERE group_id = ? AND topic = ?", [
+          names.group,
+          topics.adEvents,
+        ]);
+        const { n, oldest } = r.rows[0] as { n: number; oldest: Date | null };
+        return n === 6 && oldest && oldest >= before;
+      },
+      10_000,
+      "all 6 partitions caught up after the produce",
+    );
   });
 
   it("after a restart with the group offset reset to the beginning, nothing is counted twice", async () => {
@@ -230,7 +268,10 @@ describe("aggregator", () => {
     await admin.disconnect();
 
     const metrics = await runAggregator();
-    await producer.send({ topic: topics.adEvents, messages: [eventMessage(adEvent({ tenantId: "tenant-sums", type: EventType.EVENT_TYPE_CONVERSION, valueMicros: "1" }))] });
+    await producer.send({
+      topic: topics.adEvents,
+      messages: [eventMessage(adEvent({ tenantId: "tenant-sums", type: EventType.EVENT_TYPE_CONVERSION, valueMicros: "1" }))],
+    });
     await eventually(async () => (await sums("tenant-sums", "campaign-1")).conversions === "2" || undefined, 20_000, "the new conversion");
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(await sums("tenant-sums", "campaign-1"), { ...before, conversions: "2", revenue_micros: "12500001" });
@@ -260,7 +301,12 @@ describe("aggregator", () => {
     const metrics = await runAggregator();
     const t = "tenant-full-buffer";
     const events = Array.from({ length: 3000 }, (_, i) =>
-      adEvent({ tenantId: t, campaignId: `campaign-${i % 3}`, type: i % 10 === 0 ? EventType.EVENT_TYPE_CLICK : EventType.EVENT_TYPE_IMPRESSION, costMicros: "10" }),
+      adEvent({
+        tenantId: t,
+        campaignId: `campaign-${i % 3}`,
+        type: i % 10 === 0 ? EventType.EVENT_TYPE_CLICK : EventType.EVENT_TYPE_IMPRESSION,
+        costMicros: "10",
+      }),
     );
     // 12 calls' worth: 250 events per call, one batch message per campaign; the first two sent twice.
     for (let i = 0; i < events.length; i += 250) await producer.send({ topic: topics.adEvents, messages: batchMessages(events.slice(i, i + 250)) });
@@ -269,7 +315,14 @@ describe("aggregator", () => {
     const duplicates = async () => (await metric("tally_aggregator_events_duplicate_total"))[0]?.value ?? 0;
     await eventually(async () => (await rawCount(t)) === 3000 && (await duplicates()) === 500, 30_000, "3000 raw events and 500 duplicates");
     for (const c of ["campaign-0", "campaign-1", "campaign-2"]) {
-      assert.deepEqual(await sums(t, c), { impressions: "900", clicks: "100", conversions: "0", cost_micros: "10000", revenue_micros: "0", filtered_events: "0" });
+      assert.deepEqual(await sums(t, c), {
+        impressions: "900",
+        clicks: "100",
+        conversions: "0",
+        cost_micros: "10000",
+        revenue_micros: "0",
+        filtered_events: "0",
+      });
     }
     const flushes = (await metric("tally_aggregator_flush_seconds")).find((v) => (v as { metricName?: string }).metricName?.endsWith("_count"))?.value ?? 0;
     assert.ok(flushes >= 2, `flushed ${flushes} times`);

@@ -5,13 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status, type ServiceError } from "@grpc/grpc-js";
-import {
-  Dimension,
-  GetCampaignInsightsRequest,
-  Granularity,
-  Source,
-  type GetCampaignInsightsResponse,
-} from "#gen/tally/analytics/v1/analytics.js";
+import { Dimension, GetCampaignInsightsRequest, Granularity, Source, type GetCampaignInsightsResponse } from "#gen/tally/analytics/v1/analytics.js";
 import { EventType } from "#gen/tally/events/v1/events.js";
 import { decodeStatusDetails } from "#common/grpc-status.js";
 import { startHarness, TENANT, type Harness } from "./harness.js";
@@ -62,7 +56,11 @@ before(async () => {
     { campaignId: "camp-mixed", platform: "google", date: "2025-03-12", impressions: "40" },
   ]);
   await h.produce([{ campaignId: "camp-mixed", platform: "google", occurTime: new Date("2025-03-10T19:00:00Z") }]); // 00:30 on the 11th in Kolkata
-  await eventually(async () => (await h.rawCount("camp-basic")) === 8 && (await h.rawCount("camp-dst")) === 3 && (await h.rawCount("camp-mixed")) === 1, 20_000, "events applied");
+  await eventually(
+    async () => (await h.rawCount("camp-basic")) === 8 && (await h.rawCount("camp-dst")) === 3 && (await h.rawCount("camp-mixed")) === 1,
+    20_000,
+    "events applied",
+  );
   await eventually(async () => Number((await h.db.raw("SELECT count(*) AS n FROM platform_report_rows")).rows[0].n) === 2, 10_000, "report rows applied");
 });
 
@@ -79,7 +77,10 @@ describe("GetCampaignInsights", () => {
     assert.equal(t.cpmMicros, "1000000000");
     assert.equal(t.cpaMicros, "3000000");
     assert.ok(Math.abs(t.roas! - 12.5 / 3) < 1e-12);
-    assert.deepEqual([res.currencyCode, res.timeZone, res.startDate, res.endDate, res.granularity], ["EUR", "Europe/Berlin", "2025-03-10", "2025-03-12", Granularity.GRANULARITY_DAY]);
+    assert.deepEqual(
+      [res.currencyCode, res.timeZone, res.startDate, res.endDate, res.granularity],
+      ["EUR", "Europe/Berlin", "2025-03-10", "2025-03-12", Granularity.GRANULARITY_DAY],
+    );
     assert.deepEqual(
       res.rows.map((r) => [r.bucket, r.startTime?.toISOString(), r.metrics!.impressions]),
       [
@@ -103,8 +104,17 @@ describe("GetCampaignInsights", () => {
         ["2025-03-12", "meta", "0", "0", "0"],
       ],
     );
-    const filtered = await call({ campaignId: "camp-basic", startDate: "2025-03-11", endDate: "2025-03-11", platforms: ["GOOGLE"], breakdowns: [Dimension.DIMENSION_SOURCE] });
-    assert.deepEqual(filtered.rows.map((r) => [r.source, r.metrics!.impressions]), [[Source.SOURCE_TRACKED, "1"]]);
+    const filtered = await call({
+      campaignId: "camp-basic",
+      startDate: "2025-03-11",
+      endDate: "2025-03-11",
+      platforms: ["GOOGLE"],
+      breakdowns: [Dimension.DIMENSION_SOURCE],
+    });
+    assert.deepEqual(
+      filtered.rows.map((r) => [r.source, r.metrics!.impressions]),
+      [[Source.SOURCE_TRACKED, "1"]],
+    );
     assert.equal(filtered.totals!.impressions, "1");
   });
 
@@ -126,21 +136,34 @@ describe("GetCampaignInsights", () => {
     const res = await call({ campaignId: "camp-dst", startDate: "2025-11-02", endDate: "2025-11-02", granularity: Granularity.GRANULARITY_HOUR });
     assert.equal(res.rows.length, 25);
     const ones = res.rows.filter((r) => r.bucket === "2025-11-02T01:00");
-    assert.deepEqual(ones.map((r) => [r.startTime!.toISOString(), r.metrics!.impressions]), [
-      ["2025-11-02T05:00:00.000Z", "1"],
-      ["2025-11-02T06:00:00.000Z", "2"],
-    ]);
+    assert.deepEqual(
+      ones.map((r) => [r.startTime!.toISOString(), r.metrics!.impressions]),
+      [
+        ["2025-11-02T05:00:00.000Z", "1"],
+        ["2025-11-02T06:00:00.000Z", "2"],
+      ],
+    );
     assert.equal(res.totals!.impressions, "3");
   });
 
   it("rejects bad input with every bad field in BadRequest", async () => {
-    const err = await callError({ campaignId: "camp-basic", startDate: "2025-02-30", endDate: "2025/03/01", timeZone: "Mars/Base", regions: ["DEU"], breakdowns: [Dimension.DIMENSION_UNSPECIFIED] });
+    const err = await callError({
+      campaignId: "camp-basic",
+      startDate: "2025-02-30",
+      endDate: "2025/03/01",
+      timeZone: "Mars/Base",
+      regions: ["DEU"],
+      breakdowns: [Dimension.DIMENSION_UNSPECIFIED],
+    });
     assert.equal(err.code, status.INVALID_ARGUMENT);
     const details = decodeStatusDetails(err);
     assert.equal(details.reason, "INVALID_ARGUMENT");
     assert.deepEqual(details.violations.map((v) => v.field).sort(), ["breakdowns[0]", "end_date", "regions[0]", "start_date", "time_zone"]);
     const order = await callError({ campaignId: "camp-basic", startDate: "2025-03-12", endDate: "2025-03-11" });
-    assert.deepEqual(decodeStatusDetails(order).violations.map((v) => v.field), ["start_date"]);
+    assert.deepEqual(
+      decodeStatusDetails(order).violations.map((v) => v.field),
+      ["start_date"],
+    );
   });
 
   it("refuses dates in years 9999 and 0001, and NUL in filters, naming each field", async () => {
@@ -152,11 +175,17 @@ describe("GetCampaignInsights", () => {
     ]);
     const nul = await callError({ campaignId: "camp-basic\u0000", platforms: ["meta\u0000"], timeZone: "UTC\u0000" });
     assert.equal(nul.code, status.INVALID_ARGUMENT);
-    assert.deepEqual(decodeStatusDetails(nul).violations.map((v) => v.field), ["campaign_id", "platforms[0]", "time_zone"]);
+    assert.deepEqual(
+      decodeStatusDetails(nul).violations.map((v) => v.field),
+      ["campaign_id", "platforms[0]", "time_zone"],
+    );
   });
 
   it("answers NOT_FOUND for another tenant's campaign, and an unknown one", async () => {
-    for (const [campaignId, tenant] of [["camp-basic", "tenant-2"], ["no-such-campaign", TENANT]] as const) {
+    for (const [campaignId, tenant] of [
+      ["camp-basic", "tenant-2"],
+      ["no-such-campaign", TENANT],
+    ] as const) {
       const err = await callError({ campaignId, startDate: "2025-03-11", endDate: "2025-03-11" }, tenant);
       assert.equal(err.code, status.NOT_FOUND);
       assert.equal(decodeStatusDetails(err).reason, "CAMPAIGN_NOT_FOUND");
@@ -181,10 +210,14 @@ describe("GetCampaignInsights", () => {
   it("serves a cached answer until new data for the campaign arrives", async () => {
     const req = { campaignId: "camp-cache", startDate: "2025-03-11", endDate: "2025-03-11", granularity: Granularity.GRANULARITY_TOTAL };
     assert.equal((await call(req)).totals!.impressions, "0");
-    const cachedKeys = await eventually(async () => {
-      const keys = await h.redis.keys(`${h.names.redisPrefix}analytics:insights:v1:${TENANT}:camp-cache:*`);
-      return keys.length > 0 ? keys : undefined;
-    }, 5_000, "a cached answer");
+    const cachedKeys = await eventually(
+      async () => {
+        const keys = await h.redis.keys(`${h.names.redisPrefix}analytics:insights:v1:${TENANT}:camp-cache:*`);
+        return keys.length > 0 ? keys : undefined;
+      },
+      5_000,
+      "a cached answer",
+    );
     assert.equal(cachedKeys.length, 1);
     assert.equal((await call(req)).totals!.impressions, "0");
 

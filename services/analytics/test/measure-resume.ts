@@ -46,7 +46,10 @@ async function probe(label: string, timeoutMs = 120_000): Promise<number> {
   const events = Array.from({ length: 6 }, (_, p) => adEvent({ tenantId: `probe-${label}`, campaignId: `c-${p}` }));
   await producer.send({ topic: topics.adEvents, messages: events.map((e, p) => eventMessage(e, p)) });
   for (;;) {
-    const n = await db.raw("SELECT count(*)::int AS n FROM raw_events WHERE tenant_id = ?", [`probe-${label}`]).then((r) => r.rows[0].n as number, () => 0);
+    const n = await db.raw("SELECT count(*)::int AS n FROM raw_events WHERE tenant_id = ?", [`probe-${label}`]).then(
+      (r) => r.rows[0].n as number,
+      () => 0,
+    );
     if (n === 6) return Date.now() - started;
     if (Date.now() - started > timeoutMs) throw new Error(`probe ${label}: ${n}/6 after ${timeoutMs} ms`);
     await sleep(100);

@@ -52,19 +52,28 @@ describe("ListCampaignPerformance", () => {
 
   it("orders by a metric, absent ratios last, and pages with an opaque token", async () => {
     const first = await list({ startDate: "2025-03-11", endDate: "2025-03-12", orderBy: "ctr desc", pageSize: 2 });
-    assert.deepEqual(first.rows.map((r) => [r.campaignId, r.metrics!.ctr]), [
-      ["c-berlin", 1], // 1 click / 1 impression (the 23:30Z one is on the 12th in Berlin)
-      ["c-newyork", 0.5],
-    ]);
+    assert.deepEqual(
+      first.rows.map((r) => [r.campaignId, r.metrics!.ctr]),
+      [
+        ["c-berlin", 1], // 1 click / 1 impression (the 23:30Z one is on the 12th in Berlin)
+        ["c-newyork", 0.5],
+      ],
+    );
     assert.notEqual(first.nextPageToken, "");
     const second = await list({ startDate: "2025-03-11", endDate: "2025-03-12", orderBy: "ctr desc", pageSize: 2, pageToken: first.nextPageToken });
-    assert.deepEqual(second.rows.map((r) => [r.campaignId, r.metrics!.ctr]), [["c-quiet", undefined]]);
+    assert.deepEqual(
+      second.rows.map((r) => [r.campaignId, r.metrics!.ctr]),
+      [["c-quiet", undefined]],
+    );
     assert.equal(second.nextPageToken, "");
   });
 
   it("lists only the ids asked for (one comma-separated value works too)", async () => {
     const res = await list({ campaignIds: ["c-quiet,c-newyork"], startDate: "2025-03-11", endDate: "2025-03-11", orderBy: "impressions desc" });
-    assert.deepEqual(res.rows.map((r) => r.campaignId), ["c-newyork", "c-quiet"]);
+    assert.deepEqual(
+      res.rows.map((r) => r.campaignId),
+      ["c-newyork", "c-quiet"],
+    );
   });
 
   it("answers NOT_FOUND for another tenant's campaign id", async () => {
@@ -85,7 +94,10 @@ describe("ListCampaignPerformance", () => {
         (e: ServiceError) => e,
       );
       assert.equal(err?.code, status.INVALID_ARGUMENT, pageToken);
-      assert.deepEqual(decodeStatusDetails(err!).violations.map((v) => v.field), ["page_token"]);
+      assert.deepEqual(
+        decodeStatusDetails(err!).violations.map((v) => v.field),
+        ["page_token"],
+      );
     }
   });
 
@@ -95,6 +107,11 @@ describe("ListCampaignPerformance", () => {
       (e: ServiceError) => e,
     );
     assert.equal(err?.code, status.INVALID_ARGUMENT);
-    assert.deepEqual(decodeStatusDetails(err!).violations.map((v) => v.field).sort(), ["order_by", "page_size", "page_token", "start_date"]);
+    assert.deepEqual(
+      decodeStatusDetails(err!)
+        .violations.map((v) => v.field)
+        .sort(),
+      ["order_by", "page_size", "page_token", "start_date"],
+    );
   });
 });

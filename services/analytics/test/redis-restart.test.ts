@@ -26,7 +26,10 @@ async function totals(campaignId: string) {
 
 /** What Postgres holds for the campaign, summed over its rollups. */
 async function stored(campaignId: string) {
-  const { rows } = await h.db.raw("SELECT coalesce(sum(impressions), 0)::text AS impressions, coalesce(sum(clicks), 0)::text AS clicks FROM rollups WHERE tenant_id = ? AND campaign_id = ?", [TENANT, campaignId]);
+  const { rows } = await h.db.raw(
+    "SELECT coalesce(sum(impressions), 0)::text AS impressions, coalesce(sum(clicks), 0)::text AS clicks FROM rollups WHERE tenant_id = ? AND campaign_id = ?",
+    [TENANT, campaignId],
+  );
   return { impressions: rows[0].impressions as string, clicks: rows[0].clicks as string };
 }
 
@@ -67,7 +70,10 @@ after(() => h?.stop());
 describe("insights after Redis came back empty", () => {
   it("answers what Postgres holds, not an answer cached for an earlier generation", async () => {
     // camp-quiet: cached with data before the restart, no new data after it.
-    await h.produce([{ campaignId: "camp-quiet", occurTime: at("09:00") }, { campaignId: "camp-quiet", occurTime: at("09:01") }]);
+    await h.produce([
+      { campaignId: "camp-quiet", occurTime: at("09:00") },
+      { campaignId: "camp-quiet", occurTime: at("09:01") },
+    ]);
     await eventually(async () => (await totals("camp-quiet")).impressions === "2", 10_000, "camp-quiet applied");
 
     // camp-clicks: queried while empty, then one click per flush, queried after each.

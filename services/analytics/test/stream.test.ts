@@ -11,7 +11,10 @@ import { eventually } from "./support.js";
 let h: Harness;
 
 async function open(req: Partial<StreamCampaignMetricsRequest>, tenantId = TENANT) {
-  const call: ClientReadableStream<StreamCampaignMetricsResponse> = h.client.streamCampaignMetrics(StreamCampaignMetricsRequest.fromPartial(req), await h.metadata(tenantId));
+  const call: ClientReadableStream<StreamCampaignMetricsResponse> = h.client.streamCampaignMetrics(
+    StreamCampaignMetricsRequest.fromPartial(req),
+    await h.metadata(tenantId),
+  );
   const received: StreamCampaignMetricsResponse[] = [];
   let error: ServiceError | null = null;
   call.on("data", (m: StreamCampaignMetricsResponse) => received.push(m));
@@ -56,6 +59,9 @@ describe("StreamCampaignMetrics", () => {
     const bad = await open({ campaignId: "c-live", startDate: "2025-02-30", timeZone: "Nowhere/Land" });
     await eventually(async () => bad.error(), 5_000, "an error");
     assert.equal(bad.error()!.code, status.INVALID_ARGUMENT);
-    assert.deepEqual(decodeStatusDetails(bad.error()!).violations.map((v) => v.field), ["start_date", "time_zone"]);
+    assert.deepEqual(
+      decodeStatusDetails(bad.error()!).violations.map((v) => v.field),
+      ["start_date", "time_zone"],
+    );
   });
 });

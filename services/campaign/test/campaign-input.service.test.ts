@@ -25,7 +25,14 @@ after(async () => {
 });
 
 const draft = (over: Partial<Campaign> = {}): Campaign =>
-  Campaign.fromPartial({ name: uniqueName("Input "), type: CampaignType.CAMPAIGN_TYPE_PROMOTION, currencyCode: "EUR", budgetMicros: "1000000", timeZone: "UTC", ...over });
+  Campaign.fromPartial({
+    name: uniqueName("Input "),
+    type: CampaignType.CAMPAIGN_TYPE_PROMOTION,
+    currencyCode: "EUR",
+    budgetMicros: "1000000",
+    timeZone: "UTC",
+    ...over,
+  });
 const createError = (over: Partial<Campaign>) => callError(h.campaigns, h.campaigns.createCampaign, { campaign: draft(over), requestId: "" }, owner);
 const list = (over: { pageToken?: string; filter?: string } = {}) =>
   call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 10, pageToken: "", filter: "", orderBy: "", ...over }, owner);
@@ -47,10 +54,20 @@ describe("campaign input boundary", () => {
     const err = await createError({ startTime: new Date("2026-01-01T00:00:00Z"), endTime: new Date("9999-12-31T23:59:59.999Z") });
     assert.equal(err.code, status.INVALID_ARGUMENT);
     assert.deepEqual(err.violations, [{ field: "campaign.end_time", description: RANGE }]);
-    const kept = (await call(h.campaigns, h.campaigns.createCampaign, { campaign: draft({ endTime: new Date("2100-12-31T23:59:59.999Z") }), requestId: "" }, owner)).campaign!;
-    assert.deepEqual((await list()).campaigns.map((c) => [c.id, c.endTime?.toISOString()]), [[kept.id, "2100-12-31T23:59:59.999Z"]]);
+    const kept = (
+      await call(h.campaigns, h.campaigns.createCampaign, { campaign: draft({ endTime: new Date("2100-12-31T23:59:59.999Z") }), requestId: "" }, owner)
+    ).campaign!;
+    assert.deepEqual(
+      (await list()).campaigns.map((c) => [c.id, c.endTime?.toISOString()]),
+      [[kept.id, "2100-12-31T23:59:59.999Z"]],
+    );
 
-    const update = await callError(h.campaigns, h.campaigns.updateCampaign, { campaign: { ...kept, startTime: new Date("0001-01-01T00:00:00Z") }, updateMask: ["start_time"] }, owner);
+    const update = await callError(
+      h.campaigns,
+      h.campaigns.updateCampaign,
+      { campaign: { ...kept, startTime: new Date("0001-01-01T00:00:00Z") }, updateMask: ["start_time"] },
+      owner,
+    );
     assert.deepEqual([update.code, fields(update)], [status.INVALID_ARGUMENT, ["campaign.start_time"]]);
   });
 
@@ -76,7 +93,12 @@ describe("campaign input boundary", () => {
 describe("identity input boundary", () => {
   it("refuses role -1 and an unknown role number on CreateUser", async () => {
     for (const role of [Role.UNRECOGNIZED, 99 as Role]) {
-      const err = await callError(h.identity, h.identity.createUser, { email: `${uniqueName("u")}@example.com`, password: "long enough password", role }, owner);
+      const err = await callError(
+        h.identity,
+        h.identity.createUser,
+        { email: `${uniqueName("u")}@example.com`, password: "long enough password", role },
+        owner,
+      );
       assert.deepEqual([err.code, err.violations], [status.INVALID_ARGUMENT, [{ field: "role", description: `${role} is not a Role value` }]]);
     }
   });

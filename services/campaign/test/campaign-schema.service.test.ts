@@ -31,7 +31,10 @@ describe("campaign migrations", () => {
        ORDER BY 1`,
       [CAMPAIGN_SCHEMA],
     );
-    assert.deepEqual(rows.map((r) => r.name), []);
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      [],
+    );
   });
 
   it("explain the outbox payload where an operator looks", async () => {

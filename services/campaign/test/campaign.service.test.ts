@@ -107,7 +107,16 @@ describe("campaigns", () => {
       h.campaigns,
       h.campaigns.createCampaign,
       {
-        campaign: draft({ name: "ab", type: CampaignType.CAMPAIGN_TYPE_UNSPECIFIED, currencyCode: "EURO", budgetMicros: "0", timeZone: "Mars/Base", platforms: ["Bad Slug"], startTime: start, endTime: start }),
+        campaign: draft({
+          name: "ab",
+          type: CampaignType.CAMPAIGN_TYPE_UNSPECIFIED,
+          currencyCode: "EURO",
+          budgetMicros: "0",
+          timeZone: "Mars/Base",
+          platforms: ["Bad Slug"],
+          startTime: start,
+          endTime: start,
+        }),
         requestId: "",
       },
       token,
@@ -161,7 +170,10 @@ describe("campaigns", () => {
     assert.equal(again.reason, "INVALID_TRANSITION");
     const stale = await callError(h.campaigns, h.campaigns.pauseCampaign, { id, etag: c.etag }, token);
     assert.equal(stale.code, status.ABORTED);
-    assert.equal((await call(h.campaigns, h.campaigns.pauseCampaign, { id, etag: launched.etag }, token)).campaign!.status, CampaignStatus.CAMPAIGN_STATUS_PAUSED);
+    assert.equal(
+      (await call(h.campaigns, h.campaigns.pauseCampaign, { id, etag: launched.etag }, token)).campaign!.status,
+      CampaignStatus.CAMPAIGN_STATUS_PAUSED,
+    );
     assert.equal((await call(h.campaigns, h.campaigns.resumeCampaign, { id, etag: "" }, token)).campaign!.status, CampaignStatus.CAMPAIGN_STATUS_ACTIVE);
     const del = await callError(h.campaigns, h.campaigns.deleteCampaign, { id, etag: "" }, token);
     assert.equal(del.code, status.FAILED_PRECONDITION);
@@ -175,7 +187,9 @@ describe("campaigns", () => {
   it("updates only DRAFT or PAUSED campaigns, checks the etag, and freezes the time zone after launch", async () => {
     const { token } = await register();
     const c = await create(token);
-    const renamed = (await call(h.campaigns, h.campaigns.updateCampaign, { campaign: { ...c, name: "Renamed", description: "new" }, updateMask: ["name"] }, token)).campaign!;
+    const renamed = (
+      await call(h.campaigns, h.campaigns.updateCampaign, { campaign: { ...c, name: "Renamed", description: "new" }, updateMask: ["name"] }, token)
+    ).campaign!;
     assert.equal(renamed.name, "Renamed");
     assert.equal(renamed.description, "", "fields outside the mask stay as they were");
     assert.equal(renamed.etag, '"2"');
@@ -188,9 +202,17 @@ describe("campaigns", () => {
     const active = await callError(h.campaigns, h.campaigns.updateCampaign, { campaign: { ...renamed, etag: "" }, updateMask: ["name"] }, token);
     assert.equal(active.code, status.FAILED_PRECONDITION);
     await call(h.campaigns, h.campaigns.pauseCampaign, { id: c.id, etag: "" }, token);
-    const tz = await callError(h.campaigns, h.campaigns.updateCampaign, { campaign: { ...renamed, etag: "", timeZone: "Asia/Tokyo" }, updateMask: ["time_zone"] }, token);
+    const tz = await callError(
+      h.campaigns,
+      h.campaigns.updateCampaign,
+      { campaign: { ...renamed, etag: "", timeZone: "Asia/Tokyo" }, updateMask: ["time_zone"] },
+      token,
+    );
     assert.equal(tz.code, status.INVALID_ARGUMENT);
-    assert.deepEqual(tz.violations.map((v) => v.field), ["campaign.time_zone"]);
+    assert.deepEqual(
+      tz.violations.map((v) => v.field),
+      ["campaign.time_zone"],
+    );
   });
 
   it("lists with filters, ordering and opaque page tokens", async () => {
@@ -203,9 +225,15 @@ describe("campaigns", () => {
     const list = (q: { pageSize?: number; pageToken?: string; filter?: string; orderBy?: string }) =>
       call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 0, pageToken: "", filter: "", orderBy: "", ...q }, token);
     const active = await list({ filter: "status=ACTIVE", orderBy: "name" });
-    assert.deepEqual(active.campaigns.map((c) => c.name), ["Bravo push", "Delta push"]);
+    assert.deepEqual(
+      active.campaigns.map((c) => c.name),
+      ["Bravo push", "Delta push"],
+    );
     const search = await list({ filter: "name:CHAR" });
-    assert.deepEqual(search.campaigns.map((c) => c.name), ["Charlie push"]);
+    assert.deepEqual(
+      search.campaigns.map((c) => c.name),
+      ["Charlie push"],
+    );
     const seen: string[] = [];
     let pageToken = "";
     do {
@@ -216,10 +244,18 @@ describe("campaigns", () => {
     assert.deepEqual(seen, ["Echo push", "Delta push", "Charlie push", "Bravo push", "Alpha push"]);
     const newest = await list({ pageSize: 1 });
     assert.equal(newest.campaigns[0]!.name, "Echo push", "default order is create_time desc");
-    const mismatch = await callError(h.campaigns, h.campaigns.listCampaigns, { pageSize: 2, pageToken: newest.nextPageToken, filter: "status=ACTIVE", orderBy: "" }, token);
+    const mismatch = await callError(
+      h.campaigns,
+      h.campaigns.listCampaigns,
+      { pageSize: 2, pageToken: newest.nextPageToken, filter: "status=ACTIVE", orderBy: "" },
+      token,
+    );
     assert.equal(mismatch.code, status.INVALID_ARGUMENT);
     const badFilter = await callError(h.campaigns, h.campaigns.listCampaigns, { pageSize: 0, pageToken: "", filter: "budget>5", orderBy: "cost" }, token);
-    assert.deepEqual(badFilter.violations.map((v) => v.field), ["filter", "order_by"]);
+    assert.deepEqual(
+      badFilter.violations.map((v) => v.field),
+      ["filter", "order_by"],
+    );
   });
 
   it("publishes every change to campaign-events through the outbox, in order", async () => {
@@ -244,7 +280,10 @@ describe("campaigns", () => {
     const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`saw ${seen.length} events`)), 15_000)));
     await Promise.race([done, timeout]).finally(() => clearTimeout(timer));
     await consumer.disconnect();
-    assert.deepEqual(seen.map((e) => e.type), [CampaignEventType.CAMPAIGN_EVENT_TYPE_CREATED, CampaignEventType.CAMPAIGN_EVENT_TYPE_LAUNCHED, CampaignEventType.CAMPAIGN_EVENT_TYPE_PAUSED]);
+    assert.deepEqual(
+      seen.map((e) => e.type),
+      [CampaignEventType.CAMPAIGN_EVENT_TYPE_CREATED, CampaignEventType.CAMPAIGN_EVENT_TYPE_LAUNCHED, CampaignEventType.CAMPAIGN_EVENT_TYPE_PAUSED],
+    );
     assert.ok(seen.every((e) => e.tenantId === tenantId));
     assert.equal(seen[2]!.campaign!.status, CampaignStatus.CAMPAIGN_STATUS_PAUSED);
   });

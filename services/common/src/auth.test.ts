@@ -67,7 +67,11 @@ describe("authorize", () => {
   for (const [name, principal, policy, allowed] of cases) {
     it(name, () => {
       if (allowed) authorize(principal, policy);
-      else assert.throws(() => authorize(principal, policy), (e: AppError) => e.code === "PERMISSION_DENIED");
+      else
+        assert.throws(
+          () => authorize(principal, policy),
+          (e: AppError) => e.code === "PERMISSION_DENIED",
+        );
     });
   }
 });

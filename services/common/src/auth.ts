@@ -17,10 +17,7 @@ export interface Principal {
 }
 
 /** What an RPC requires of its caller. */
-export type Policy =
-  | { readonly public: true }
-  | { readonly role: Role; readonly scope?: Scope }
-  | { readonly serviceOnly: true };
+export type Policy = { readonly public: true } | { readonly role: Role; readonly scope?: Scope } | { readonly serviceOnly: true };
 
 // Typed narrowly (not as Policy) so that handlers of authenticated policies get a non-null principal.
 export const PUBLIC = { public: true } as const satisfies Policy;
@@ -47,12 +44,7 @@ export interface TokenService {
 
 export const API_KEY_PREFIX = "tk_";
 
-export function createTokenService(opts: {
-  secret: string;
-  userTokenTtlSeconds?: number;
-  apiKeys?: ApiKeyVerifier;
-  now?: () => Date;
-}): TokenService {
+export function createTokenService(opts: { secret: string; userTokenTtlSeconds?: number; apiKeys?: ApiKeyVerifier; now?: () => Date }): TokenService {
   const key = new TextEncoder().encode(opts.secret);
   const ttl = opts.userTokenTtlSeconds ?? 3600;
   const now = opts.now ?? (() => new Date());

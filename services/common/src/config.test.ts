@@ -51,6 +51,9 @@ describe("ConfigReader", () => {
     assert.equal(r.port("A", 1), 1);
     assert.equal(r.int("B", 2), 2);
     assert.equal(r.port("C", 1), 8080);
-    assert.throws(() => r.done({}), (e: ConfigError) => e.problems.length === 2);
+    assert.throws(
+      () => r.done({}),
+      (e: ConfigError) => e.problems.length === 2,
+    );
   });
 });

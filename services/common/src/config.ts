@@ -72,7 +72,10 @@ export class ConfigReader {
   list(name: string, fallback: string[]): string[] {
     const raw = this.env[name];
     if (raw === undefined) return fallback;
-    const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    const items = raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (items.length === 0) this.problems.push(`${name} must list at least one value`);
     return items;
   }

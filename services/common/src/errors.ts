@@ -46,16 +46,14 @@ export class AppError extends Error {
 export const notFound = (what: string, id: string, reason = `${what.toUpperCase()}_NOT_FOUND`) =>
   new AppError("NOT_FOUND", reason, `${what} ${JSON.stringify(id)} not found`);
 
-export const unauthenticated = (message = "missing or invalid credentials") =>
-  new AppError("UNAUTHENTICATED", "UNAUTHENTICATED", message);
+export const unauthenticated = (message = "missing or invalid credentials") => new AppError("UNAUTHENTICATED", "UNAUTHENTICATED", message);
 
 export const permissionDenied = (message: string) => new AppError("PERMISSION_DENIED", "PERMISSION_DENIED", message);
 
 export const unavailable = (dependency: string, cause?: unknown) =>
   new AppError("UNAVAILABLE", "DEPENDENCY_UNAVAILABLE", `${dependency} is unavailable; retry later`, { cause });
 
-export const unimplemented = (rpc: string) =>
-  new AppError("UNIMPLEMENTED", "NOT_IMPLEMENTED", `${rpc} is not implemented yet`);
+export const unimplemented = (rpc: string) => new AppError("UNIMPLEMENTED", "NOT_IMPLEMENTED", `${rpc} is not implemented yet`);
 
 const MAX_SUMMARIZED = 10;
 

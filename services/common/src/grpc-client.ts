@@ -41,12 +41,7 @@ export function callMetadata(token: string, requestId?: string): Metadata {
   return md;
 }
 
-type UnaryMethod<Req, Res> = (
-  req: Req,
-  md: Metadata,
-  options: { deadline: Date },
-  callback: (err: ServiceError | null, res: Res) => void,
-) => unknown;
+type UnaryMethod<Req, Res> = (req: Req, md: Metadata, options: { deadline: Date }, callback: (err: ServiceError | null, res: Res) => void) => unknown;
 
 /** Calls a generated unary client method as a promise, with a deadline. */
 export function unaryCall<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, md: Metadata, timeoutMs: number): Promise<Res> {

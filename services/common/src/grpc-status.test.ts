@@ -23,7 +23,10 @@ describe("toServiceError", () => {
     const d = decodeStatusDetails(mapped as never);
     assert.equal(d.reason, "INVALID_ARGUMENT");
     assert.equal(d.domain, "tally.dev");
-    assert.deepEqual(d.violations.map((x) => x.field), ["campaign.name", "campaign.time_zone"]);
+    assert.deepEqual(
+      d.violations.map((x) => x.field),
+      ["campaign.name", "campaign.time_zone"],
+    );
   });
 
   it("adds RetryInfo and retry-after for rate limits", () => {

@@ -49,12 +49,17 @@ export function toServiceError(err: unknown, logger: Logger): Partial<ServiceErr
   const message = app ? clip(app.message, MAX_MESSAGE_CHARS) : "internal error";
   const reason = app ? app.reason : "INTERNAL";
 
-  const details: Any[] = [
-    pack("google.rpc.ErrorInfo", ErrorInfo.encode({ reason, domain: ERROR_DOMAIN, metadata: app?.options.metadata ?? {} }).finish()),
-  ];
+  const details: Any[] = [pack("google.rpc.ErrorInfo", ErrorInfo.encode({ reason, domain: ERROR_DOMAIN, metadata: app?.options.metadata ?? {} }).finish())];
   const violations = app?.options.violations ?? [];
   if (violations.length > 0) {
-    const badRequest = { fieldViolations: violations.map((v) => ({ field: clip(v.field, MAX_DESCRIPTION_CHARS), description: clip(v.description, MAX_DESCRIPTION_CHARS), reason: "", localizedMessage: undefined })) };
+    const badRequest = {
+      fieldViolations: violations.map((v) => ({
+        field: clip(v.field, MAX_DESCRIPTION_CHARS),
+        description: clip(v.description, MAX_DESCRIPTION_CHARS),
+        reason: "",
+        localizedMessage: undefined,
+      })),
+    };
     details.push(pack("google.rpc.BadRequest", BadRequest.encode(badRequest).finish()));
   }
   const metadata = new Metadata();

@@ -1,11 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  Metadata,
-  status,
-  type handleClientStreamingCall,
-  type handleServerStreamingCall,
-  type handleUnaryCall,
-} from "@grpc/grpc-js";
+import { Metadata, status, type handleClientStreamingCall, type handleServerStreamingCall, type handleUnaryCall } from "@grpc/grpc-js";
 import { authorize, type Policy, type Principal, type TokenService } from "./auth.js";
 import { AppError, unimplemented } from "./errors.js";
 import { toServiceError } from "./grpc-status.js";
@@ -114,7 +108,6 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     ctx.logger.setBindings({ tenantId: principal.tenantId });
     return ctx;
   }
-
 
   function finish(method: string, ctx: RpcContext, started: bigint, err: unknown) {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -24,7 +24,9 @@ export function signingSecretProblems(name: string, value: string | undefined, m
   if (value === undefined) {
     return mode === "development"
       ? []
-      : [`${name} is required (a random value of at least ${MIN_SIGNING_SECRET_LENGTH} characters, e.g. \`openssl rand -base64 48\`); only TALLY_MODE=development falls back to the published development secret`];
+      : [
+          `${name} is required (a random value of at least ${MIN_SIGNING_SECRET_LENGTH} characters, e.g. \`openssl rand -base64 48\`); only TALLY_MODE=development falls back to the published development secret`,
+        ];
   }
   if (value === DEV_JWT_SECRET && mode !== "development") {
     return [`${name} is the development secret published in the repository; set your own random value (only TALLY_MODE=development accepts it)`];

@@ -19,7 +19,12 @@ const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 export async function createTable(db: Knex, spec: TableSpec): Promise<void> {
   const body = [...spec.columns.map(([name, def]) => `${name} ${def}`), ...spec.constraints].join(",\n  ");
   await db.raw(`CREATE TABLE ${spec.name} (\n  ${body}\n)`);
-  await commentTable(db, spec.name, spec.comment, spec.columns.map(([column, , comment]) => [column, comment]));
+  await commentTable(
+    db,
+    spec.name,
+    spec.comment,
+    spec.columns.map(([column, , comment]) => [column, comment]),
+  );
 }
 
 /** COMMENT on an existing table and its columns (for tables created before specs were used). */

@@ -7,14 +7,30 @@ describe("loadConfig", () => {
   it("has working local defaults", () => {
     const c = loadConfig({ TALLY_MODE: "development" });
     assert.deepEqual(
-      [c.port, c.metricsPort, c.lateDataWindowDays, c.maxBatch, c.dedupTtlMs, c.campaignCacheTtlMs, c.campaignNegativeCacheTtlMs, c.campaignCacheGroupId, c.botDenyIps, c.clickFloodMax, c.clickFloodWindowMs],
+      [
+        c.port,
+        c.metricsPort,
+        c.lateDataWindowDays,
+        c.maxBatch,
+        c.dedupTtlMs,
+        c.campaignCacheTtlMs,
+        c.campaignNegativeCacheTtlMs,
+        c.campaignCacheGroupId,
+        c.botDenyIps,
+        c.clickFloodMax,
+        c.clickFloodWindowMs,
+      ],
       [50052, 9462, 90, 1000, 90 * 86_400_000, 60_000, 5_000, "ingestion-campaign-cache", [], 20, 60_000],
     );
     assert.ok(Object.isFrozen(c));
   });
 
   it("prefixes the consumer group like the topics and reads the deny list", () => {
-    const c = loadConfig({ TALLY_MODE: "development", TALLY_KAFKA_TOPIC_PREFIX: "staging.", TALLY_BOT_DENY_IPS: " 10.0.0.0/8, 192.0.2.1 ,2001:db8::1, 2001:db8:beef::/48" });
+    const c = loadConfig({
+      TALLY_MODE: "development",
+      TALLY_KAFKA_TOPIC_PREFIX: "staging.",
+      TALLY_BOT_DENY_IPS: " 10.0.0.0/8, 192.0.2.1 ,2001:db8::1, 2001:db8:beef::/48",
+    });
     assert.equal(c.campaignCacheGroupId, "staging.ingestion-campaign-cache");
     assert.deepEqual(c.botDenyIps, ["10.0.0.0/8", "192.0.2.1", "2001:db8::1", "2001:db8:beef::/48"]);
   });
@@ -39,8 +55,18 @@ describe("loadConfig", () => {
         }),
       (err: ConfigError) => {
         assert.equal(err.problems.length, 6);
-        for (const name of ["TALLY_INGESTION_PORT", "TALLY_INGEST_MAX_BATCH", "TALLY_INGEST_DEDUP_TTL_DAYS", "TALLY_BOT_DENY_IPS", "TALLY_CLICK_FLOOD_MAX", "TALLY_CLICK_FLOOD_WINDOW_SECONDS"]) {
-          assert.ok(err.problems.some((p) => p.includes(name)), name);
+        for (const name of [
+          "TALLY_INGESTION_PORT",
+          "TALLY_INGEST_MAX_BATCH",
+          "TALLY_INGEST_DEDUP_TTL_DAYS",
+          "TALLY_BOT_DENY_IPS",
+          "TALLY_CLICK_FLOOD_MAX",
+          "TALLY_CLICK_FLOOD_WINDOW_SECONDS",
+        ]) {
+          assert.ok(
+            err.problems.some((p) => p.includes(name)),
+            name,
+          );
         }
         return true;
       },
@@ -53,7 +79,10 @@ describe("loadConfig", () => {
       (err: ConfigError) => {
         assert.equal(err.problems.length, 3);
         for (const entry of ['"10.0.0.0/40"', '"2001:db8::/129"', '"example.com"']) {
-          assert.ok(err.problems.some((p) => p.startsWith(`TALLY_BOT_DENY_IPS entry ${entry} is not`)), entry);
+          assert.ok(
+            err.problems.some((p) => p.startsWith(`TALLY_BOT_DENY_IPS entry ${entry} is not`)),
+            entry,
+          );
         }
         return true;
       },

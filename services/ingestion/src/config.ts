@@ -38,7 +38,8 @@ export function loadConfig(env: Env): Readonly<IngestionConfig> {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const entry of botDenyIps) {
-    if (!parseIpRule(entry)) r.problem(`TALLY_BOT_DENY_IPS entry ${JSON.stringify(entry)} is not an IPv4 or IPv6 address or CIDR range (192.0.2.1, 10.0.0.0/8, 2001:db8::/32)`);
+    if (!parseIpRule(entry))
+      r.problem(`TALLY_BOT_DENY_IPS entry ${JSON.stringify(entry)} is not an IPv4 or IPv6 address or CIDR range (192.0.2.1, 10.0.0.0/8, 2001:db8::/32)`);
   }
   const config: IngestionConfig = {
     ...common,

@@ -93,7 +93,10 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
       dedup,
       publisher,
       botFilter: createBotFilter({ deniedIps: config.botDenyIps }),
-      clickFloods: createClickFloodCheck(new RedisClickCounter(redis, logger, metrics), { maxClicks: config.clickFloodMax, windowMs: config.clickFloodWindowMs }),
+      clickFloods: createClickFloodCheck(new RedisClickCounter(redis, logger, metrics), {
+        maxClicks: config.clickFloodMax,
+        windowMs: config.clickFloodWindowMs,
+      }),
       rules: { lateDataWindowDays: config.lateDataWindowDays, maxBatch: config.maxBatch },
     });
 

@@ -33,7 +33,12 @@ const campaign = (status: CampaignInfo["status"]): CampaignInfo => ({ id: "cmp-r
 function process(source: FakeCampaignSource) {
   const invalidated: string[] = [];
   let invalidator: CampaignCacheInvalidator | undefined = undefined;
-  const lookup = new RedisCachedCampaignLookup(redis, source, { positiveTtlMs: 60_000, negativeTtlMs: 5_000, invalidationHoldMs: HOLD_MS, trusted: () => invalidator?.isCaughtUp() ?? false }, logger);
+  const lookup = new RedisCachedCampaignLookup(
+    redis,
+    source,
+    { positiveTtlMs: 60_000, negativeTtlMs: 5_000, invalidationHoldMs: HOLD_MS, trusted: () => invalidator?.isCaughtUp() ?? false },
+    logger,
+  );
   const recording: CampaignCache = { invalidate: async (t, c) => void (invalidated.push(`${t}/${c}`), await lookup.invalidate(t, c)) };
   invalidator = new CampaignCacheInvalidator(kafka, { topic: topics.campaignEvents, groupId }, recording, logger);
   return { lookup, invalidator, invalidated };
@@ -80,7 +85,13 @@ describe("campaign cache across an ingestion restart", () => {
     source.put(campaign("PAUSED"));
     const producer = createProducer(kafka);
     await producer.connect();
-    const paused = CampaignEvent.encode({ eventId: uniqueName("ce-"), type: CampaignEventType.CAMPAIGN_EVENT_TYPE_PAUSED, tenantId: TENANT, campaign: undefined, occurTime: new Date() }).finish();
+    const paused = CampaignEvent.encode({
+      eventId: uniqueName("ce-"),
+      type: CampaignEventType.CAMPAIGN_EVENT_TYPE_PAUSED,
+      tenantId: TENANT,
+      campaign: undefined,
+      occurTime: new Date(),
+    }).finish();
     await producer.send({ topic: topics.campaignEvents, acks: -1, messages: [{ key: "cmp-r", value: Buffer.from(paused) }] });
     await producer.disconnect();
     assert.equal(JSON.parse((await redis.get("campaign:tenant-r:cmp-r"))!).status, "ACTIVE", "Redis still holds the stale entry");
@@ -107,11 +118,13 @@ describe("campaign cache across an ingestion restart", () => {
     const held = new Promise<void>((r) => (release = r));
     const source = new FakeCampaignSource();
     source.put({ ...campaign("ACTIVE"), id: "cmp-race" });
-    const slow = { get: async (t: string, c: string) => {
-      const answer = await source.get(t, c); // read before the deletion…
-      await held; // …and written after the invalidation
-      return answer;
-    } };
+    const slow = {
+      get: async (t: string, c: string) => {
+        const answer = await source.get(t, c); // read before the deletion…
+        await held; // …and written after the invalidation
+        return answer;
+      },
+    };
     const lookup = new RedisCachedCampaignLookup(redis, slow, { positiveTtlMs: 60_000, negativeTtlMs: 5_000, invalidationHoldMs: 5_000 }, logger);
     const inFlight = lookup.get(TENANT, "cmp-race");
     await new Promise((r) => setTimeout(r, 50));

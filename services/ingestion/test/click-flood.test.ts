@@ -57,31 +57,40 @@ describe("click floods (TALLY_CLICK_FLOOD_MAX=20 per 60 s, the defaults)", () =>
       click({ ip: "::ffff:198.51.100.20" }), // the same address through a dual-stack socket: the 21st
     ];
     const res = await ingest(second);
-    assert.deepEqual(res.receipts.map((r) => [ReceiptStatus[r.status], r.reason, r.field]), [
-      ["RECEIPT_STATUS_DUPLICATE", "", ""],
-      ["RECEIPT_STATUS_ACCEPTED", "", ""],
-      ["RECEIPT_STATUS_ACCEPTED", "", ""],
-      ["RECEIPT_STATUS_ACCEPTED", "", ""],
-      ["RECEIPT_STATUS_ACCEPTED", "", ""],
-      ["RECEIPT_STATUS_FILTERED", "CLICK_FLOOD", "ip"],
-    ]);
+    assert.deepEqual(
+      res.receipts.map((r) => [ReceiptStatus[r.status], r.reason, r.field]),
+      [
+        ["RECEIPT_STATUS_DUPLICATE", "", ""],
+        ["RECEIPT_STATUS_ACCEPTED", "", ""],
+        ["RECEIPT_STATUS_ACCEPTED", "", ""],
+        ["RECEIPT_STATUS_ACCEPTED", "", ""],
+        ["RECEIPT_STATUS_ACCEPTED", "", ""],
+        ["RECEIPT_STATUS_FILTERED", "CLICK_FLOOD", "ip"],
+      ],
+    );
     assert.deepEqual(res.counts, { accepted: "4", duplicate: "1", filtered: "1", rejected: "0" });
 
     const third = await ingest([click(), click({ ip: "198.51.100.21" })]);
-    assert.deepEqual(third.receipts.map((r) => r.reason), ["CLICK_FLOOD", ""]);
+    assert.deepEqual(
+      third.receipts.map((r) => r.reason),
+      ["CLICK_FLOOD", ""],
+    );
 
     // Kept and counted apart: published, marked filtered, like any bot traffic.
     const ids = [...second.slice(1), ...third.receipts.map((r) => ({ eventId: r.eventId }))].map((e) => e.eventId);
     const records = await h.published.waitFor(ids);
-    assert.deepEqual(records.map((r) => [r.campaignId, r.filtered, r.filterReason]), [
-      ["cmp-flood", false, ""],
-      ["cmp-flood", false, ""],
-      ["cmp-other", false, ""],
-      ["cmp-flood", false, ""],
-      ["cmp-flood", true, "CLICK_FLOOD"],
-      ["cmp-flood", true, "CLICK_FLOOD"],
-      ["cmp-flood", false, ""],
-    ]);
+    assert.deepEqual(
+      records.map((r) => [r.campaignId, r.filtered, r.filterReason]),
+      [
+        ["cmp-flood", false, ""],
+        ["cmp-flood", false, ""],
+        ["cmp-other", false, ""],
+        ["cmp-flood", false, ""],
+        ["cmp-flood", true, "CLICK_FLOOD"],
+        ["cmp-flood", true, "CLICK_FLOOD"],
+        ["cmp-flood", false, ""],
+      ],
+    );
     const metric = (await h.metrics.registry.getSingleMetric("tally_ingest_receipts_total")!.get()).values;
     assert.equal(metric.find((v) => v.labels.status === "FILTERED" && v.labels.reason === "CLICK_FLOOD")?.value, 2);
   });

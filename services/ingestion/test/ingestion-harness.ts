@@ -68,7 +68,8 @@ export async function startIngestionHarness() {
     /** A user token of a tenant; ingest needs EDITOR or more. */
     token: async (tenantId: string, role: Role = "EDITOR") => (await tokens.issueUserToken({ tenantId, userId: uniqueName("user"), role })).token,
     /** What the campaign service's outbox relay would publish. */
-    sendCampaignEvent: (campaignId: string, value: Buffer) => campaignEvents.send({ topic: topics.campaignEvents, acks: -1, messages: [{ key: campaignId, value }] }),
+    sendCampaignEvent: (campaignId: string, value: Buffer) =>
+      campaignEvents.send({ topic: topics.campaignEvents, acks: -1, messages: [{ key: campaignId, value }] }),
     async stop() {
       client.close();
       await running.stop();

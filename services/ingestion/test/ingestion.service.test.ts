@@ -53,7 +53,8 @@ const event = (over: Partial<AdEvent> = {}): AdEvent =>
 
 const ingest = (events: AdEvent[], token = tokenA) => call(h.client, h.client.ingestEvents, { events }, token);
 /** Receipts without the human-readable message, which may change. */
-const brief = (receipts: Receipt[]) => receipts.map(({ index, eventId, status: s, reason, field }) => ({ index, eventId, status: ReceiptStatus[s], reason, field }));
+const brief = (receipts: Receipt[]) =>
+  receipts.map(({ index, eventId, status: s, reason, field }) => ({ index, eventId, status: ReceiptStatus[s], reason, field }));
 
 function stream(chunks: AdEvent[][], token = tokenA): Promise<StreamEventsResponse> {
   return new Promise((resolve, reject) => {
@@ -79,7 +80,12 @@ describe("IngestEvents", () => {
     const again = await ingest(batch);
     assert.deepEqual(
       brief(again.receipts).map((r) => [r.status, r.reason]),
-      [["RECEIPT_STATUS_DUPLICATE", ""], ["RECEIPT_STATUS_DUPLICATE", ""], ["RECEIPT_STATUS_REJECTED", "MISSING_FIELD"], ["RECEIPT_STATUS_DUPLICATE", ""]],
+      [
+        ["RECEIPT_STATUS_DUPLICATE", ""],
+        ["RECEIPT_STATUS_DUPLICATE", ""],
+        ["RECEIPT_STATUS_REJECTED", "MISSING_FIELD"],
+        ["RECEIPT_STATUS_DUPLICATE", ""],
+      ],
     );
     assert.deepEqual(again.counts, { accepted: "0", duplicate: "3", filtered: "0", rejected: "1" });
   });
@@ -87,27 +93,78 @@ describe("IngestEvents", () => {
   it("publishes exactly what was sent: the caller's tenant, normalised platform and region, the campaign's currency, no user agent or IP", async () => {
     const occurTime = new Date(Date.now() - 120_000);
     const sent = [
-      event({ platform: "LinkedIn", region: "gb", type: EventType.EVENT_TYPE_CONVERSION, valueMicros: "49990000", costMicros: "0", currencyCode: "usd", occurTime, attributes: { creative: "cr-7" } }),
+      event({
+        platform: "LinkedIn",
+        region: "gb",
+        type: EventType.EVENT_TYPE_CONVERSION,
+        valueMicros: "49990000",
+        costMicros: "0",
+        currencyCode: "usd",
+        occurTime,
+        attributes: { creative: "cr-7" },
+      }),
       event({ platform: "Meta", region: "", userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", occurTime }),
       event({ platform: "tiktok", region: "de", ip: "203.0.113.77", occurTime }),
     ];
     const before = Date.now();
     const res = await ingest(sent);
-    assert.deepEqual(res.receipts.map((r) => [ReceiptStatus[r.status], r.reason]), [
-      ["RECEIPT_STATUS_ACCEPTED", ""],
-      ["RECEIPT_STATUS_FILTERED", "BOT_USER_AGENT"],
-      ["RECEIPT_STATUS_FILTERED", "DENIED_IP"],
-    ]);
+    assert.deepEqual(
+      res.receipts.map((r) => [ReceiptStatus[r.status], r.reason]),
+      [
+        ["RECEIPT_STATUS_ACCEPTED", ""],
+        ["RECEIPT_STATUS_FILTERED", "BOT_USER_AGENT"],
+        ["RECEIPT_STATUS_FILTERED", "DENIED_IP"],
+      ],
+    );
     const records = await h.published.waitFor(sent.map((e) => e.eventId));
     for (const r of records) assert.ok(r.receiveTime!.getTime() >= before - 1000 && r.receiveTime!.getTime() <= Date.now());
     const common = { tenantId: TENANT_A, campaignId: "cmp-active", occurTime, currencyCode: "USD" };
     const expected: Omit<AdEventRecord, "receiveTime">[] = [
-      { ...common, eventId: sent[0]!.eventId, type: EventType.EVENT_TYPE_CONVERSION, platform: "linkedin", region: "GB", valueMicros: "49990000", costMicros: "0", filtered: false, filterReason: "", attributes: { creative: "cr-7" } },
-      { ...common, eventId: sent[1]!.eventId, type: EventType.EVENT_TYPE_IMPRESSION, platform: "meta", region: "ZZ", valueMicros: "0", costMicros: "9000", filtered: true, filterReason: "BOT_USER_AGENT", attributes: {} },
-      { ...common, eventId: sent[2]!.eventId, type: EventType.EVENT_TYPE_IMPRESSION, platform: "tiktok", region: "DE", valueMicros: "0", costMicros: "9000", filtered: true, filterReason: "DENIED_IP", attributes: {} },
+      {
+        ...common,
+        eventId: sent[0]!.eventId,
+        type: EventType.EVENT_TYPE_CONVERSION,
+        platform: "linkedin",
+        region: "GB",
+        valueMicros: "49990000",
+        costMicros: "0",
+        filtered: false,
+        filterReason: "",
+        attributes: { creative: "cr-7" },
+      },
+      {
+        ...common,
+        eventId: sent[1]!.eventId,
+        type: EventType.EVENT_TYPE_IMPRESSION,
+        platform: "meta",
+        region: "ZZ",
+        valueMicros: "0",
+        costMicros: "9000",
+        filtered: true,
+        filterReason: "BOT_USER_AGENT",
+        attributes: {},
+      },
+      {
+        ...common,
+        eventId: sent[2]!.eventId,
+        type: EventType.EVENT_TYPE_IMPRESSION,
+        platform: "tiktok",
+        region: "DE",
+        valueMicros: "0",
+        costMicros: "9000",
+        filtered: true,
+        filterReason: "DENIED_IP",
+        attributes: {},
+      },
     ];
-    assert.deepEqual(records.map(({ receiveTime: _, ...rest }) => rest), expected);
-    assert.deepEqual(sent.map((e) => h.published.keys.get(e.eventId)), ["cmp-active", "cmp-active", "cmp-active"]);
+    assert.deepEqual(
+      records.map(({ receiveTime: _, ...rest }) => rest),
+      expected,
+    );
+    assert.deepEqual(
+      sent.map((e) => h.published.keys.get(e.eventId)),
+      ["cmp-active", "cmp-active", "cmp-active"],
+    );
   });
 
   it("publishes one batch message per campaign per call, keyed by campaign, carrying exactly its published events in order", async () => {
@@ -149,7 +206,10 @@ describe("IngestEvents", () => {
         ["cmp-three", "batch", 500],
       ],
     );
-    assert.deepEqual(messages.flatMap((m) => m.events.map((e) => e.eventId)), ids);
+    assert.deepEqual(
+      messages.flatMap((m) => m.events.map((e) => e.eventId)),
+      ids,
+    );
   });
 
   it("accepts a call of 1.3 MB for one campaign, more than Kafka takes in one request for one partition", async () => {
@@ -159,26 +219,38 @@ describe("IngestEvents", () => {
     assert.deepEqual((await ingest(sent)).counts, { accepted: "200", duplicate: "0", filtered: "0", rejected: "0" });
     const messages = await h.published.messagesWith(sent.map((e) => e.eventId));
     assert.ok(messages.length >= 3, `1.3 MB in batches of at most 512 KiB, got ${messages.length} messages`);
-    assert.deepEqual(messages.flatMap((m) => m.events.map((e) => e.eventId)), sent.map((e) => e.eventId));
+    assert.deepEqual(
+      messages.flatMap((m) => m.events.map((e) => e.eventId)),
+      sent.map((e) => e.eventId),
+    );
     assert.deepEqual(messages.at(-1)!.events.at(-1)!.attributes, attributes);
   });
 
   it("rejects events of a DRAFT campaign as CAMPAIGN_NOT_LAUNCHED", async () => {
     const res = await ingest([event({ campaignId: "cmp-draft" })]);
-    assert.deepEqual(brief(res.receipts).map((r) => [r.status, r.reason, r.field]), [["RECEIPT_STATUS_REJECTED", "CAMPAIGN_NOT_LAUNCHED", "campaign_id"]]);
+    assert.deepEqual(
+      brief(res.receipts).map((r) => [r.status, r.reason, r.field]),
+      [["RECEIPT_STATUS_REJECTED", "CAMPAIGN_NOT_LAUNCHED", "campaign_id"]],
+    );
   });
 
   it("rejects another tenant's campaign, and an unknown one, as CAMPAIGN_NOT_FOUND", async () => {
     const res = await ingest([event({ campaignId: "cmp-b" }), event({ campaignId: "cmp-nowhere" })]);
-    assert.deepEqual(brief(res.receipts).map((r) => [r.status, r.reason, r.field]), [
-      ["RECEIPT_STATUS_REJECTED", "CAMPAIGN_NOT_FOUND", "campaign_id"],
-      ["RECEIPT_STATUS_REJECTED", "CAMPAIGN_NOT_FOUND", "campaign_id"],
-    ]);
+    assert.deepEqual(
+      brief(res.receipts).map((r) => [r.status, r.reason, r.field]),
+      [
+        ["RECEIPT_STATUS_REJECTED", "CAMPAIGN_NOT_FOUND", "campaign_id"],
+        ["RECEIPT_STATUS_REJECTED", "CAMPAIGN_NOT_FOUND", "campaign_id"],
+      ],
+    );
   });
 
   it("rejects a currency other than the campaign's as CURRENCY_MISMATCH", async () => {
     const res = await ingest([event({ currencyCode: "EUR" })]);
-    assert.deepEqual(brief(res.receipts).map((r) => [r.reason, r.field]), [["CURRENCY_MISMATCH", "currency_code"]]);
+    assert.deepEqual(
+      brief(res.receipts).map((r) => [r.reason, r.field]),
+      [["CURRENCY_MISMATCH", "currency_code"]],
+    );
   });
 
   it("answers UNAUTHENTICATED without a credential and PERMISSION_DENIED for a VIEWER", async () => {
@@ -198,7 +270,10 @@ describe("IngestEvents", () => {
       assert.equal(err.code, status.INVALID_ARGUMENT);
       const details = decodeStatusDetails(err);
       assert.equal(details.reason, "INVALID_ARGUMENT");
-      assert.deepEqual(details.violations.map((v) => v.field), ["events"]);
+      assert.deepEqual(
+        details.violations.map((v) => v.field),
+        ["events"],
+      );
     }
   });
 
@@ -214,7 +289,13 @@ describe("IngestEvents", () => {
       event(),
     ];
     const res = await ingest(batch);
-    const rejected = (i: number, field: string) => ({ index: i, eventId: batch[i]!.eventId, status: "RECEIPT_STATUS_REJECTED", reason: "INVALID_FIELD", field });
+    const rejected = (i: number, field: string) => ({
+      index: i,
+      eventId: batch[i]!.eventId,
+      status: "RECEIPT_STATUS_REJECTED",
+      reason: "INVALID_FIELD",
+      field,
+    });
     assert.deepEqual(brief(res.receipts), [
       rejected(0, "event_id"),
       rejected(1, "platform"),
@@ -239,7 +320,10 @@ describe("IngestEvents", () => {
     assert.deepEqual(res.counts, { accepted: "1", duplicate: "0", filtered: "0", rejected: "7" });
     // Only the good event reached Kafka.
     const messages = await h.published.messagesWith([batch[7]!.eventId]);
-    assert.deepEqual(messages.map((m) => m.events.map((e) => e.eventId)), [[batch[7]!.eventId]]);
+    assert.deepEqual(
+      messages.map((m) => m.events.map((e) => e.eventId)),
+      [[batch[7]!.eventId]],
+    );
   });
 
   it("fails the whole call UNAVAILABLE when the campaign service is down, and a retry afterwards is ACCEPTED, not DUPLICATE", async () => {
@@ -260,7 +344,10 @@ describe("IngestEvents", () => {
     const e = event();
     const claim = await h.dedup.claim(TENANT_A, [e.eventId]);
     const busy = await ingest([e]);
-    assert.deepEqual(brief(busy.receipts).map((r) => [r.status, r.reason, r.field]), [["RECEIPT_STATUS_REJECTED", "IN_FLIGHT", "event_id"]]);
+    assert.deepEqual(
+      brief(busy.receipts).map((r) => [r.status, r.reason, r.field]),
+      [["RECEIPT_STATUS_REJECTED", "IN_FLIGHT", "event_id"]],
+    );
     await claim.release();
     assert.deepEqual((await ingest([e])).counts, { accepted: "1", duplicate: "0", filtered: "0", rejected: "0" });
   });
@@ -280,9 +367,15 @@ describe("IngestEvents", () => {
     await h.invalidator.joined;
     // Until caught up the cache is bypassed (a restart must not trust it), and the source alone would
     // answer ACTIVE: wait, so that only the invalidation below can end the cached DRAFT.
-    for (const until = Date.now() + 20_000; !h.invalidator.isCaughtUp() && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    for (const until = Date.now() + 20_000; !h.invalidator.isCaughtUp() && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
     const launched = Buffer.from(
-      CampaignEvent.encode({ eventId: uniqueName("ce-"), type: CampaignEventType.CAMPAIGN_EVENT_TYPE_LAUNCHED, tenantId: TENANT_A, campaign: undefined, occurTime: new Date() }).finish(),
+      CampaignEvent.encode({
+        eventId: uniqueName("ce-"),
+        type: CampaignEventType.CAMPAIGN_EVENT_TYPE_LAUNCHED,
+        tenantId: TENANT_A,
+        campaign: undefined,
+        occurTime: new Date(),
+      }).finish(),
     );
     // Re-sent until seen: a group that just joined starts at the latest offset and may skip the first one.
     const deadline = Date.now() + 20_000;
@@ -318,7 +411,10 @@ describe("StreamEvents", () => {
     const perChunk = [chunk1, [chunk2[0]!, chunk2[2]!], [chunk3[1]!]].map((events) => events.map((e) => e.eventId));
     for (const ids of perChunk) {
       const messages = await h.published.messagesWith(ids);
-      assert.deepEqual(messages.map((m) => ({ key: m.key, kind: m.kind, eventIds: m.events.map((e) => e.eventId) })), [{ key: "cmp-active", kind: "batch", eventIds: ids }]);
+      assert.deepEqual(
+        messages.map((m) => ({ key: m.key, kind: m.kind, eventIds: m.events.map((e) => e.eventId) })),
+        [{ key: "cmp-active", kind: "batch", eventIds: ids }],
+      );
     }
   });
 

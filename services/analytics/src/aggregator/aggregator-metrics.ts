@@ -21,8 +21,16 @@ export function createAggregatorMetrics(metrics: Metrics): AggregatorMetrics {
     applied: metrics.counter("tally_aggregator_events_applied_total", "Events applied to rollups."),
     duplicates: metrics.counter("tally_aggregator_events_duplicate_total", "Events skipped because their (tenant, event_id) was already applied."),
     replayed: metrics.counter("tally_aggregator_messages_replayed_total", "Messages skipped because their offset was already applied."),
-    deadLetters: metrics.counter("tally_aggregator_dead_letters_total", "Messages sent to the dead-letter topic, by reason (STORE_REFUSED: records Postgres refused).", ["reason"]),
-    flushFailures: metrics.counter("tally_aggregator_flush_failures_total", "Failed flush transactions by kind: TRANSIENT (retried), REFUSED (records isolated), FATAL (process stops).", ["kind"]),
+    deadLetters: metrics.counter(
+      "tally_aggregator_dead_letters_total",
+      "Messages sent to the dead-letter topic, by reason (STORE_REFUSED: records Postgres refused).",
+      ["reason"],
+    ),
+    flushFailures: metrics.counter(
+      "tally_aggregator_flush_failures_total",
+      "Failed flush transactions by kind: TRANSIENT (retried), REFUSED (records isolated), FATAL (process stops).",
+      ["kind"],
+    ),
     flushSeconds: new Histogram({
       name: "tally_aggregator_flush_seconds",
       help: "Time of one flush transaction, Kafka commit and Redis signals included.",

@@ -3,7 +3,14 @@ import { describe, it } from "node:test";
 import { requestsOf } from "./dead-letter.js";
 import type { DeadLetter } from "./flush-buffer.js";
 
-const letter = (offset: number, bytes: number): DeadLetter => ({ partition: 0, offset: BigInt(offset), reason: "UNDECODABLE", detail: "", key: null, value: Buffer.alloc(bytes) });
+const letter = (offset: number, bytes: number): DeadLetter => ({
+  partition: 0,
+  offset: BigInt(offset),
+  reason: "UNDECODABLE",
+  detail: "",
+  key: null,
+  value: Buffer.alloc(bytes),
+});
 const offsets = (requests: DeadLetter[][]) => requests.map((r) => r.map((l) => Number(l.offset)));
 
 describe("requestsOf", () => {

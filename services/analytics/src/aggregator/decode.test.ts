@@ -69,11 +69,17 @@ describe("decodeMessage", () => {
 
   it("expands a batch into its events, in order, each checked and normalised like a single event", () => {
     const items = decodeMessage(
-      batch([record({ eventId: "a" }), record({ eventId: "b", type: EventType.EVENT_TYPE_IMPRESSION, platform: "DIRECT", region: "" }), record({ eventId: "c", filtered: true, receiveTime: new Date("2025-01-01T00:00:05Z") })]),
+      batch([
+        record({ eventId: "a" }),
+        record({ eventId: "b", type: EventType.EVENT_TYPE_IMPRESSION, platform: "DIRECT", region: "" }),
+        record({ eventId: "c", filtered: true, receiveTime: new Date("2025-01-01T00:00:05Z") }),
+      ]),
       at,
     );
     assert.deepEqual(
-      items.map((d) => (d.kind === "event" ? [d.event.eventId, d.event.kind, d.event.platform, d.event.region, d.event.filtered, d.event.receiveTime.toISOString()] : d.kind)),
+      items.map((d) =>
+        d.kind === "event" ? [d.event.eventId, d.event.kind, d.event.platform, d.event.region, d.event.filtered, d.event.receiveTime.toISOString()] : d.kind,
+      ),
       [
         ["a", "CLICK", "meta", "DE", false, "2025-01-01T00:00:00.000Z"],
         ["b", "IMPRESSION", "direct", "ZZ", false, "2025-01-01T00:00:00.000Z"],
@@ -85,7 +91,10 @@ describe("decodeMessage", () => {
   it("dead-letters only the invalid record of a batch, alone, as the single-event message it would have been", () => {
     const bad = record({ eventId: "bad", region: "Germany" });
     const items = decodeMessage(batch([record({ eventId: "a" }), bad, record({ eventId: "c" })]), at);
-    assert.deepEqual(items.map((d) => d.kind), ["event", "dead", "event"]);
+    assert.deepEqual(
+      items.map((d) => d.kind),
+      ["event", "dead", "event"],
+    );
     const d = items[1]!;
     assert.ok(d.kind === "dead");
     assert.equal(d.reason, "INVALID_EVENT");
@@ -94,7 +103,21 @@ describe("decodeMessage", () => {
   });
 
   it("decodes a report and refuses one with a bad date or hour", () => {
-    const report = { tenantId: "t1", campaignId: "c1", platform: "google", region: "US", date: "2025-01-01", hour: 5, impressions: "10", clicks: "1", conversions: "0", costMicros: "5", revenueMicros: "0", currencyCode: "EUR", reportTime: at };
+    const report = {
+      tenantId: "t1",
+      campaignId: "c1",
+      platform: "google",
+      region: "US",
+      date: "2025-01-01",
+      hour: 5,
+      impressions: "10",
+      clicks: "1",
+      conversions: "0",
+      costMicros: "5",
+      revenueMicros: "0",
+      currencyCode: "EUR",
+      reportTime: at,
+    };
     const ok = only(decodeMessage(encode({ payload: { $case: "report", value: report } }), at));
     assert.ok(ok.kind === "report" && ok.report.hour === 5 && ok.report.metrics.impressions === 10n);
     assert.equal(only(decodeMessage(encode({ payload: { $case: "report", value: { ...report, date: "2025-02-30" } } }), at)).kind, "dead");
@@ -104,10 +127,21 @@ describe("decodeMessage", () => {
 
 describe("decodeMessage: what the store would refuse", () => {
   it("dead-letters a NUL event_id and an int64-max value_micros of a batch alone, keeping the siblings", () => {
-    const items = decodeMessage(batch([record({ eventId: "a\u0000" }), record({ eventId: "ok" }), record({ eventId: "max", type: EventType.EVENT_TYPE_CONVERSION, valueMicros: "9223372036854775807" })]), at);
+    const items = decodeMessage(
+      batch([
+        record({ eventId: "a\u0000" }),
+        record({ eventId: "ok" }),
+        record({ eventId: "max", type: EventType.EVENT_TYPE_CONVERSION, valueMicros: "9223372036854775807" }),
+      ]),
+      at,
+    );
     assert.deepEqual(
       items.map((d) => (d.kind === "dead" ? `${d.reason}: ${d.detail}` : d.kind)),
-      ['INVALID_EVENT: batch events[0]: event_id must not contain NUL (U+0000) characters: "a\\u0000"', "event", "INVALID_EVENT: batch events[2]: value_micros 9223372036854775807 is outside 0..1000000000000000"],
+      [
+        'INVALID_EVENT: batch events[0]: event_id must not contain NUL (U+0000) characters: "a\\u0000"',
+        "event",
+        "INVALID_EVENT: batch events[2]: value_micros 9223372036854775807 is outside 0..1000000000000000",
+      ],
     );
   });
 });

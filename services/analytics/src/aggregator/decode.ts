@@ -42,7 +42,9 @@ function place(platform: string, region: string): { platform: string; region: st
 
 function toEvent(r: AdEventRecord, messageTime: Date): Decoded {
   const kind = eventKindOf(r.type);
-  const missing = [!r.tenantId && "tenant_id", !r.eventId && "event_id", !r.campaignId && "campaign_id", !kind && "type", !r.occurTime && "occur_time"].filter(Boolean);
+  const missing = [!r.tenantId && "tenant_id", !r.eventId && "event_id", !r.campaignId && "campaign_id", !kind && "type", !r.occurTime && "occur_time"].filter(
+    Boolean,
+  );
   if (missing.length > 0) return dead("INVALID_EVENT", `missing or invalid: ${missing.join(", ")}`);
   if (Number.isNaN(r.occurTime!.getTime())) return dead("INVALID_EVENT", "occur_time is not a valid instant");
   if (!INT64.test(r.valueMicros) || !INT64.test(r.costMicros)) return dead("INVALID_EVENT", "value_micros or cost_micros is not an integer");

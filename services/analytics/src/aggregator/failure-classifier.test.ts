@@ -56,7 +56,10 @@ describe("describeFailure", () => {
   });
 
   it("drops knex's statement prefix, which may quote other records", () => {
-    const knexed = pg("23514", 'INSERT INTO raw_events (t) SELECT \'{"e":"other-tenant-secret"}\' - new row for relation "raw_events" violates check constraint "c"');
+    const knexed = pg(
+      "23514",
+      'INSERT INTO raw_events (t) SELECT \'{"e":"other-tenant-secret"}\' - new row for relation "raw_events" violates check constraint "c"',
+    );
     assert.equal(describeFailure(knexed), '23514: new row for relation "raw_events" violates check constraint "c"');
   });
 });

@@ -32,7 +32,17 @@ const TRANSIENT_SQLSTATES = new Set(["57P01", "57P02", "57P03", "57P05", "57014"
 const REFUSED_SQLSTATE_CLASSES = new Set(["22", "23", "54"]);
 
 /** Node socket errors: the database or broker is not reachable right now. */
-const TRANSIENT_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED"]);
+const TRANSIENT_SOCKET_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNABORTED",
+]);
 
 /** node-postgres and knex say a connection went away in words only (no code). */
 const TRANSIENT_MESSAGES = [

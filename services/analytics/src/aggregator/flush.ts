@@ -146,7 +146,9 @@ export function createFlush(deps: FlushDeps): Flush {
     for (const d of result.deadLetters) metrics.deadLetters.inc({ reason: d.reason });
     stop();
     if (result.refused > 0) {
-      const refused = result.deadLetters.filter((d) => d.reason === "STORE_REFUSED").map((d) => ({ partition: d.partition, offset: d.offset.toString(), detail: d.detail }));
+      const refused = result.deadLetters
+        .filter((d) => d.reason === "STORE_REFUSED")
+        .map((d) => ({ partition: d.partition, offset: d.offset.toString(), detail: d.detail }));
       logger.warn({ refused }, "dead-lettered records the store refused");
     }
     logger.debug({ applied: result.applied, duplicates: result.duplicates, replayed: result.replayed, deadLettered: result.deadLetters.length }, "flushed");

@@ -43,9 +43,17 @@ const eventCases: [string, Partial<TrackedEvent>, string | null][] = [
   ["value_micros at int64 max", { valueMicros: 9223372036854775807n }, "value_micros 9223372036854775807 is outside 0..1000000000000000"],
   ["cost_micros one above the cap", { costMicros: 1_000_000_000_000_001n }, "cost_micros 1000000000000001 is outside 0..1000000000000000"],
   ["negative cost_micros", { costMicros: -1n }, "cost_micros -1 is outside 0..1000000000000000"],
-  ["occur_time before 1970", { occurTime: new Date("1969-12-31T23:59:59Z") }, "occur_time must lie between 1970-01-01T00:00:00Z and 2100-12-31T23:59:59.999999999Z"],
+  [
+    "occur_time before 1970",
+    { occurTime: new Date("1969-12-31T23:59:59Z") },
+    "occur_time must lie between 1970-01-01T00:00:00Z and 2100-12-31T23:59:59.999999999Z",
+  ],
   ["occur_time in 2100-12-31", { occurTime: new Date("2100-12-31T23:59:59.999Z") }, null],
-  ["receive_time in year 9999", { receiveTime: new Date("9999-12-31T23:59:59Z") }, "receive_time must lie between 1970-01-01T00:00:00Z and 2100-12-31T23:59:59.999999999Z"],
+  [
+    "receive_time in year 9999",
+    { receiveTime: new Date("9999-12-31T23:59:59Z") },
+    "receive_time must lie between 1970-01-01T00:00:00Z and 2100-12-31T23:59:59.999999999Z",
+  ],
 ];
 
 describe("eventProblem", () => {
@@ -54,9 +62,16 @@ describe("eventProblem", () => {
 
 describe("reportProblem", () => {
   it("passes a normal row", () => assert.equal(reportProblem(report()), null));
-  it("refuses a count above int64", () => assert.equal(reportProblem(report({ impressions: 2n ** 63n })), "impressions 9223372036854775808 is outside 0..2^63-1"));
+  it("refuses a count above int64", () =>
+    assert.equal(reportProblem(report({ impressions: 2n ** 63n })), "impressions 9223372036854775808 is outside 0..2^63-1"));
   it("refuses a negative count", () => assert.equal(reportProblem(report({ clicks: -5n })), "clicks -5 is outside 0..2^63-1"));
-  it("refuses money above the per-event cap", () => assert.equal(reportProblem(report({ revenueMicros: 10n ** 16n })), "revenue_micros 10000000000000000 is outside 0..1000000000000000"));
-  it("refuses a NUL in campaign_id", () => assert.equal(reportProblem(report({ campaignId: "c\u0000" })), 'campaign_id must not contain NUL (U+0000) characters: "c\\u0000"'));
-  it("refuses a report_time in year 9999", () => assert.equal(reportProblem(report({ reportTime: new Date("9999-01-01T00:00:00Z") })), "report_time must lie between 1970-01-01T00:00:00Z and 2100-12-31T23:59:59.999999999Z"));
+  it("refuses money above the per-event cap", () =>
+    assert.equal(reportProblem(report({ revenueMicros: 10n ** 16n })), "revenue_micros 10000000000000000 is outside 0..1000000000000000"));
+  it("refuses a NUL in campaign_id", () =>
+    assert.equal(reportProblem(report({ campaignId: "c\u0000" })), 'campaign_id must not contain NUL (U+0000) characters: "c\\u0000"'));
+  it("refuses a report_time in year 9999", () =>
+    assert.equal(
+      reportProblem(report({ reportTime: new Date("9999-01-01T00:00:00Z") })),
+      "report_time must lie between 1970-01-01T00:00:00Z and 2100-12-31T23:59:59.999999999Z",
+    ));
 });

@@ -34,9 +34,15 @@ describe("isolateRefused", () => {
   it("finds one poison among 16 and writes the other 15 once, in order", async () => {
     const s = store(new Set([11]));
     const refused = await isolateRefused(range(16), s);
-    assert.deepEqual(refused.map((r) => r.item), [11]);
+    assert.deepEqual(
+      refused.map((r) => r.item),
+      [11],
+    );
     assert.equal((refused[0]!.error as Error).message, "refused 11");
-    assert.deepEqual(s.written, range(16).filter((i) => i !== 11));
+    assert.deepEqual(
+      s.written,
+      range(16).filter((i) => i !== 11),
+    );
     // 1 whole + per level (16→8→4→2→1) two halves: 1 + 2·4
     assert.equal(s.attempts.length, 9);
   });
@@ -44,13 +50,19 @@ describe("isolateRefused", () => {
   it("finds several poisons, first and last included", async () => {
     const s = store(new Set([0, 5, 6, 9]));
     const refused = await isolateRefused(range(10), s);
-    assert.deepEqual(refused.map((r) => r.item), [0, 5, 6, 9]);
+    assert.deepEqual(
+      refused.map((r) => r.item),
+      [0, 5, 6, 9],
+    );
     assert.deepEqual(s.written, [1, 2, 3, 4, 7, 8]);
   });
 
   it("refuses a lone record that is refused", async () => {
     const s = store(new Set([7]));
-    assert.deepEqual((await isolateRefused([7], s)).map((r) => r.item), [7]);
+    assert.deepEqual(
+      (await isolateRefused([7], s)).map((r) => r.item),
+      [7],
+    );
     assert.deepEqual(s.written, []);
   });
 

@@ -7,7 +7,15 @@ import { decodeReport, encodeReport } from "./insights-codec.js";
 
 describe("insights codec", () => {
   it("round-trips a report exactly: bigints beyond 2^53, absent ratios, instants, TOTAL without instants", () => {
-    const groups = [{ bucketKey: "2025-01-02", platform: "meta", region: "", source: null, metrics: { ...zeroMetrics(), impressions: 3n, clicks: 1n, costMicros: 9_007_199_254_740_993n } }];
+    const groups = [
+      {
+        bucketKey: "2025-01-02",
+        platform: "meta",
+        region: "",
+        source: null,
+        metrics: { ...zeroMetrics(), impressions: 3n, clicks: 1n, costMicros: 9_007_199_254_740_993n },
+      },
+    ];
     for (const granularity of ["DAY", "TOTAL"] as const) {
       const buckets = enumerateBuckets({ startDate: "2025-01-01", endDate: "2025-01-02", timeZone: "Asia/Kathmandu" }, granularity);
       const report: InsightsReport = {

@@ -69,7 +69,13 @@ export function decodeReport(text: string): InsightsReport {
   return {
     ...j,
     totals: metricsFromJson(j.totals),
-    rows: j.rows.map((row) => ({ bucket: bucketOf(row), platform: row.platform, region: row.region, source: row.source, metrics: metricsFromJson(row.metrics) })),
+    rows: j.rows.map((row) => ({
+      bucket: bucketOf(row),
+      platform: row.platform,
+      region: row.region,
+      source: row.source,
+      metrics: metricsFromJson(row.metrics),
+    })),
     dataFreshness: new Date(j.dataFreshness),
   };
 }

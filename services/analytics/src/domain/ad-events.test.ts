@@ -25,12 +25,10 @@ describe("foldEvents", () => {
       event({ kind: "CONVERSION", occurTime: new Date("2025-01-01T10:15:00Z"), valueMicros: 12_500_000n }),
     ]);
     assert.equal(deltas.length, 2);
-    assert.deepEqual([new Date(deltas[0]!.bucketStart).toISOString(), deltas[0]!.metrics.impressions, deltas[0]!.metrics.clicks, deltas[0]!.metrics.costMicros], [
-      "2025-01-01T10:00:00.000Z",
-      1n,
-      1n,
-      150n,
-    ]);
+    assert.deepEqual(
+      [new Date(deltas[0]!.bucketStart).toISOString(), deltas[0]!.metrics.impressions, deltas[0]!.metrics.clicks, deltas[0]!.metrics.costMicros],
+      ["2025-01-01T10:00:00.000Z", 1n, 1n, 150n],
+    );
     assert.deepEqual([deltas[1]!.metrics.conversions, deltas[1]!.metrics.revenueMicros], [1n, 12_500_000n]);
   });
 
@@ -60,7 +58,10 @@ describe("latestReports", () => {
   });
   it("keeps the latest report_time per key", () => {
     const out = latestReports([report("2025-01-02T00:00:00Z", 5n), report("2025-01-03T00:00:00Z", 7n), report("2025-01-01T00:00:00Z", 3n)]);
-    assert.deepEqual(out.map((r) => r.report.metrics.impressions), [7n]);
+    assert.deepEqual(
+      out.map((r) => r.report.metrics.impressions),
+      [7n],
+    );
   });
 });
 

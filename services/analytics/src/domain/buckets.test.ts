@@ -70,15 +70,24 @@ describe("enumerateBuckets DAY", () => {
 
   it("one bucket per day, keys equal labels", () => {
     const b = enumerateBuckets({ startDate: "2024-02-27", endDate: "2024-03-01", timeZone: "UTC" }, "DAY");
-    assert.deepEqual(b.map((x) => x.key), ["2024-02-27", "2024-02-28", "2024-02-29", "2024-03-01"]);
-    assert.deepEqual(b.map((x) => x.label), b.map((x) => x.key));
+    assert.deepEqual(
+      b.map((x) => x.key),
+      ["2024-02-27", "2024-02-28", "2024-02-29", "2024-03-01"],
+    );
+    assert.deepEqual(
+      b.map((x) => x.label),
+      b.map((x) => x.key),
+    );
   });
 });
 
 describe("enumerateBuckets WEEK (ISO, Monday)", () => {
   it("across a year boundary, clipped to the range", () => {
     const b = enumerateBuckets({ startDate: "2024-12-28", endDate: "2025-01-08", timeZone: "UTC" }, "WEEK");
-    assert.deepEqual(b.map((x) => x.key), ["2024-12-23", "2024-12-30", "2025-01-06"]);
+    assert.deepEqual(
+      b.map((x) => x.key),
+      ["2024-12-23", "2024-12-30", "2025-01-06"],
+    );
     assert.deepEqual(spans(b), [
       ["2024-12-28", "2024-12-28T00:00:00Z", "2024-12-30T00:00:00Z"],
       ["2024-12-30", "2024-12-30T00:00:00Z", "2025-01-06T00:00:00Z"],
@@ -96,7 +105,10 @@ describe("enumerateBuckets WEEK (ISO, Monday)", () => {
 describe("enumerateBuckets MONTH", () => {
   it("calendar months in Europe/Berlin, first and last clipped", () => {
     const b = enumerateBuckets({ startDate: "2025-01-15", endDate: "2025-03-10", timeZone: "Europe/Berlin" }, "MONTH");
-    assert.deepEqual(b.map((x) => x.key), ["2025-01-01", "2025-02-01", "2025-03-01"]);
+    assert.deepEqual(
+      b.map((x) => x.key),
+      ["2025-01-01", "2025-02-01", "2025-03-01"],
+    );
     assert.deepEqual(spans(b), [
       ["2025-01-15", "2025-01-14T23:00:00Z", "2025-01-31T23:00:00Z"],
       ["2025-02-01", "2025-01-31T23:00:00Z", "2025-02-28T23:00:00Z"],
@@ -110,7 +122,10 @@ describe("enumerateBuckets HOUR", () => {
     const b = enumerateBuckets({ startDate: "2025-11-02", endDate: "2025-11-02", timeZone: "America/New_York" }, "HOUR");
     assert.equal(b.length, 25);
     const ones = b.filter((x) => x.label === "2025-11-02T01:00");
-    assert.deepEqual(ones.map((x) => iso(x.interval!.start)), ["2025-11-02T05:00:00Z", "2025-11-02T06:00:00Z"]);
+    assert.deepEqual(
+      ones.map((x) => iso(x.interval!.start)),
+      ["2025-11-02T05:00:00Z", "2025-11-02T06:00:00Z"],
+    );
     assert.ok(b.every((x) => hours(x) === 1));
     assert.equal(b[0]!.label, "2025-11-02T00:00");
     assert.equal(b[24]!.label, "2025-11-02T23:00");
@@ -119,7 +134,10 @@ describe("enumerateBuckets HOUR", () => {
   it("America/New_York spring-forward day has 23 hours and no 02:00", () => {
     const b = enumerateBuckets({ startDate: "2025-03-09", endDate: "2025-03-09", timeZone: "America/New_York" }, "HOUR");
     assert.equal(b.length, 23);
-    assert.equal(b.some((x) => x.label === "2025-03-09T02:00"), false);
+    assert.equal(
+      b.some((x) => x.label === "2025-03-09T02:00"),
+      false,
+    );
   });
 
   it("Asia/Kathmandu hours start at a quarter past the UTC hour", () => {

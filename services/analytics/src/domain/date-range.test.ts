@@ -9,7 +9,19 @@ describe("dateProblem", () => {
   for (const good of ["2025-01-31", "2024-02-29", "1970-01-01", "2100-12-31"]) {
     it(`accepts ${good}`, () => assert.equal(dateProblem(good), null));
   }
-  for (const bad of ["2025-02-29", "2025-13-01", "2025-04-31", "2025-1-5", "20250105", "2025-01-05T00:00", " 2025-01-05", "yesterday", "1969-12-31", "2101-01-01", "9999-12-31"]) {
+  for (const bad of [
+    "2025-02-29",
+    "2025-13-01",
+    "2025-04-31",
+    "2025-1-5",
+    "20250105",
+    "2025-01-05T00:00",
+    " 2025-01-05",
+    "yesterday",
+    "1969-12-31",
+    "2101-01-01",
+    "9999-12-31",
+  ]) {
     it(`rejects ${JSON.stringify(bad)}`, () => assert.notEqual(dateProblem(bad), null));
   }
 });
@@ -61,18 +73,27 @@ describe("resolveDateRange", () => {
   it("a start after today (the default end) is a violation", () => {
     const v = new Violations();
     resolveDateRange({ startDate: "2025-05-01", endDate: "" }, "UTC", "DAY", now, v);
-    assert.deepEqual(v.list.map((x) => x.field), ["start_date"]);
+    assert.deepEqual(
+      v.list.map((x) => x.field),
+      ["start_date"],
+    );
     assert.match(v.list[0]!.description, /today, 2025-04-20/);
   });
   it("a defaulted range longer than 31 days is too long for HOUR", () => {
     const v = new Violations();
     resolveDateRange({ startDate: "2025-01-01", endDate: "" }, "UTC", "HOUR", now, v);
-    assert.deepEqual(v.list.map((x) => x.field), ["end_date"]);
+    assert.deepEqual(
+      v.list.map((x) => x.field),
+      ["end_date"],
+    );
   });
   it("checkDates names each malformed date", () => {
     const v = new Violations();
     assert.equal(checkDates({ startDate: "2025-02-30", endDate: "tomorrow" }, v), false);
-    assert.deepEqual(v.list.map((x) => x.field), ["start_date", "end_date"]);
+    assert.deepEqual(
+      v.list.map((x) => x.field),
+      ["start_date", "end_date"],
+    );
   });
 });
 
@@ -91,7 +112,10 @@ describe("checkInsightsInput", () => {
 
   it("normalises a good request: DAY by default, slugs lowercased, regions uppercased, sorted, de-duplicated", () => {
     const v = new Violations();
-    const c = checkInsightsInput(input({ platforms: ["Meta,google", "meta"], regions: ["de", "US,de"], breakdowns: ["SOURCE", "PLATFORM"], timeZone: "europe/berlin" }), v);
+    const c = checkInsightsInput(
+      input({ platforms: ["Meta,google", "meta"], regions: ["de", "US,de"], breakdowns: ["SOURCE", "PLATFORM"], timeZone: "europe/berlin" }),
+      v,
+    );
     assert.ok(v.empty, JSON.stringify(v.list));
     assert.equal(c.granularity, "DAY");
     assert.deepEqual(c.platforms, ["google", "meta"]);
@@ -131,15 +155,24 @@ describe("checkInsightsInput", () => {
   it("start after end, and too long ranges (400 days; 31 for HOUR)", () => {
     const order = new Violations();
     checkInsightsInput(input({ startDate: "2025-03-02", endDate: "2025-03-01" }), order);
-    assert.deepEqual(order.list.map((x) => x.field), ["start_date"]);
+    assert.deepEqual(
+      order.list.map((x) => x.field),
+      ["start_date"],
+    );
     const long = new Violations();
     checkInsightsInput(input({ startDate: "2024-01-01", endDate: "2025-02-04" }), long); // 401 days
-    assert.deepEqual(long.list.map((x) => x.field), ["end_date"]);
+    assert.deepEqual(
+      long.list.map((x) => x.field),
+      ["end_date"],
+    );
     const fine = new Violations();
     checkInsightsInput(input({ startDate: "2024-01-01", endDate: "2025-02-03" }), fine); // 400 days
     assert.ok(fine.empty);
     const hour = new Violations();
     checkInsightsInput(input({ startDate: "2025-01-01", endDate: "2025-02-01", granularity: "HOUR" }), hour); // 32 days
-    assert.deepEqual(hour.list.map((x) => x.field), ["end_date"]);
+    assert.deepEqual(
+      hour.list.map((x) => x.field),
+      ["end_date"],
+    );
   });
 });

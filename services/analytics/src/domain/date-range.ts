@@ -63,7 +63,10 @@ export interface DateRangeInput {
 /** Checks what does not need the time zone; returns whether both given dates are well-formed. */
 export function checkDates(input: DateRangeInput, v: Violations): boolean {
   let ok = true;
-  for (const [field, value] of [["start_date", input.startDate], ["end_date", input.endDate]] as const) {
+  for (const [field, value] of [
+    ["start_date", input.startDate],
+    ["end_date", input.endDate],
+  ] as const) {
     const problem = value === "" ? null : dateProblem(value);
     if (problem) ok = v.check(false, field, problem) && ok;
   }
@@ -86,13 +89,7 @@ export function checkOrderAndSpan(range: { startDate: string; endDate: string },
  * Fills the defaults (end: today in the zone; start: 29 days before the end) and, when a default
  * was used, checks order and span (checkInsightsInput already did when both dates were given).
  */
-export function resolveDateRange(
-  input: DateRangeInput,
-  timeZone: string,
-  granularity: Granularity,
-  now: Date,
-  v: Violations,
-): LocalDateRange {
+export function resolveDateRange(input: DateRangeInput, timeZone: string, granularity: Granularity, now: Date, v: Violations): LocalDateRange {
   const endDate = input.endDate || todayIn(timeZone, now);
   const startDate = input.startDate || addDays(endDate, -(DEFAULT_RANGE_DAYS - 1));
   if (!input.startDate || !input.endDate) {

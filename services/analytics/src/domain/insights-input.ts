@@ -53,7 +53,10 @@ const DIMENSION_ORDER: Dimension[] = ["PLATFORM", "REGION", "SOURCE"];
 
 /** Splits comma-separated entries (`platforms=meta,google` arrives as one value), trims, drops empties. */
 function splitList(values: string[]): string[] {
-  return values.flatMap((v) => v.split(",")).map((s) => s.trim()).filter((s) => s !== "");
+  return values
+    .flatMap((v) => v.split(","))
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 /** Lowercase platform slugs, de-duplicated and sorted; bad entries are recorded. */

@@ -17,7 +17,14 @@ describe("assembleRows", () => {
 
   it("without breakdowns: exactly one row per bucket, zero-filled", () => {
     const rows = assembleRows(buckets, [group("2025-01-02", "", 5n, 1n)], []);
-    assert.deepEqual(rows.map((r) => [r.bucket.label, r.metrics.impressions]), [["2025-01-01", 0n], ["2025-01-02", 5n], ["2025-01-03", 0n]]);
+    assert.deepEqual(
+      rows.map((r) => [r.bucket.label, r.metrics.impressions]),
+      [
+        ["2025-01-01", 0n],
+        ["2025-01-02", 5n],
+        ["2025-01-03", 0n],
+      ],
+    );
     assert.equal(rows[0]!.metrics.ctr, undefined);
     assert.equal(rows[1]!.metrics.ctr, 0.2);
   });

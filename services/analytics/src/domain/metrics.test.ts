@@ -44,10 +44,20 @@ describe("deriveMetrics", () => {
   });
 
   const zeroDenominators: [string, Partial<BaseMetrics>, (keyof ReturnType<typeof deriveMetrics>)[], (keyof ReturnType<typeof deriveMetrics>)[]][] = [
-    ["no impressions", { clicks: 1n, conversions: 1n, costMicros: 10n, revenueMicros: 10n }, ["ctr", "cpmMicros"], ["conversionRate", "cpcMicros", "cpaMicros", "roas"]],
+    [
+      "no impressions",
+      { clicks: 1n, conversions: 1n, costMicros: 10n, revenueMicros: 10n },
+      ["ctr", "cpmMicros"],
+      ["conversionRate", "cpcMicros", "cpaMicros", "roas"],
+    ],
     ["no clicks", { impressions: 5n, conversions: 1n, costMicros: 10n }, ["conversionRate", "cpcMicros"], ["ctr", "cpmMicros", "cpaMicros", "roas"]],
     ["no conversions", { impressions: 5n, clicks: 2n, costMicros: 10n }, ["cpaMicros"], ["ctr", "conversionRate", "cpcMicros", "cpmMicros", "roas"]],
-    ["no cost", { impressions: 5n, clicks: 2n, conversions: 1n, revenueMicros: 10n }, ["roas"], ["ctr", "conversionRate", "cpcMicros", "cpmMicros", "cpaMicros"]],
+    [
+      "no cost",
+      { impressions: 5n, clicks: 2n, conversions: 1n, revenueMicros: 10n },
+      ["roas"],
+      ["ctr", "conversionRate", "cpcMicros", "cpmMicros", "cpaMicros"],
+    ],
   ];
   for (const [name, input, absent, present] of zeroDenominators) {
     it(`${name}: ${absent.join(", ")} absent, the rest present`, () => {

@@ -51,7 +51,7 @@ export function divideRoundHalfAwayFromZero(n: bigint, d: bigint): bigint {
   const r = n % d;
   const abs = (x: bigint) => (x < 0n ? -x : x);
   if (2n * abs(r) < abs(d)) return q;
-  return (n < 0n) === (d < 0n) ? q + 1n : q - 1n;
+  return n < 0n === d < 0n ? q + 1n : q - 1n;
 }
 
 /** A fraction as a double; both sides fit a double closely enough for a ratio. */

@@ -30,7 +30,10 @@ describe("parseOrder", () => {
     it(`rejects ${JSON.stringify(bad)}`, () => {
       const v = new Violations();
       parseOrder(bad, v);
-      assert.deepEqual(v.list.map((x) => x.field), ["order_by"]);
+      assert.deepEqual(
+        v.list.map((x) => x.field),
+        ["order_by"],
+      );
     });
   }
 });
@@ -38,11 +41,20 @@ describe("parseOrder", () => {
 describe("sortRows", () => {
   const rows = () => [row("b", 10n, 5n), row("a", 0n, 0n), row("c", 10n, 1n), row("d", 4n, 2n)];
   it("by a ratio, absent ratios last in both directions", () => {
-    assert.deepEqual(sortRows(rows(), { field: "ctr", descending: true }).map((r) => r.campaign.id), ["b", "d", "c", "a"]);
-    assert.deepEqual(sortRows(rows(), { field: "ctr", descending: false }).map((r) => r.campaign.id), ["c", "b", "d", "a"]);
+    assert.deepEqual(
+      sortRows(rows(), { field: "ctr", descending: true }).map((r) => r.campaign.id),
+      ["b", "d", "c", "a"],
+    );
+    assert.deepEqual(
+      sortRows(rows(), { field: "ctr", descending: false }).map((r) => r.campaign.id),
+      ["c", "b", "d", "a"],
+    );
   });
   it("by a count, ties by campaign id", () => {
-    assert.deepEqual(sortRows(rows(), { field: "impressions", descending: true }).map((r) => r.campaign.id), ["b", "c", "d", "a"]);
+    assert.deepEqual(
+      sortRows(rows(), { field: "impressions", descending: true }).map((r) => r.campaign.id),
+      ["b", "c", "d", "a"],
+    );
   });
 });
 
@@ -54,7 +66,13 @@ describe("page tokens", () => {
     assert.equal(decodePageToken(tokens, token, "fp1", v), 50);
     assert.ok(v.empty);
     const forged = `${Buffer.from("5000").toString("base64url")}.${token.split(".")[1]}`;
-    assert.deepEqual([decodePageToken(tokens, token, "fp2", v), decodePageToken(tokens, "%%%", "fp1", v), decodePageToken(tokens, forged, "fp1", v)], [0, 0, 0]);
-    assert.deepEqual(v.list.map((x) => x.field), ["page_token", "page_token", "page_token"]);
+    assert.deepEqual(
+      [decodePageToken(tokens, token, "fp2", v), decodePageToken(tokens, "%%%", "fp1", v), decodePageToken(tokens, forged, "fp1", v)],
+      [0, 0, 0],
+    );
+    assert.deepEqual(
+      v.list.map((x) => x.field),
+      ["page_token", "page_token", "page_token"],
+    );
   });
 });

@@ -69,7 +69,14 @@ interface CheckedPerformanceInput {
 }
 
 function checkInput(input: PerformanceInput, tokens: PageTokens, v: Violations): CheckedPerformanceInput {
-  const ids = [...new Set(input.campaignIds.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean))].sort();
+  const ids = [
+    ...new Set(
+      input.campaignIds
+        .flatMap((s) => s.split(","))
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ].sort();
   v.check(ids.length <= MAX_CAMPAIGN_IDS, "campaign_ids", `at most ${MAX_CAMPAIGN_IDS} campaign ids`);
   if (checkDates(input, v) && input.startDate && input.endDate) checkOrderAndSpan(input, "DAY", v);
   const order = parseOrder(input.orderBy, v);
@@ -104,11 +111,18 @@ export function createPerformanceService(deps: PerformanceDeps) {
       });
       v.throwIfAny();
       const dataFreshness = await deps.freshness.dataFreshness();
-      const sums = await deps.totals.readTotals(tenantId, windows.map((w) => w.window));
+      const sums = await deps.totals.readTotals(
+        tenantId,
+        windows.map((w) => w.window),
+      );
       const rows = windows.map((w) => ({ campaign: w.campaign, timeZone: w.zone, metrics: deriveMetrics(sums.get(w.campaign.id) ?? zeroMetrics()) }));
       sortRows(rows, checked.order);
       const end = checked.offset + checked.pageSize;
-      return { rows: rows.slice(checked.offset, end), nextPageToken: end < rows.length ? encodePageToken(deps.pageTokens, end, checked.fingerprint) : "", dataFreshness };
+      return {
+        rows: rows.slice(checked.offset, end),
+        nextPageToken: end < rows.length ? encodePageToken(deps.pageTokens, end, checked.fingerprint) : "",
+        dataFreshness,
+      };
     },
   };
 }

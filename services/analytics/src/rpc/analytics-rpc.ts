@@ -39,10 +39,8 @@ const M = "tally.analytics.v1.AnalyticsService";
 
 export function createAnalyticsRpc({ kit, insights, performance, live, reaggregate }: AnalyticsRpcDeps): AnalyticsServiceServer {
   return {
-    getCampaignInsights: kit.unary<GetCampaignInsightsRequest, GetCampaignInsightsResponse, typeof read>(
-      `${M}/GetCampaignInsights`,
-      read,
-      async (req, ctx) => toInsightsResponse(await insights.getCampaignInsights(ctx.principal.tenantId, fromInsightsRequest(req), ctx.requestId)),
+    getCampaignInsights: kit.unary<GetCampaignInsightsRequest, GetCampaignInsightsResponse, typeof read>(`${M}/GetCampaignInsights`, read, async (req, ctx) =>
+      toInsightsResponse(await insights.getCampaignInsights(ctx.principal.tenantId, fromInsightsRequest(req), ctx.requestId)),
     ),
     listCampaignPerformance: kit.unary<ListCampaignPerformanceRequest, ListCampaignPerformanceResponse, typeof read>(
       `${M}/ListCampaignPerformance`,
@@ -55,10 +53,8 @@ export function createAnalyticsRpc({ kit, insights, performance, live, reaggrega
       (req, ctx, send) => live.stream(ctx.principal.tenantId, fromStreamRequest(req), (t) => send(toStreamResponse(t)), ctx.signal, ctx.requestId),
     ),
     // Rewrites stored numbers: editors and owners only (API keys have no scope for it).
-    reaggregateCampaign: kit.unary<ReaggregateCampaignRequest, ReaggregateCampaignResponse, typeof edit>(
-      `${M}/ReaggregateCampaign`,
-      edit,
-      async (req, ctx) => toReaggregateResponse(await reaggregate.reaggregateCampaign(ctx.principal.tenantId, fromReaggregateRequest(req), ctx.requestId)),
+    reaggregateCampaign: kit.unary<ReaggregateCampaignRequest, ReaggregateCampaignResponse, typeof edit>(`${M}/ReaggregateCampaign`, edit, async (req, ctx) =>
+      toReaggregateResponse(await reaggregate.reaggregateCampaign(ctx.principal.tenantId, fromReaggregateRequest(req), ctx.requestId)),
     ),
   };
 }

@@ -16,7 +16,10 @@ function fakeRedis() {
         exec: async () => {
           if (state.down) throw new Error("connect ECONNREFUSED");
           for (const [k, v] of sets) state.tokens.set(k, v);
-          return sets.flatMap(() => [[null, "OK"], [null, 0]]);
+          return sets.flatMap(() => [
+            [null, "OK"],
+            [null, 0],
+          ]);
         },
       };
       return p;

@@ -60,7 +60,17 @@ function factsSql(query: InsightsQuery): { sql: string; params: Knex.Value[] } {
     FROM (SELECT *, (report_date + make_interval(hours => greatest(hour, 0)::int)) AT TIME ZONE ? AS bucket_start
           FROM platform_report_rows WHERE tenant_id = ? AND campaign_id = ?) p
     WHERE bucket_start >= ? AND bucket_start < ? ${where}`;
-  const params = [query.tenantId, query.campaignId, ...range, ...filterParams, query.campaignTimeZone, query.tenantId, query.campaignId, ...range, ...filterParams];
+  const params = [
+    query.tenantId,
+    query.campaignId,
+    ...range,
+    ...filterParams,
+    query.campaignTimeZone,
+    query.tenantId,
+    query.campaignId,
+    ...range,
+    ...filterParams,
+  ];
   return { sql, params };
 }
 
@@ -69,7 +79,10 @@ export class PgInsightsReader implements InsightsReader {
 
   async readInsights(query: InsightsQuery): Promise<GroupedMetrics[]> {
     const bucket = bucketKeySql(query.granularity);
-    const dims = query.breakdowns.map((d) => DIMENSION_COLUMN[d]).map((d) => `, ${d}`).join("");
+    const dims = query.breakdowns
+      .map((d) => DIMENSION_COLUMN[d])
+      .map((d) => `, ${d}`)
+      .join("");
     const facts = factsSql(query);
     const sql = `
       SELECT ${bucket.key} AS bucket_key${dims}, ${SUMS_SQL}

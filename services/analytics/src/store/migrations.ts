@@ -51,10 +51,7 @@ const rollups: TableSpec = {
     ["revenue_micros", money, "Conversion revenue in micros of the campaign currency (not filtered)."],
     ["filtered_events", money, "Events the bot filter flagged, of any type."],
   ],
-  constraints: [
-    "PRIMARY KEY (tenant_id, campaign_id, bucket_start, platform, region, source)",
-    "CHECK (extract(epoch FROM bucket_start)::bigint % 900 = 0)",
-  ],
+  constraints: ["PRIMARY KEY (tenant_id, campaign_id, bucket_start, platform, region, source)", "CHECK (extract(epoch FROM bucket_start)::bigint % 900 = 0)"],
 };
 
 const consumerOffsets: TableSpec = {
@@ -65,7 +62,11 @@ const consumerOffsets: TableSpec = {
     ["topic", "text NOT NULL", "Topic (with its environment prefix)."],
     ["partition", "integer NOT NULL", "Partition."],
     ["next_offset", "bigint NOT NULL", "First offset not yet applied; everything below it is in the tables."],
-    ["caught_up_at", "timestamptz", "Latest time at which everything produced to the partition was applied; null until then. Min over partitions = data freshness."],
+    [
+      "caught_up_at",
+      "timestamptz",
+      "Latest time at which everything produced to the partition was applied; null until then. Min over partitions = data freshness.",
+    ],
     ["update_time", "timestamptz NOT NULL DEFAULT now()", "Last change of this row."],
   ],
   constraints: ["PRIMARY KEY (group_id, topic, partition)"],

@@ -15,7 +15,10 @@ describe("lifecycle", () => {
   for (const [action, from] of Object.entries(allowed)) {
     it(`${action} is allowed exactly from ${from.join(", ")}`, () => {
       const rule = TRANSITIONS[action as keyof typeof TRANSITIONS];
-      assert.deepEqual(CAMPAIGN_STATUSES.filter((s) => rule.from.includes(s)), from);
+      assert.deepEqual(
+        CAMPAIGN_STATUSES.filter((s) => rule.from.includes(s)),
+        from,
+      );
     });
   }
 });

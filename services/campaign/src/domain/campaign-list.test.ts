@@ -23,7 +23,10 @@ describe("parseListInput", () => {
     const q = parseListInput(input({ filter: "status=ACTIVE" }));
     const token = encodePageToken(tokens, q, { value: "2026-01-01T00:00:00.000Z", id: "abc" });
     assert.deepEqual(parseListInput(input({ filter: "status=ACTIVE", pageToken: token })).after, { value: "2026-01-01T00:00:00.000Z", id: "abc" });
-    assert.throws(() => parseListInput(input({ filter: "status=PAUSED", pageToken: token })), (e: AppError) => e.options.violations?.[0]?.field === "page_token");
+    assert.throws(
+      () => parseListInput(input({ filter: "status=PAUSED", pageToken: token })),
+      (e: AppError) => e.options.violations?.[0]?.field === "page_token",
+    );
   });
 
   it("refuses a forged token: an edited cursor with the old MAC, or one sealed with another key", () => {
@@ -32,14 +35,18 @@ describe("parseListInput", () => {
     const edited = `${Buffer.from(JSON.stringify({ v: "' OR 1=1 --", i: "x" })).toString("base64url")}.${token.split(".")[1]}`;
     const foreign = encodePageToken(createPageTokens("another-secret-of-at-least-32-characters"), q, { value: "v", id: "i" });
     for (const pageToken of [edited, foreign]) {
-      assert.throws(() => parseListInput(input({ pageToken })), (e: AppError) => e.code === "INVALID_ARGUMENT" && e.options.violations?.[0]?.field === "page_token");
+      assert.throws(
+        () => parseListInput(input({ pageToken })),
+        (e: AppError) => e.code === "INVALID_ARGUMENT" && e.options.violations?.[0]?.field === "page_token",
+      );
     }
   });
 
   it("names every bad argument", () => {
     assert.throws(
       () => parseListInput(input({ pageSize: -1, filter: "status=RUNNING AND budget>5", orderBy: "cost desc", pageToken: "!!" })),
-      (e: AppError) => JSON.stringify(e.options.violations?.map((v) => v.field)) === JSON.stringify(["page_size", "filter", "filter", "order_by", "page_token"]),
+      (e: AppError) =>
+        JSON.stringify(e.options.violations?.map((v) => v.field)) === JSON.stringify(["page_size", "filter", "filter", "order_by", "page_token"]),
     );
   });
 });

@@ -40,7 +40,10 @@ export function parseListInput(input: ListInput, tokens: PageTokens): ListQuery 
     desc: true,
     after: null,
   };
-  for (const term of input.filter.split(/\s+AND\s+/i).map((t) => t.trim()).filter(Boolean)) {
+  for (const term of input.filter
+    .split(/\s+AND\s+/i)
+    .map((t) => t.trim())
+    .filter(Boolean)) {
     const status = /^status\s*=\s*"?([A-Za-z_]+)"?$/.exec(term);
     const name = /^name\s*:\s*"?(.*?)"?$/.exec(term);
     if (status) {
@@ -79,4 +82,3 @@ function cursor(payload: unknown): { value: string; id: string } | null {
 export function encodePageToken(tokens: PageTokens, q: ListQuery, last: { value: string; id: string }): string {
   return tokens.seal(scope(q), { v: last.value, i: last.id });
 }
-

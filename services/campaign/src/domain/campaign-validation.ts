@@ -9,7 +9,6 @@ import { CAMPAIGN_TYPES, CHANNELS, type CampaignFields, type MutablePath } from 
 const MAX_BUDGET = MAX_EVENT_MICROS;
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
-
 /** Trims and lower-cases what the contract says is case-insensitive or slug-like. */
 export function normalizeFields(f: CampaignFields): CampaignFields {
   return {
@@ -32,11 +31,22 @@ export function validateFields(f: CampaignFields, v: Violations, prefix = "campa
   if (want("description")) v.check(f.description.length <= 1000, `${prefix}description`, "must be at most 1000 characters");
   if (want("type")) v.check((CAMPAIGN_TYPES as readonly string[]).includes(f.type), `${prefix}type`, `must be one of ${CAMPAIGN_TYPES.join(", ")}`);
   if (want("channels")) {
-    v.check(f.channels.every((c) => (CHANNELS as readonly string[]).includes(c)), `${prefix}channels`, `each must be one of ${CHANNELS.join(", ")}`);
+    v.check(
+      f.channels.every((c) => (CHANNELS as readonly string[]).includes(c)),
+      `${prefix}channels`,
+      `each must be one of ${CHANNELS.join(", ")}`,
+    );
   }
   if (want("platforms")) {
     const bad = f.platforms.filter((p) => normalisePlatform(p) !== p);
-    v.check(bad.length === 0, `${prefix}platforms`, `must be slugs matching [a-z0-9_]{1,32}; got ${bad.slice(0, 3).map((p) => quoteValue(p)).join(", ")}`);
+    v.check(
+      bad.length === 0,
+      `${prefix}platforms`,
+      `must be slugs matching [a-z0-9_]{1,32}; got ${bad
+        .slice(0, 3)
+        .map((p) => quoteValue(p))
+        .join(", ")}`,
+    );
   }
   if (want("currency_code")) v.check(CURRENCIES.has(f.currencyCode), `${prefix}currency_code`, "must be an ISO 4217 currency code such as USD or EUR");
   if (want("budget_micros")) {

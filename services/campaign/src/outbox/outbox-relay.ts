@@ -58,7 +58,12 @@ export class OutboxRelay {
         topicMessages: [...byTopic].map(([topic, rs]) => ({ topic, messages: rs.map((r) => ({ key: r.message_key, value: r.payload })) })),
       });
       // 3. Mark them published in the same transaction that locked them.
-      await trx("outbox").whereIn("id", rows.map((r) => r.id)).update({ publish_time: trx.fn.now() });
+      await trx("outbox")
+        .whereIn(
+          "id",
+          rows.map((r) => r.id),
+        )
+        .update({ publish_time: trx.fn.now() });
       return rows.length;
     });
   }

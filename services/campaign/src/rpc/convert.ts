@@ -58,4 +58,3 @@ export const userToProto = (u: User): PbUser => ({
 });
 
 export const organizationToProto = (o: Organization): PbOrganization => ({ id: o.id, name: o.name, createTime: o.createTime });
-

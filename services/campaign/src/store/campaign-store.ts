@@ -32,7 +32,12 @@ export class PgCampaignStore implements CampaignStore {
       await this.db.transaction(async (trx) => {
         await trx("campaigns").insert(campaignToRow(campaign));
         if (requestId) {
-          await trx("create_requests").insert({ organization_id: campaign.tenantId, request_id: requestId, campaign_id: campaign.id, create_time: campaign.createTime });
+          await trx("create_requests").insert({
+            organization_id: campaign.tenantId,
+            request_id: requestId,
+            campaign_id: campaign.id,
+            create_time: campaign.createTime,
+          });
         }
         await this.enqueue(trx, campaign, "CREATED", campaign.createTime);
       });
@@ -58,10 +63,7 @@ export class PgCampaignStore implements CampaignStore {
     try {
       return await this.db.transaction(async (trx) => {
         const { id, organization_id, create_time, ...changes } = campaignToRow(next);
-        const changed = await trx("campaigns")
-          .where({ id, organization_id, version: expectedVersion })
-          .whereNull("delete_time")
-          .update(changes);
+        const changed = await trx("campaigns").where({ id, organization_id, version: expectedVersion }).whereNull("delete_time").update(changes);
         if (changed !== 1) return false;
         await this.enqueue(trx, next, event, next.updateTime);
         return true;
@@ -95,7 +97,12 @@ export class PgCampaignStore implements CampaignStore {
       const value = q.orderBy === "name" ? q.after.value : new Date(q.after.value);
       query.whereRaw(`(??, id) ${q.desc ? "<" : ">"} (?, ?)`, [col, value, q.after.id]);
     }
-    const rows = await query.orderBy([{ column: col, order: dir }, { column: "id", order: dir }]).limit(q.pageSize);
+    const rows = await query
+      .orderBy([
+        { column: col, order: dir },
+        { column: "id", order: dir },
+      ])
+      .limit(q.pageSize);
     return rows.map(campaignFromRow);
   }
 

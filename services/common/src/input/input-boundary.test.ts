@@ -49,7 +49,12 @@ describe("checkRequest", () => {
         { field: "campaign.description", description: "must be at most 1000 characters" },
       ],
     ],
-    ["1000 astral characters are 1000 characters", `${CAMPAIGNS}/CreateCampaign`, wire(CreateCampaignRequest, { campaign: { ...campaign, description: "😀".repeat(1000) } }), []],
+    [
+      "1000 astral characters are 1000 characters",
+      `${CAMPAIGNS}/CreateCampaign`,
+      wire(CreateCampaignRequest, { campaign: { ...campaign, description: "😀".repeat(1000) } }),
+      [],
+    ],
     [
       "an end_time in year 9999 and a start_time in year 1",
       `${CAMPAIGNS}/CreateCampaign`,
@@ -74,10 +79,25 @@ describe("checkRequest", () => {
         { field: "campaign.channels[1]", description: "99 is not a Channel value" },
       ],
     ],
-    ["role -1 (UNRECOGNIZED)", "tally.identity.v1.IdentityService/CreateUser", wire(CreateUserRequest, { email: "a@b.c", password: "x", role: Role.UNRECOGNIZED }), [{ field: "role", description: "-1 is not a Role value" }]],
-    ["a NUL in a filter", `${CAMPAIGNS}/ListCampaigns`, wire(ListCampaignsRequest, { filter: "name:\u0000" }), [{ field: "filter", description: "must not contain NUL (U+0000) characters" }]],
+    [
+      "role -1 (UNRECOGNIZED)",
+      "tally.identity.v1.IdentityService/CreateUser",
+      wire(CreateUserRequest, { email: "a@b.c", password: "x", role: Role.UNRECOGNIZED }),
+      [{ field: "role", description: "-1 is not a Role value" }],
+    ],
+    [
+      "a NUL in a filter",
+      `${CAMPAIGNS}/ListCampaigns`,
+      wire(ListCampaignsRequest, { filter: "name:\u0000" }),
+      [{ field: "filter", description: "must not contain NUL (U+0000) characters" }],
+    ],
     ["a negative page_size is left to the use case", `${CAMPAIGNS}/ListCampaigns`, wire(ListCampaignsRequest, { pageSize: -1 }), []],
-    ["a lone surrogate", `${CAMPAIGNS}/ListCampaigns`, { pageSize: 0, pageToken: "\ud800", filter: "", orderBy: "" }, [{ field: "page_token", description: "is not valid UTF-8" }]],
+    [
+      "a lone surrogate",
+      `${CAMPAIGNS}/ListCampaigns`,
+      { pageSize: 0, pageToken: "\ud800", filter: "", orderBy: "" },
+      [{ field: "page_token", description: "is not valid UTF-8" }],
+    ],
     [
       "update_mask paths",
       `${CAMPAIGNS}/UpdateCampaign`,
@@ -130,7 +150,10 @@ describe("checkRequest", () => {
   });
 
   it("names a method the contract lacks as a wiring bug, not bad input", () => {
-    assert.throws(() => boundary.checkRequest(`${CAMPAIGNS}/Nope`, {}), (e: Error) => !(e instanceof AppError) && /no method/.test(e.message));
+    assert.throws(
+      () => boundary.checkRequest(`${CAMPAIGNS}/Nope`, {}),
+      (e: Error) => !(e instanceof AppError) && /no method/.test(e.message),
+    );
   });
 });
 
@@ -139,7 +162,11 @@ describe("itemProblems", () => {
   const cases: [string, object, FieldViolation[]][] = [
     ["a good event", event, []],
     ["NUL in event_id", { ...event, eventId: "a\u0000" }, [{ field: "event_id", description: "must not contain NUL (U+0000) characters" }]],
-    ["value_micros at the int64 maximum", { ...event, valueMicros: "9223372036854775807" }, [{ field: "value_micros", description: "must be between 0 and 1000000000000000" }]],
+    [
+      "value_micros at the int64 maximum",
+      { ...event, valueMicros: "9223372036854775807" },
+      [{ field: "value_micros", description: "must be between 0 and 1000000000000000" }],
+    ],
     ["an unknown type", { ...event, type: 9 }, [{ field: "type", description: "9 is not a EventType value" }]],
     [
       "attributes: too long a value, a NUL key",

@@ -40,7 +40,8 @@ export class MessageWalker {
   message(desc: DescMessage, value: unknown, path: string, sink: ViolationSink): void {
     if (value === undefined || value === null) return;
     if (desc.typeName === "google.protobuf.Timestamp") return this.timestamp(value, path, sink);
-    if (desc.typeName === "google.protobuf.FieldMask") return this.list(`${desc.typeName}.paths`, value, join(path, "paths"), sink, (p, at) => this.text(`${desc.typeName}.paths`, p, at, sink));
+    if (desc.typeName === "google.protobuf.FieldMask")
+      return this.list(`${desc.typeName}.paths`, value, join(path, "paths"), sink, (p, at) => this.text(`${desc.typeName}.paths`, p, at, sink));
     if (typeof value !== "object") return sink.add(path, "must be a message");
     const obj = value as Record<string, unknown>;
     for (const field of desc.fields) {

@@ -29,7 +29,10 @@ export class RedisClickCounter implements ClickCounter {
     metrics: Metrics,
   ) {
     this.log = logger.child({ component: "redis-click-counter" });
-    this.failures = metrics.counter("tally_ingest_click_count_failures_total", "Click-flood counts Redis could not answer; those clicks were let through (fail open).");
+    this.failures = metrics.counter(
+      "tally_ingest_click_count_failures_total",
+      "Click-flood counts Redis could not answer; those clicks were let through (fail open).",
+    );
   }
 
   /** Never throws: 0 when Redis cannot answer, which lets the clicks through (the port's contract). */

@@ -15,7 +15,13 @@ class RecordingCounter implements ClickCounter {
 }
 
 const T0 = Date.parse("2025-04-20T12:00:00Z");
-const click = (change: Partial<ClickCandidate> = {}): ClickCandidate => ({ campaignId: "cmp-1", ip: "192.0.2.1", type: "CLICK", occurTime: new Date(T0 + 5_000), ...change });
+const click = (change: Partial<ClickCandidate> = {}): ClickCandidate => ({
+  campaignId: "cmp-1",
+  ip: "192.0.2.1",
+  type: "CLICK",
+  occurTime: new Date(T0 + 5_000),
+  ...change,
+});
 const reasons = (verdicts: ({ reason: string } | null)[]) => verdicts.map((v) => v?.reason ?? "-");
 
 describe("createClickFloodCheck", () => {
@@ -42,7 +48,14 @@ describe("createClickFloodCheck", () => {
   it("counts neither impressions nor conversions nor events without a valid IP", async () => {
     const counter = new RecordingCounter();
     const check = createClickFloodCheck(counter, { maxClicks: 1, windowMs: 60_000 });
-    const verdicts = await check.screen([click({ type: "IMPRESSION" }), click({ type: "CONVERSION" }), click({ ip: "" }), click({ ip: "" }), click({ ip: "nope" }), click({ ip: "nope" })]);
+    const verdicts = await check.screen([
+      click({ type: "IMPRESSION" }),
+      click({ type: "CONVERSION" }),
+      click({ ip: "" }),
+      click({ ip: "" }),
+      click({ ip: "nope" }),
+      click({ ip: "nope" }),
+    ]);
     assert.deepEqual(reasons(verdicts), ["-", "-", "-", "-", "-", "-"]);
     assert.deepEqual(counter.calls, []);
   });

@@ -50,7 +50,12 @@ describe("validateEvent", () => {
     ["empty attribute key", { attributes: { "": "v" } }, "INVALID_FIELD", "attributes"],
     // The shared input boundary's finding comes first (rpc/ingestion-rpc.ts fills it in).
     ["a boundary problem", { inputProblem: { field: "event_id", description: "must not contain NUL (U+0000) characters" } }, "INVALID_FIELD", "event_id"],
-    ["a boundary problem before a domain one", { campaignId: "", inputProblem: { field: 'attributes["k"]', description: "is not valid UTF-8" } }, "INVALID_FIELD", 'attributes["k"]'],
+    [
+      "a boundary problem before a domain one",
+      { campaignId: "", inputProblem: { field: 'attributes["k"]', description: "is not valid UTF-8" } },
+      "INVALID_FIELD",
+      'attributes["k"]',
+    ],
     // Only the first problem in field order is reported.
     ["bad platform and bad region", { platform: "", region: "XX" }, "MISSING_FIELD", "platform"],
   ];

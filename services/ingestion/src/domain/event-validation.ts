@@ -119,7 +119,8 @@ function checkAttributes(attributes: Record<string, string>): Check {
   if (entries.length > LIMITS.attributes) return invalid("attributes", `at most ${LIMITS.attributes} attributes are allowed, got ${entries.length}`);
   for (const [key, value] of entries) {
     if (key === "") return invalid("attributes", "attribute keys must not be empty");
-    if (longerThan(key, LIMITS.attributeKeyChars)) return invalid("attributes", `attribute key ${quote(key)} is longer than ${LIMITS.attributeKeyChars} characters`);
+    if (longerThan(key, LIMITS.attributeKeyChars))
+      return invalid("attributes", `attribute key ${quote(key)} is longer than ${LIMITS.attributeKeyChars} characters`);
     if (longerThan(value, LIMITS.attributeValueChars)) {
       return invalid("attributes", `attribute ${quote(key)} has a value longer than ${LIMITS.attributeValueChars} characters`);
     }

@@ -97,12 +97,18 @@ describe("ingest use case", () => {
       events: [event("a"), event("b", { platform: "" }), event("c", { userAgent: "Googlebot/2.1" }), event("d", { campaignId: "nope" })],
     });
     assert.deepEqual(summary(out.receipts), ["ACCEPTED", "REJECTED:MISSING_FIELD", "FILTERED:BOT_USER_AGENT", "REJECTED:CAMPAIGN_NOT_FOUND"]);
-    assert.deepEqual(out.receipts.map((r) => r.index), [0, 1, 2, 3]);
+    assert.deepEqual(
+      out.receipts.map((r) => r.index),
+      [0, 1, 2, 3],
+    );
     assert.deepEqual(out.counts, { accepted: 1, duplicate: 0, filtered: 1, rejected: 2 });
-    assert.deepEqual(published.map((r) => [r.eventId, r.filtered, r.filterReason, r.currencyCode, r.region]), [
-      ["a", false, "", "USD", "US"],
-      ["c", true, "BOT_USER_AGENT", "USD", "US"],
-    ]);
+    assert.deepEqual(
+      published.map((r) => [r.eventId, r.filtered, r.filterReason, r.currencyCode, r.region]),
+      [
+        ["a", false, "", "USD", "US"],
+        ["c", true, "BOT_USER_AGENT", "USD", "US"],
+      ],
+    );
   });
 
   it("looks each distinct campaign up once per batch", async () => {
@@ -116,7 +122,10 @@ describe("ingest use case", () => {
     const out = await ingest({ tenantId: TENANT, events: [event("x", { platform: "" }), event("x"), event("x"), event("y")] });
     assert.deepEqual(summary(out.receipts), ["REJECTED:MISSING_FIELD", "ACCEPTED", "DUPLICATE", "ACCEPTED"]);
     assert.match(out.receipts[2]!.message, /events\[1\]/);
-    assert.deepEqual(published.map((r) => r.eventId), ["x", "y"]);
+    assert.deepEqual(
+      published.map((r) => r.eventId),
+      ["x", "y"],
+    );
   });
 
   it("answers DUPLICATE for an event_id accepted before, and IN_FLIGHT while another request holds it", async () => {
@@ -149,11 +158,17 @@ describe("ingest use case", () => {
   it("filters the clicks beyond the flood maximum as CLICK_FLOOD and publishes them, marked", async () => {
     const { ingest, published } = setup();
     const click = (id: string, change: Partial<IncomingEvent> = {}) => event(id, { type: "CLICK", ip: "192.0.2.1", ...change });
-    const out = await ingest({ tenantId: TENANT, events: [click("a"), event("i", { ip: "192.0.2.1" }), click("b"), click("c"), click("d", { ip: "192.0.2.2" })] });
+    const out = await ingest({
+      tenantId: TENANT,
+      events: [click("a"), event("i", { ip: "192.0.2.1" }), click("b"), click("c"), click("d", { ip: "192.0.2.2" })],
+    });
     assert.deepEqual(summary(out.receipts), ["ACCEPTED", "ACCEPTED", "ACCEPTED", "FILTERED:CLICK_FLOOD", "ACCEPTED"]);
     assert.equal(out.receipts[3]!.field, "ip");
     assert.deepEqual(out.counts, { accepted: 4, duplicate: 0, filtered: 1, rejected: 0 });
-    assert.deepEqual(published.filter((r) => r.filtered).map((r) => [r.eventId, r.filterReason]), [["c", "CLICK_FLOOD"]]);
+    assert.deepEqual(
+      published.filter((r) => r.filtered).map((r) => [r.eventId, r.filterReason]),
+      [["c", "CLICK_FLOOD"]],
+    );
   });
 
   it("counts only clicks that would otherwise be ACCEPTED: duplicates, rejects, bots and denied IPs fill no window", async () => {
@@ -201,6 +216,13 @@ describe("ingest use case", () => {
     }
     const out = await ingestStream(ingest, { tenantId: TENANT, chunks: chunks() });
     assert.deepEqual(out.counts, { accepted: 1, duplicate: 1, filtered: 1, rejected: 1 });
-    assert.deepEqual(out.problems.map((r) => [r.index, r.status]), [[1, "REJECTED"], [2, "DUPLICATE"], [3, "FILTERED"]]);
+    assert.deepEqual(
+      out.problems.map((r) => [r.index, r.status]),
+      [
+        [1, "REJECTED"],
+        [2, "DUPLICATE"],
+        [3, "FILTERED"],
+      ],
+    );
   });
 });

@@ -70,7 +70,10 @@ interface Candidate {
 class ReceiptBook {
   readonly receipts: Receipt[];
 
-  constructor(size: number, private readonly offset: number) {
+  constructor(
+    size: number,
+    private readonly offset: number,
+  ) {
     this.receipts = new Array<Receipt>(size);
   }
 
@@ -172,13 +175,20 @@ function screen(
  */
 async function claimAndPublish(deps: IngestEventsDeps, tenantId: string, candidates: Candidate[], book: ReceiptBook): Promise<void> {
   if (candidates.length === 0) return;
-  const claim = await deps.dedup.claim(tenantId, candidates.map((c) => c.record.eventId));
+  const claim = await deps.dedup.claim(
+    tenantId,
+    candidates.map((c) => c.record.eventId),
+  );
   const claimed = candidates.filter((c, k) => {
     const outcome = claim.outcomes[k];
     const eventId = c.record.eventId;
     if (outcome === "ACCEPTED_BEFORE") book.duplicate(c.index, eventId, "an event with this event_id was already accepted");
     if (outcome === "IN_FLIGHT") {
-      book.reject(c.index, eventId, { reason: Reason.IN_FLIGHT, field: "event_id", message: "another request is publishing this event_id right now; retry shortly" });
+      book.reject(c.index, eventId, {
+        reason: Reason.IN_FLIGHT,
+        field: "event_id",
+        message: "another request is publishing this event_id right now; retry shortly",
+      });
     }
     return outcome === "CLAIMED";
   });

@@ -16,7 +16,21 @@ describe("parseIpRule", () => {
   ];
   for (const [s, rule] of valid) it(`parses ${s}`, () => assert.deepEqual(parseIpRule(s), rule));
 
-  const invalid = ["", "256.0.0.1", "10.0.0.0/33", "10.0.0.0/", "10.0.0/8", "1.2.3.4/8/1", "example.com", "10.0.0.0/-1", "10.0.0.0/8.5", "2001:db8::/129", "2001:db8::/", "2001:zz8::/32", "/8"];
+  const invalid = [
+    "",
+    "256.0.0.1",
+    "10.0.0.0/33",
+    "10.0.0.0/",
+    "10.0.0/8",
+    "1.2.3.4/8/1",
+    "example.com",
+    "10.0.0.0/-1",
+    "10.0.0.0/8.5",
+    "2001:db8::/129",
+    "2001:db8::/",
+    "2001:zz8::/32",
+    "/8",
+  ];
   for (const s of invalid) it(`refuses ${JSON.stringify(s)}`, () => assert.equal(parseIpRule(s), null));
 });
 

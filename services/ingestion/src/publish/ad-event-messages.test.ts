@@ -46,7 +46,14 @@ describe("toKafkaMessages", () => {
   });
 
   it("carries every field of the record", () => {
-    const r = record("a", "c1", { type: "CONVERSION", valueMicros: 49_990_000n, costMicros: 0n, filtered: true, filterReason: "BOT_USER_AGENT", attributes: { creative: "cr-7" } });
+    const r = record("a", "c1", {
+      type: "CONVERSION",
+      valueMicros: 49_990_000n,
+      costMicros: 0n,
+      filtered: true,
+      filterReason: "BOT_USER_AGENT",
+      attributes: { creative: "cr-7" },
+    });
     const [m] = decoded(toKafkaMessages([r]));
     assert.deepEqual(m!.events, [
       {
@@ -71,8 +78,14 @@ describe("toKafkaMessages", () => {
   it("splits a campaign's events into chunks of at most maxEvents", () => {
     const records = Array.from({ length: 1201 }, (_, i) => record(`e${i}`, "c1"));
     const batches = decoded(toKafkaMessages(records));
-    assert.deepEqual(batches.map((b) => b.events.length), [500, 500, 201]);
-    assert.deepEqual(batches.flatMap((b) => b.events.map((e) => e.eventId)), records.map((r) => r.eventId));
+    assert.deepEqual(
+      batches.map((b) => b.events.length),
+      [500, 500, 201],
+    );
+    assert.deepEqual(
+      batches.flatMap((b) => b.events.map((e) => e.eventId)),
+      records.map((r) => r.eventId),
+    );
   });
 
   it("keeps every message within maxBytes when events carry large attributes, losing and reordering none", () => {
@@ -86,7 +99,10 @@ describe("toKafkaMessages", () => {
     const batches = decoded(messages);
     for (const key of ["c1", "c2"]) {
       const sent = records.filter((r) => r.campaignId === key).map((r) => r.eventId);
-      assert.deepEqual(batches.filter((b) => b.key === key).flatMap((b) => b.events.map((e) => e.eventId)), sent);
+      assert.deepEqual(
+        batches.filter((b) => b.key === key).flatMap((b) => b.events.map((e) => e.eventId)),
+        sent,
+      );
     }
   });
 
@@ -112,7 +128,10 @@ describe("requestsOf", () => {
   it("never lets a request reach Kafka's 1 MiB: two 512 KiB batches go in separate requests, in order", () => {
     const half = DEFAULT_BATCH_LIMITS.maxBytes;
     const requests = requestsOf([message("a", half), message("b", 1000), message("c", half), message("d", 1000)]);
-    assert.deepEqual(keys(requests), [["a", "b"], ["c", "d"]]);
+    assert.deepEqual(keys(requests), [
+      ["a", "b"],
+      ["c", "d"],
+    ]);
     for (const r of requests) assert.ok(r.reduce((n, m) => n + (m.value as Buffer).byteLength, 0) <= MAX_REQUEST_BYTES);
   });
 

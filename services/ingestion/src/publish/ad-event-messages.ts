@@ -27,7 +27,6 @@ export interface BatchLimits {
  */
 export const DEFAULT_BATCH_LIMITS: Readonly<BatchLimits> = Object.freeze({ maxEvents: 500, maxBytes: 512 * 1024 });
 
-
 export function toAdEventRecord(r: EventRecord): AdEventRecord {
   return {
     tenantId: r.tenantId,

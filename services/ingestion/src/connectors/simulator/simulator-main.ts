@@ -21,7 +21,10 @@ await runMain(logger, async (shutdown) => {
 
   logger.info({ addr: config.ingestionAddr, rate: config.rate, campaigns: config.campaignIds.length, seed: config.seed }, "simulator started");
   sender.start().catch(async (err: unknown) => {
-    logger.fatal({ code: (err as { code?: number }).code, message: (err as Error).message }, "ingestion refused the simulator; check TALLY_SIM_TOKEN and TALLY_SIM_CAMPAIGN_IDS");
+    logger.fatal(
+      { code: (err as { code?: number }).code, message: (err as Error).message },
+      "ingestion refused the simulator; check TALLY_SIM_TOKEN and TALLY_SIM_CAMPAIGN_IDS",
+    );
     await shutdown.stop();
     process.exit(1);
   });

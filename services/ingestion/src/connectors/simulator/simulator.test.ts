@@ -7,7 +7,10 @@ import { loadSimulatorConfig } from "./simulator-config.js";
 import { createTrafficGenerator } from "./traffic.js";
 import { TrafficSender } from "./traffic-sender.js";
 
-const accepted = (events: AdEvent[], status = (_: AdEvent, __: number) => ({ s: ReceiptStatus.RECEIPT_STATUS_ACCEPTED, reason: "" })): IngestEventsResponse => ({
+const accepted = (
+  events: AdEvent[],
+  status = (_: AdEvent, __: number) => ({ s: ReceiptStatus.RECEIPT_STATUS_ACCEPTED, reason: "" }),
+): IngestEventsResponse => ({
   receipts: events.map((e, index) => {
     const { s, reason } = status(e, index);
     return { index, eventId: e.eventId, status: s, reason, field: "", message: "" };
@@ -22,7 +25,10 @@ function sender(send: (events: AdEvent[]) => Promise<IngestEventsResponse>) {
 
 describe("simulator configuration", () => {
   it("requires a token and campaign ids, naming both at once", () => {
-    assert.throws(() => loadSimulatorConfig({}), (err: ConfigError) => err.problems.length === 2);
+    assert.throws(
+      () => loadSimulatorConfig({}),
+      (err: ConfigError) => err.problems.length === 2,
+    );
   });
 
   it("defaults to 50 events/s against the local ingestion port", () => {

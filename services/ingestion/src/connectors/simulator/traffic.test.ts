@@ -19,7 +19,10 @@ describe("traffic generator", () => {
   it("gives different traffic and different event ids for another seed", () => {
     const a = createTrafficGenerator({ seed: 1, campaignIds: CAMPAIGNS }).next(100, NOW);
     const b = createTrafficGenerator({ seed: 2, campaignIds: CAMPAIGNS }).next(100, NOW);
-    assert.notDeepEqual(a.map((e) => e.platform), b.map((e) => e.platform));
+    assert.notDeepEqual(
+      a.map((e) => e.platform),
+      b.map((e) => e.platform),
+    );
     const ids = new Set(a.map((e) => e.eventId));
     assert.ok(b.every((e) => !ids.has(e.eventId)));
   });
@@ -73,7 +76,10 @@ describe("traffic generator", () => {
     it("puts revenue on conversions only, around 45.00 a conversion", () => {
       assert.ok([...impressions, ...clicks].every((e) => e.valueMicros === "0"));
       const values = conversions.map((e) => Number(e.valueMicros));
-      assert.ok(values.every((v) => v > 0 && v % 10_000 === 0), "positive whole cents");
+      assert.ok(
+        values.every((v) => v > 0 && v % 10_000 === 0),
+        "positive whole cents",
+      );
       const median = values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
       assert.ok(median > 35_000_000 && median < 55_000_000, `median ${median}`);
     });

@@ -26,8 +26,18 @@ export const PLATFORM_PROFILES: readonly PlatformProfile[] = [
 
 /** "" stands for events whose region the tracker could not tell (ingested as ZZ). */
 const REGIONS: readonly [string, number][] = [
-  ["US", 30], ["IN", 12], ["GB", 10], ["DE", 9], ["BR", 8], ["FR", 7], ["JP", 5], ["CA", 5],
-  ["MX", 4], ["ES", 4], ["AU", 4], ["", 2],
+  ["US", 30],
+  ["IN", 12],
+  ["GB", 10],
+  ["DE", 9],
+  ["BR", 8],
+  ["FR", 7],
+  ["JP", 5],
+  ["CA", 5],
+  ["MX", 4],
+  ["ES", 4],
+  ["AU", 4],
+  ["", 2],
 ];
 
 const HUMAN_AGENTS = [
