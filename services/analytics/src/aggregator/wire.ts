@@ -74,7 +74,9 @@ export async function wireAggregator(config: AnalyticsConfig, logger: Logger, op
       flush,
       offsets,
       logger: logger.child({ component: "consumer" }),
-      onFatal: options.onFatal,
+      // Stops this process's parts itself: a fatal error can come before wireAggregator returns,
+      // when main.ts has not registered the aggregator's stop yet.
+      onFatal: (err) => void parts.stop().finally(() => options.onFatal?.(err)),
     });
     await aggregator.start();
     parts.onStop("consumer", () => aggregator.stop());

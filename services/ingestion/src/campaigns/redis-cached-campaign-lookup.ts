@@ -3,7 +3,7 @@ import type { Logger } from "#common/logger.js";
 import type { Redis } from "#common/redis.js";
 import type { CampaignLookup } from "../domain/ingest-events.js";
 
-/** Where campaigns really come from (GrpcCampaignLookup in production). */
+/** Where campaigns really come from (GrpcCampaignServiceClient in production). */
 export interface CampaignSource {
   get(tenantId: string, campaignId: string, requestId?: string): Promise<CampaignInfo | null>;
 }
