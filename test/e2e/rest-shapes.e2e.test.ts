@@ -145,3 +145,21 @@ describe("REST create and update take the campaign itself as the body", () => {
     });
   });
 });
+
+describe("every repeated query parameter takes a comma list, split at the edge", () => {
+  // Analytics is down behind this Envoy: 503 means the request was transcoded and sent on, 400 that
+  // the transcoder refused a value.
+  it("an enum list (breakdowns) reaches the service as two values", async () => {
+    const res = await call("GET", "/v1/campaigns/c1/insights?breakdowns=DIMENSION_PLATFORM,DIMENSION_REGION&platforms=meta%2Cgoogle");
+    assert.equal(res.status, 503, JSON.stringify(res.body));
+    assert.equal(res.body.details[0].reason, "SERVICE_UNAVAILABLE");
+  });
+
+  it("each part is checked on its own: the bad one is named", async () => {
+    const res = await call("GET", "/v1/campaigns/c1/insights?breakdowns=DIMENSION_PLATFORM,DIMENSION_NOPE");
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.deepEqual(violations(res.body), [
+      { field: "breakdowns", description: 'invalid value "DIMENSION_NOPE" for type type.googleapis.com/tally.analytics.v1.Dimension' },
+    ]);
+  });
+});

@@ -2,7 +2,7 @@
  * What Envoy's transcoder cannot say: which JSON fields a REST body named. It silently drops a key
  * the target message lacks, so `{"campaign":{…}}` sent where the body *is* the campaign (AIP-133)
  * would create or update nothing but answer 200, and an update whose mask names a field the body
- * left out would clear that field. The edge (envoy/body-fields.lua) lists the body's key paths in
+ * left out would clear that field. The edge (envoy/rest-request.lua) lists the body's key paths in
  * the x-tally-body-fields header; this module refuses, with a violation naming each:
  *   - a path the body's message does not define (unknown field);
  *   - an update_mask path whose field the body does not carry (an update clears only on purpose:

@@ -1,15 +1,32 @@
--- Tells the services which JSON fields a REST body named, because the transcoder does not: it drops
--- a field the target message lacks and forwards the rest, so `{"campaign":{…}}` sent where the body
--- is the campaign itself, or a misspelled `"descripton"`, would answer 200 — and an update whose
--- mask names a field the body left out would clear it. Here every distinct key path of the body
--- (array indices collapsed: `events[].type`) goes to the service in x-tally-body-fields; the
--- service's input boundary refuses a path its contract lacks and an update_mask path the body did
--- not send (services/common/src/input/body-fields.ts).
+-- Two things a REST request needs before the transcoder turns it into gRPC:
+--
+-- 1. Comma lists for every repeated query parameter (LIST_PARAMS): `breakdowns=DIMENSION_PLATFORM,
+--    DIMENSION_REGION` becomes `breakdowns=DIMENSION_PLATFORM&breakdowns=DIMENSION_REGION`, so enum
+--    lists work like string lists (the transcoder parses each value as one enum). One rule for all:
+--    the edge splits; repeating the parameter works too. (order_by and update_mask keep their commas:
+--    they are single values with a grammar of their own.)
+--
+-- 2. Which JSON fields a REST body named, because the transcoder does not say: it drops a field the
+--    target message lacks and forwards the rest, so `{"campaign":{…}}` sent where the body is the
+--    campaign itself, or a misspelled `"descripton"`, would answer 200 — and an update whose mask
+--    names a field the body left out would clear it. Every distinct key path of the body (array
+--    indices collapsed: `events[].type`) goes to the service in x-tally-body-fields; the service's
+--    input boundary refuses a path its contract lacks and an update_mask path the body did not send
+--    (services/common/src/input/body-fields.ts).
 --
 -- Runs after the buffer filter, so the whole body (≤ 4 MiB) is already here. Malformed JSON is left
 -- to the transcoder, which answers 400 itself. Keys with characters other than [A-Za-z0-9_] are
 -- percent-encoded so the header stays printable; the list is cut after MAX_PATHS distinct paths or
 -- MAX_CHARS characters and then ends with `...` (a map with many keys, e.g. event attributes).
+
+-- Repeated query parameters of the REST routes (proto field names and their JSON names).
+local LIST_PARAMS = {
+  breakdowns = true,
+  platforms = true,
+  regions = true,
+  campaign_ids = true,
+  campaignIds = true,
+}
 
 local HEADER = "x-tally-body-fields"
 local MAX_PATHS = 200
@@ -98,8 +115,36 @@ local function keyPaths(json)
   return paths, cut
 end
 
+-- The path with every LIST_PARAMS value split at its commas (`,` or `%2C`), or nil if unchanged.
+local function splitLists(path)
+  local q = path:find("?", 1, true)
+  if q == nil or not (path:find(",", q, true) or path:find("%%2[Cc]", q)) then
+    return nil
+  end
+  local out, changed = {}, false
+  for pair in path:sub(q + 1):gmatch("[^&]+") do
+    local key, value = pair:match("^([^=]*)=(.*)$")
+    if key and LIST_PARAMS[key] and (value:find(",", 1, true) or value:find("%%2[Cc]")) then
+      changed = true
+      for part in value:gsub("%%2[Cc]", ","):gmatch("[^,]+") do
+        out[#out + 1] = key .. "=" .. part
+      end
+    else
+      out[#out + 1] = pair
+    end
+  end
+  if not changed then
+    return nil
+  end
+  return path:sub(1, q) .. table.concat(out, "&")
+end
+
 function envoy_on_request(handle)
   local headers = handle:headers()
+  local split = splitLists(headers:get(":path") or "")
+  if split then
+    headers:replace(":path", split)
+  end
   -- Only what this filter wrote may reach a service.
   headers:remove(HEADER)
   local contentType = headers:get("content-type") or ""
