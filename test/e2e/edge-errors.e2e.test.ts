@@ -66,7 +66,7 @@ describe("REST edge errors through Envoy", () => {
     otherToken = await register("Edge B");
     const created = await rest("POST", "/v1/campaigns", {
       token,
-      body: { campaign: { name: uniqueName("Edge "), type: "CAMPAIGN_TYPE_PROMOTION", currencyCode: "USD", budgetMicros: "1000000", timeZone: "UTC" } },
+      body: { name: uniqueName("Edge "), type: "CAMPAIGN_TYPE_PROMOTION", currencyCode: "USD", budgetMicros: "1000000", timeZone: "UTC" },
     });
     assert.equal(created.status, 200, JSON.stringify(created.body));
     campaignId = created.body.campaign.id;
@@ -101,7 +101,7 @@ describe("REST edge errors through Envoy", () => {
 
   describe("transcoding failures are 400 with the field when Envoy knows it", () => {
     it("a misspelled enum in the body", async () => {
-      const res = await raw("POST", "/v1/campaigns", { token, body: JSON.stringify({ campaign: { name: "Edge enum", type: "CAMPAIGN_TYPE_PROMOTONX" } }) });
+      const res = await raw("POST", "/v1/campaigns", { token, body: JSON.stringify({ name: "Edge enum", type: "CAMPAIGN_TYPE_PROMOTONX" }) });
       const body = assertError(res, 400, 3, "INVALID_ARGUMENT");
       assert.deepEqual(
         violations(body)?.map((v) => v.field),
@@ -120,7 +120,7 @@ describe("REST edge errors through Envoy", () => {
 
     it("a timestamp that is not RFC 3339", async () => {
       const body = assertError(
-        await raw("POST", "/v1/campaigns", { token, body: JSON.stringify({ campaign: { name: "Edge time", startTime: "yesterday" } }) }),
+        await raw("POST", "/v1/campaigns", { token, body: JSON.stringify({ name: "Edge time", startTime: "yesterday" }) }),
         400,
         3,
         "INVALID_ARGUMENT",
@@ -158,7 +158,7 @@ describe("REST edge errors through Envoy", () => {
     it("a long bad value is quoted only in part", async () => {
       const long = "X".repeat(100_000);
       const body = assertError(
-        await raw("POST", "/v1/campaigns", { token, body: JSON.stringify({ campaign: { name: "Edge long", type: long } }) }),
+        await raw("POST", "/v1/campaigns", { token, body: JSON.stringify({ name: "Edge long", type: long }) }),
         400,
         3,
         "INVALID_ARGUMENT",

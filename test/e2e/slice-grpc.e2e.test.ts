@@ -86,6 +86,6 @@ describe("gRPC", () => {
     const t = insights.totals!;
     assert.deepEqual([t.impressions, t.clicks, t.conversions, t.revenueMicros], ["3", "2", "1", "12500000"]);
     assert.ok(Math.abs(t.ctr! - 0.6667) < 1e-4);
-    assert.ok(insights.dataFreshness instanceof Date);
+    assert.ok(insights.freshnessTime instanceof Date);
   });
 });

@@ -42,14 +42,12 @@ describe("REST through Envoy", () => {
     const created = await rest("POST", "/v1/campaigns", {
       token,
       body: {
-        campaign: {
-          name: uniqueName("E2E "),
-          type: "CAMPAIGN_TYPE_PROMOTION",
-          currencyCode: "USD",
-          budgetMicros: "1000000000",
-          timeZone: "UTC",
-          platforms: ["meta"],
-        },
+        name: uniqueName("E2E "),
+        type: "CAMPAIGN_TYPE_PROMOTION",
+        currencyCode: "USD",
+        budgetMicros: "1000000000",
+        timeZone: "UTC",
+        platforms: ["meta"],
       },
     });
     assert.equal(created.status, 200, JSON.stringify(created.body));
@@ -143,7 +141,7 @@ describe("REST through Envoy", () => {
     const relaunch = await rest("POST", `/v1/campaigns/${campaignId}:launch`, { token, body: {} });
     assert.equal(relaunch.status, 400);
     assert.equal(relaunch.body.details[0].reason, "INVALID_TRANSITION");
-    const bad = await rest("POST", "/v1/campaigns", { token, body: { campaign: { name: "x" } } });
+    const bad = await rest("POST", "/v1/campaigns", { token, body: { name: "x" } });
     assert.equal(bad.status, 400);
     const violations = bad.body.details.find((d: any) => d["@type"] === "type.googleapis.com/google.rpc.BadRequest").fieldViolations;
     assert.ok(violations.some((v: any) => v.field === "campaign.name"));
@@ -179,7 +177,7 @@ describe("REST through Envoy", () => {
     // A campaign of its own: nothing else is still on its way into its totals.
     const created = await rest("POST", "/v1/campaigns", {
       token,
-      body: { campaign: { name: uniqueName("Live "), type: "CAMPAIGN_TYPE_PROMOTION", currencyCode: "USD", budgetMicros: "1000000", timeZone: "UTC" } },
+      body: { name: uniqueName("Live "), type: "CAMPAIGN_TYPE_PROMOTION", currencyCode: "USD", budgetMicros: "1000000", timeZone: "UTC" },
     });
     const liveId = created.body.campaign.id;
     await rest("POST", `/v1/campaigns/${liveId}:launch`, { token, body: {} });

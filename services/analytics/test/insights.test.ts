@@ -90,7 +90,12 @@ describe("GetCampaignInsights", () => {
       ],
     );
     assert.equal(res.rows[0]!.metrics!.ctr, undefined, "no impressions: ctr absent");
-    assert.ok(res.dataFreshness instanceof Date);
+    assert.deepEqual(
+      [res.rows[0]!.platform, res.rows[0]!.region, res.rows[0]!.source],
+      [undefined, undefined, undefined],
+      "not broken down: the breakdown fields are unset, not empty",
+    );
+    assert.ok(res.freshnessTime instanceof Date);
   });
 
   it("breaks rows down by platform", async () => {

@@ -47,7 +47,7 @@ describe("ListCampaignPerformance", () => {
       ],
     );
     assert.equal(res.nextPageToken, "");
-    assert.ok(res.dataFreshness instanceof Date);
+    assert.ok(res.freshnessTime instanceof Date);
   });
 
   it("orders by a metric, absent ratios last, and pages with an opaque token", async () => {

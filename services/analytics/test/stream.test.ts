@@ -36,7 +36,7 @@ describe("StreamCampaignMetrics", () => {
     const first = await eventually(async () => stream.received[0], 5_000, "the first message");
     assert.equal(first.campaignId, "c-live");
     assert.equal(first.totals!.impressions, "0");
-    assert.ok(first.dataFreshness instanceof Date);
+    assert.ok(first.freshnessTime instanceof Date);
 
     await h.produce([{ campaignId: "c-live" }, { campaignId: "c-live", type: EventType.EVENT_TYPE_CLICK }]);
     await eventually(async () => stream.received.at(-1)!.totals!.clicks === "1", 10_000, "an update with the click");

@@ -135,6 +135,6 @@ export function authorize(principal: Principal, policy: Policy): void {
     return;
   }
   if (!principal.role || RANK[principal.role] < RANK[policy.role]) {
-    throw permissionDenied(`requires role ${policy.role} or higher`);
+    throw permissionDenied(`requires role ROLE_${policy.role} or higher`);
   }
 }

@@ -3,6 +3,7 @@ import { Metadata, status, type handleClientStreamingCall, type handleServerStre
 import { authorize, type Policy, type Principal, type TokenService } from "./auth.js";
 import { AppError, unimplemented } from "./errors.js";
 import { toServiceError } from "./grpc-status.js";
+import { BODY_FIELDS_HEADER } from "./input/body-fields.js";
 import { loadInputBoundary, type InputBoundary } from "./input/input-boundary.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
@@ -64,8 +65,9 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
   const input = deps.input ?? loadInputBoundary();
 
   /** The input boundary, after authentication: strangers learn nothing, not even what input is bad. */
-  function checked<C>(method: string, request: unknown, ctx: C): C {
-    input.checkRequest(method, request);
+  function checked<C>(method: string, request: unknown, ctx: C, metadata?: Metadata): C {
+    const bodyFields = metadata?.get(BODY_FIELDS_HEADER)[0];
+    input.checkRequest(method, request, typeof bodyFields === "string" ? bodyFields : undefined);
     return ctx;
   }
 
@@ -135,7 +137,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
         admit(ctx, policy, call)
-          .then((c) => fn(call.request, checked(method, call.request, c) as never))
+          .then((c) => fn(call.request, checked(method, call.request, c, call.metadata) as never))
           .then(
             (res) => {
               finish(method, ctx, started, null);

@@ -233,12 +233,18 @@ export interface InsightRow {
     | undefined;
   /** The bucket's first local day, YYYY-MM-DD in the report time zone; for HOUR, with `THH:MM`. */
   bucket: string;
-  /** Platform slug, when broken down by platform. */
-  platform: string;
-  /** Region, when broken down by region. */
-  region: string;
-  /** Source, when broken down by source. */
-  source: Source;
+  /** Platform slug; set only when broken down by platform. */
+  platform?:
+    | string
+    | undefined;
+  /** Region; set only when broken down by region. */
+  region?:
+    | string
+    | undefined;
+  /** Source; set only when broken down by source. */
+  source?:
+    | Source
+    | undefined;
   /** The numbers. */
   metrics?: Metrics | undefined;
 }
@@ -283,8 +289,8 @@ export interface GetCampaignInsightsResponse {
     | undefined;
   /** One row per bucket × breakdown combination, in bucket order; empty buckets are zero-filled. */
   rows: InsightRow[];
-  /** Every event accepted before this time is included. */
-  dataFreshness?: Date | undefined;
+  /** Every event accepted before this time is included (AIP-142 `_time`; was data_freshness). */
+  freshnessTime?: Date | undefined;
 }
 
 /** ListCampaignPerformanceRequest selects campaigns and a range. */
@@ -323,8 +329,8 @@ export interface ListCampaignPerformanceResponse {
   rows: CampaignPerformanceRow[];
   /** Token for the next page; empty on the last. */
   nextPageToken: string;
-  /** Every event accepted before this time is included. */
-  dataFreshness?: Date | undefined;
+  /** Every event accepted before this time is included (AIP-142 `_time`; was data_freshness). */
+  freshnessTime?: Date | undefined;
 }
 
 /** StreamCampaignMetricsRequest selects the campaign and window to follow. */
@@ -345,8 +351,8 @@ export interface StreamCampaignMetricsResponse {
   totals?:
     | Metrics
     | undefined;
-  /** Every event accepted before this time is included. */
-  dataFreshness?: Date | undefined;
+  /** Every event accepted before this time is included (AIP-142 `_time`; was data_freshness). */
+  freshnessTime?: Date | undefined;
 }
 
 /** ReaggregateCampaignRequest names the campaign and range to rebuild. */
@@ -662,9 +668,9 @@ function createBaseInsightRow(): InsightRow {
     startTime: undefined,
     endTime: undefined,
     bucket: "",
-    platform: "",
-    region: "",
-    source: 0,
+    platform: undefined,
+    region: undefined,
+    source: undefined,
     metrics: undefined,
   };
 }
@@ -680,13 +686,13 @@ export const InsightRow: MessageFns<InsightRow> = {
     if (message.bucket !== "") {
       writer.uint32(26).string(message.bucket);
     }
-    if (message.platform !== "") {
+    if (message.platform !== undefined) {
       writer.uint32(34).string(message.platform);
     }
-    if (message.region !== "") {
+    if (message.region !== undefined) {
       writer.uint32(42).string(message.region);
     }
-    if (message.source !== 0) {
+    if (message.source !== undefined) {
       writer.uint32(48).int32(message.source);
     }
     if (message.metrics !== undefined) {
@@ -789,9 +795,9 @@ export const InsightRow: MessageFns<InsightRow> = {
         ? fromJsonTimestamp(object.end_time)
         : undefined,
       bucket: isSet(object.bucket) ? globalThis.String(object.bucket) : "",
-      platform: isSet(object.platform) ? globalThis.String(object.platform) : "",
-      region: isSet(object.region) ? globalThis.String(object.region) : "",
-      source: isSet(object.source) ? sourceFromJSON(object.source) : 0,
+      platform: isSet(object.platform) ? globalThis.String(object.platform) : undefined,
+      region: isSet(object.region) ? globalThis.String(object.region) : undefined,
+      source: isSet(object.source) ? sourceFromJSON(object.source) : undefined,
       metrics: isSet(object.metrics) ? Metrics.fromJSON(object.metrics) : undefined,
     };
   },
@@ -807,13 +813,13 @@ export const InsightRow: MessageFns<InsightRow> = {
     if (message.bucket !== "") {
       obj.bucket = message.bucket;
     }
-    if (message.platform !== "") {
+    if (message.platform !== undefined) {
       obj.platform = message.platform;
     }
-    if (message.region !== "") {
+    if (message.region !== undefined) {
       obj.region = message.region;
     }
-    if (message.source !== 0) {
+    if (message.source !== undefined) {
       obj.source = sourceToJSON(message.source);
     }
     if (message.metrics !== undefined) {
@@ -830,9 +836,9 @@ export const InsightRow: MessageFns<InsightRow> = {
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
     message.bucket = object.bucket ?? "";
-    message.platform = object.platform ?? "";
-    message.region = object.region ?? "";
-    message.source = object.source ?? 0;
+    message.platform = object.platform ?? undefined;
+    message.region = object.region ?? undefined;
+    message.source = object.source ?? undefined;
     message.metrics = (object.metrics !== undefined && object.metrics !== null)
       ? Metrics.fromPartial(object.metrics)
       : undefined;
@@ -1076,7 +1082,7 @@ function createBaseGetCampaignInsightsResponse(): GetCampaignInsightsResponse {
     granularity: 0,
     totals: undefined,
     rows: [],
-    dataFreshness: undefined,
+    freshnessTime: undefined,
   };
 }
 
@@ -1106,8 +1112,8 @@ export const GetCampaignInsightsResponse: MessageFns<GetCampaignInsightsResponse
     for (const v of message.rows) {
       InsightRow.encode(v!, writer.uint32(66).fork()).join();
     }
-    if (message.dataFreshness !== undefined) {
-      Timestamp.encode(toTimestamp(message.dataFreshness), writer.uint32(74).fork()).join();
+    if (message.freshnessTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.freshnessTime), writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1194,7 +1200,7 @@ export const GetCampaignInsightsResponse: MessageFns<GetCampaignInsightsResponse
               break;
             }
 
-            message.dataFreshness = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.freshnessTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -1241,10 +1247,10 @@ export const GetCampaignInsightsResponse: MessageFns<GetCampaignInsightsResponse
       rows: globalThis.Array.isArray(object?.rows)
         ? object.rows.map((e: any) => InsightRow.fromJSON(e))
         : [],
-      dataFreshness: isSet(object.dataFreshness)
-        ? fromJsonTimestamp(object.dataFreshness)
-        : isSet(object.data_freshness)
-        ? fromJsonTimestamp(object.data_freshness)
+      freshnessTime: isSet(object.freshnessTime)
+        ? fromJsonTimestamp(object.freshnessTime)
+        : isSet(object.freshness_time)
+        ? fromJsonTimestamp(object.freshness_time)
         : undefined,
     };
   },
@@ -1275,8 +1281,8 @@ export const GetCampaignInsightsResponse: MessageFns<GetCampaignInsightsResponse
     if (message.rows?.length) {
       obj.rows = message.rows.map((e) => InsightRow.toJSON(e));
     }
-    if (message.dataFreshness !== undefined) {
-      obj.dataFreshness = message.dataFreshness.toISOString();
+    if (message.freshnessTime !== undefined) {
+      obj.freshnessTime = message.freshnessTime.toISOString();
     }
     return obj;
   },
@@ -1296,7 +1302,7 @@ export const GetCampaignInsightsResponse: MessageFns<GetCampaignInsightsResponse
       ? Metrics.fromPartial(object.totals)
       : undefined;
     message.rows = object.rows?.map((e) => InsightRow.fromPartial(e)) || [];
-    message.dataFreshness = object.dataFreshness ?? undefined;
+    message.freshnessTime = object.freshnessTime ?? undefined;
     return message;
   },
 };
@@ -1628,7 +1634,7 @@ export const CampaignPerformanceRow: MessageFns<CampaignPerformanceRow> = {
 };
 
 function createBaseListCampaignPerformanceResponse(): ListCampaignPerformanceResponse {
-  return { rows: [], nextPageToken: "", dataFreshness: undefined };
+  return { rows: [], nextPageToken: "", freshnessTime: undefined };
 }
 
 export const ListCampaignPerformanceResponse: MessageFns<ListCampaignPerformanceResponse> = {
@@ -1639,8 +1645,8 @@ export const ListCampaignPerformanceResponse: MessageFns<ListCampaignPerformance
     if (message.nextPageToken !== "") {
       writer.uint32(18).string(message.nextPageToken);
     }
-    if (message.dataFreshness !== undefined) {
-      Timestamp.encode(toTimestamp(message.dataFreshness), writer.uint32(26).fork()).join();
+    if (message.freshnessTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.freshnessTime), writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1679,7 +1685,7 @@ export const ListCampaignPerformanceResponse: MessageFns<ListCampaignPerformance
               break;
             }
 
-            message.dataFreshness = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.freshnessTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -1704,10 +1710,10 @@ export const ListCampaignPerformanceResponse: MessageFns<ListCampaignPerformance
         : isSet(object.next_page_token)
         ? globalThis.String(object.next_page_token)
         : "",
-      dataFreshness: isSet(object.dataFreshness)
-        ? fromJsonTimestamp(object.dataFreshness)
-        : isSet(object.data_freshness)
-        ? fromJsonTimestamp(object.data_freshness)
+      freshnessTime: isSet(object.freshnessTime)
+        ? fromJsonTimestamp(object.freshnessTime)
+        : isSet(object.freshness_time)
+        ? fromJsonTimestamp(object.freshness_time)
         : undefined,
     };
   },
@@ -1720,8 +1726,8 @@ export const ListCampaignPerformanceResponse: MessageFns<ListCampaignPerformance
     if (message.nextPageToken !== "") {
       obj.nextPageToken = message.nextPageToken;
     }
-    if (message.dataFreshness !== undefined) {
-      obj.dataFreshness = message.dataFreshness.toISOString();
+    if (message.freshnessTime !== undefined) {
+      obj.freshnessTime = message.freshnessTime.toISOString();
     }
     return obj;
   },
@@ -1735,7 +1741,7 @@ export const ListCampaignPerformanceResponse: MessageFns<ListCampaignPerformance
     const message = createBaseListCampaignPerformanceResponse();
     message.rows = object.rows?.map((e) => CampaignPerformanceRow.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
-    message.dataFreshness = object.dataFreshness ?? undefined;
+    message.freshnessTime = object.freshnessTime ?? undefined;
     return message;
   },
 };
@@ -1854,7 +1860,7 @@ export const StreamCampaignMetricsRequest: MessageFns<StreamCampaignMetricsReque
 };
 
 function createBaseStreamCampaignMetricsResponse(): StreamCampaignMetricsResponse {
-  return { campaignId: "", totals: undefined, dataFreshness: undefined };
+  return { campaignId: "", totals: undefined, freshnessTime: undefined };
 }
 
 export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResponse> = {
@@ -1865,8 +1871,8 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
     if (message.totals !== undefined) {
       Metrics.encode(message.totals, writer.uint32(18).fork()).join();
     }
-    if (message.dataFreshness !== undefined) {
-      Timestamp.encode(toTimestamp(message.dataFreshness), writer.uint32(26).fork()).join();
+    if (message.freshnessTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.freshnessTime), writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1905,7 +1911,7 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
               break;
             }
 
-            message.dataFreshness = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.freshnessTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -1928,10 +1934,10 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
         ? globalThis.String(object.campaign_id)
         : "",
       totals: isSet(object.totals) ? Metrics.fromJSON(object.totals) : undefined,
-      dataFreshness: isSet(object.dataFreshness)
-        ? fromJsonTimestamp(object.dataFreshness)
-        : isSet(object.data_freshness)
-        ? fromJsonTimestamp(object.data_freshness)
+      freshnessTime: isSet(object.freshnessTime)
+        ? fromJsonTimestamp(object.freshnessTime)
+        : isSet(object.freshness_time)
+        ? fromJsonTimestamp(object.freshness_time)
         : undefined,
     };
   },
@@ -1944,8 +1950,8 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
     if (message.totals !== undefined) {
       obj.totals = Metrics.toJSON(message.totals);
     }
-    if (message.dataFreshness !== undefined) {
-      obj.dataFreshness = message.dataFreshness.toISOString();
+    if (message.freshnessTime !== undefined) {
+      obj.freshnessTime = message.freshnessTime.toISOString();
     }
     return obj;
   },
@@ -1961,7 +1967,7 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
     message.totals = (object.totals !== undefined && object.totals !== null)
       ? Metrics.fromPartial(object.totals)
       : undefined;
-    message.dataFreshness = object.dataFreshness ?? undefined;
+    message.freshnessTime = object.freshnessTime ?? undefined;
     return message;
   },
 };

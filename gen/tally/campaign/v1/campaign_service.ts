@@ -27,11 +27,14 @@ export const protobufFileName = "tally/campaign/v1/campaign_service.proto";
 
 /** CreateCampaignRequest creates a campaign. */
 export interface CreateCampaignRequest {
-  /** The campaign; output-only fields are ignored. */
+  /** The campaign; output-only fields are ignored. Over REST it is the whole JSON body (AIP-133). */
   campaign?:
     | Campaign
     | undefined;
-  /** Optional idempotency key (≤ 64 characters): a retry with the same key returns the first result. */
+  /**
+   * Optional idempotency key (≤ 64 characters): a retry with the same key returns the first result.
+   * Over REST it is a query parameter: `POST /v1/campaigns?request_id=…`.
+   */
   requestId: string;
 }
 
@@ -75,11 +78,14 @@ export interface ListCampaignsResponse {
 
 /** UpdateCampaignRequest changes a campaign. */
 export interface UpdateCampaignRequest {
-  /** The campaign with id, etag, and the new values of the fields in update_mask. */
+  /**
+   * The campaign with id, etag, and the new values of the fields in update_mask. Over REST it is the
+   * whole JSON body (AIP-134), and every field the mask names must be in it.
+   */
   campaign?:
     | Campaign
     | undefined;
-  /** Fields to change; `*` for every mutable field. */
+  /** Fields to change; `*` for every mutable field. Over REST a query parameter: `?update_mask=description,budget_micros`. */
   updateMask?: string[] | undefined;
 }
 

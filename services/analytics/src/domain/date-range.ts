@@ -82,7 +82,7 @@ export function checkOrderAndSpan(range: { startDate: string; endDate: string },
   }
   const days = daysInclusive(startDate, endDate);
   const max = maxRangeDays(granularity);
-  v.check(days <= max, "end_date", `the range spans ${days} days; at most ${max} are allowed${granularity === "HOUR" ? " for HOUR" : ""}`);
+  v.check(days <= max, "end_date", `the range spans ${days} days; at most ${max} are allowed${granularity === "HOUR" ? " for GRANULARITY_HOUR" : ""}`);
 }
 
 /**

@@ -82,8 +82,8 @@ export function normalizeRegions(values: string[], field: string, v: Violations)
 function checkBreakdowns(values: InsightsInput["breakdowns"], v: Violations): Dimension[] {
   const seen = new Set<Dimension>();
   values.forEach((d, i) => {
-    if (d === "UNSPECIFIED" || d === "UNRECOGNIZED") v.add(`breakdowns[${i}]`, "must be PLATFORM, REGION or SOURCE");
-    else if (seen.has(d)) v.add(`breakdowns[${i}]`, `${d} is listed twice`);
+    if (d === "UNSPECIFIED" || d === "UNRECOGNIZED") v.add(`breakdowns[${i}]`, "must be DIMENSION_PLATFORM, DIMENSION_REGION or DIMENSION_SOURCE");
+    else if (seen.has(d)) v.add(`breakdowns[${i}]`, `DIMENSION_${d} is listed twice`);
     else seen.add(d);
   });
   return DIMENSION_ORDER.filter((d) => seen.has(d));
@@ -93,7 +93,11 @@ function checkBreakdowns(values: InsightsInput["breakdowns"], v: Violations): Di
 export function checkInsightsInput(input: InsightsInput, v: Violations): CheckedInsightsInput {
   v.check(input.campaignId.trim() !== "", "campaign_id", "is required");
   const granularity = input.granularity === "UNSPECIFIED" || input.granularity === "UNRECOGNIZED" ? "DAY" : input.granularity;
-  v.check(input.granularity !== "UNRECOGNIZED", "granularity", "must be HOUR, DAY, WEEK, MONTH or TOTAL");
+  v.check(
+    input.granularity !== "UNRECOGNIZED",
+    "granularity",
+    "must be GRANULARITY_HOUR, GRANULARITY_DAY, GRANULARITY_WEEK, GRANULARITY_MONTH or GRANULARITY_TOTAL",
+  );
   if (checkDates(input, v) && input.startDate && input.endDate) checkOrderAndSpan(input, granularity, v);
   let timeZone: string | null = null;
   if (input.timeZone !== "") {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { enumerateBuckets } from "./buckets.js";
-import { assembleRows, totalsOf, type GroupedMetrics } from "./insights-report.js";
+import { tooManyRows } from "./insights.js";
+import { assembleRows, MAX_INSIGHT_ROWS, reportRowCount, totalsOf, type GroupedMetrics } from "./insights-report.js";
 import { zeroMetrics } from "./metrics.js";
 
 const group = (bucketKey: string, platform: string, impressions: bigint, clicks = 0n): GroupedMetrics => ({
@@ -53,5 +54,33 @@ describe("assembleRows", () => {
     const t = totalsOf([group("2025-01-01", "a", 3n, 1n), group("2025-01-02", "b", 1n, 1n)]);
     assert.equal(t.impressions, 4n);
     assert.equal(t.ctr, 0.5);
+  });
+});
+
+describe("the insights row cap", () => {
+  it("counts every bucket × every combination with data, as assembleRows returns them", () => {
+    const hours = enumerateBuckets({ startDate: "2025-01-01", endDate: "2025-01-31", timeZone: "UTC" }, "HOUR");
+    const groups = Array.from({ length: 15 }, (_, i) => group("2025-01-01T00:00", `p${i}`, 1n));
+    assert.equal(hours.length, 744);
+    assert.equal(reportRowCount(hours, groups, ["PLATFORM"]), 744 * 15);
+    assert.equal(reportRowCount(hours, groups, []), 744);
+    assert.equal(reportRowCount(hours, groups, ["PLATFORM"]), assembleRows(hours, groups, ["PLATFORM"]).length);
+  });
+
+  it("is 10,000 rows, refused with a reason, the numbers and what to narrow", () => {
+    assert.equal(MAX_INSIGHT_ROWS, 10_000);
+    const err = tooManyRows(35_712, 744);
+    assert.deepEqual(
+      [err.code, err.reason, err.options.metadata],
+      [
+        "INVALID_ARGUMENT",
+        "TOO_MANY_ROWS",
+        { max_rows: "10000", rows: "35712", narrow_fields: "start_date,end_date,granularity,breakdowns,platforms,regions" },
+      ],
+    );
+    assert.equal(
+      err.message,
+      "the report would have 35712 rows (744 buckets × 48 breakdown combinations); at most 10000 are allowed: narrow start_date/end_date, use a coarser granularity (e.g. GRANULARITY_DAY), fewer breakdowns, or filter platforms/regions",
+    );
   });
 });

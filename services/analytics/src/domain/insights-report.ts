@@ -57,6 +57,18 @@ function combinations(groups: GroupedMetrics[], breakdowns: Dimension[]): Combin
   );
 }
 
+/**
+ * The documented bound of one insights answer (README, DESIGN §2.4): a 31-day hourly report with
+ * two breakdowns once came to 35,760 rows and 10 MB. Over it the request is INVALID_ARGUMENT
+ * (TOO_MANY_ROWS) naming the cap and what to narrow; nothing is cut silently.
+ */
+export const MAX_INSIGHT_ROWS = 10_000;
+
+/** How many rows assembleRows would return: every bucket × every combination with data. */
+export function reportRowCount(buckets: Bucket[], groups: GroupedMetrics[], breakdowns: Dimension[]): number {
+  return buckets.length * combinations(groups, breakdowns).length;
+}
+
 export function assembleRows(buckets: Bucket[], groups: GroupedMetrics[], breakdowns: Dimension[]): InsightsRow[] {
   const sums = new Map<string, BaseMetrics>();
   for (const g of groups) {

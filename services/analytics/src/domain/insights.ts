@@ -2,12 +2,12 @@
  * GetCampaignInsights: validate → find the campaign as the caller's tenant → resolve the range in
  * the report time zone → cached answer, or rollups grouped by local bucket, zero-filled.
  */
-import { notFound, Violations } from "#common/errors.js";
+import { AppError, notFound, Violations } from "#common/errors.js";
 import type { Logger } from "#common/logger.js";
 import { enumerateBuckets, rangeToUtc, type Granularity, type UtcInterval } from "./buckets.js";
 import { normalizeTimeZone, resolveDateRange } from "./date-range.js";
 import { checkInsightsInput, type Dimension, type InsightsInput, type InsightsRequest } from "./insights-input.js";
-import { assembleRows, totalsOf, type GroupedMetrics, type InsightsReport } from "./insights-report.js";
+import { assembleRows, MAX_INSIGHT_ROWS, reportRowCount, totalsOf, type GroupedMetrics, type InsightsReport } from "./insights-report.js";
 
 /**
  * The campaign facts analytics needs, declared here so the domain depends on no transport (the
@@ -88,6 +88,18 @@ export function campaignZone(campaign: CampaignFacts, logger: Logger): string {
   return zone ?? "UTC";
 }
 
+/** INVALID_ARGUMENT naming the cap, the count, and every request field that narrows the answer. */
+export function tooManyRows(rows: number, buckets: number): AppError {
+  const narrow = ["start_date", "end_date", "granularity", "breakdowns", "platforms", "regions"];
+  return new AppError(
+    "INVALID_ARGUMENT",
+    "TOO_MANY_ROWS",
+    `the report would have ${rows} rows (${buckets} buckets × ${rows / buckets} breakdown combinations); at most ${MAX_INSIGHT_ROWS} are allowed: ` +
+      "narrow start_date/end_date, use a coarser granularity (e.g. GRANULARITY_DAY), fewer breakdowns, or filter platforms/regions",
+    { metadata: { max_rows: String(MAX_INSIGHT_ROWS), rows: String(rows), narrow_fields: narrow.join(",") } },
+  );
+}
+
 export function createInsightsService(deps: InsightsDeps): InsightsService {
   const now = deps.now ?? (() => new Date());
 
@@ -110,6 +122,9 @@ export function createInsightsService(deps: InsightsDeps): InsightsService {
     // Freshness is read before the rollups: anything flushed later only makes the answer fresher.
     const dataFreshness = await deps.freshness.dataFreshness();
     const groups = await deps.rollups.readInsights({ tenantId, ...request, interval: rangeToUtc(range), timeZone: range.timeZone, campaignTimeZone });
+    const buckets = enumerateBuckets(range, granularity);
+    const rowCount = reportRowCount(buckets, groups, request.breakdowns);
+    if (rowCount > MAX_INSIGHT_ROWS) throw tooManyRows(rowCount, buckets.length);
     return {
       campaignId: campaign.id,
       currencyCode: campaign.currencyCode,
@@ -118,7 +133,7 @@ export function createInsightsService(deps: InsightsDeps): InsightsService {
       endDate: range.endDate,
       granularity,
       totals: totalsOf(groups),
-      rows: assembleRows(enumerateBuckets(range, granularity), groups, request.breakdowns),
+      rows: assembleRows(buckets, groups, request.breakdowns),
       dataFreshness,
     };
   }

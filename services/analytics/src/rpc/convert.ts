@@ -88,9 +88,11 @@ function toInsightRow(row: InsightsRow): InsightRow {
     startTime: row.bucket.interval?.start,
     endTime: row.bucket.interval?.end,
     bucket: row.bucket.label,
-    platform: row.platform,
-    region: row.region,
-    source: row.source ? SOURCE_OUT[row.source] : SourcePb.SOURCE_UNSPECIFIED,
+    // Set only for the dimensions broken down by: no `"platform":""` in JSON. (Platforms are
+    // never empty and an unknown region is ZZ, so "" means "not broken down".)
+    platform: row.platform === "" ? undefined : row.platform,
+    region: row.region === "" ? undefined : row.region,
+    source: row.source ? SOURCE_OUT[row.source] : undefined,
     metrics: toMetrics(row.metrics),
   };
 }
@@ -105,7 +107,7 @@ export function toInsightsResponse(report: InsightsReport): GetCampaignInsightsR
     granularity: toGranularity(report.granularity),
     totals: toMetrics(report.totals),
     rows: report.rows.map(toInsightRow),
-    dataFreshness: report.dataFreshness,
+    freshnessTime: report.dataFreshness,
   };
 }
 
@@ -130,7 +132,7 @@ export function toPerformanceResponse(page: PerformancePage): ListCampaignPerfor
       metrics: toMetrics(r.metrics),
     })),
     nextPageToken: page.nextPageToken,
-    dataFreshness: page.dataFreshness,
+    freshnessTime: page.dataFreshness,
   };
 }
 
@@ -139,7 +141,7 @@ export function fromStreamRequest(req: StreamCampaignMetricsRequest): StreamInpu
 }
 
 export function toStreamResponse(t: LiveTotals): StreamCampaignMetricsResponse {
-  return { campaignId: t.campaignId, totals: toMetrics(t.totals), dataFreshness: t.dataFreshness };
+  return { campaignId: t.campaignId, totals: toMetrics(t.totals), freshnessTime: t.dataFreshness };
 }
 
 export function fromReaggregateRequest(req: ReaggregateCampaignRequest): ReaggregateInput {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { PageTokens } from "#common/contract/page-token.js";
 import { AppError, notFound, Violations } from "#common/errors.js";
-import { etagOf, MUTABLE_FIELDS, type Campaign, type CampaignEventType, type CampaignFields, type MutablePath } from "./campaign.js";
+import { etagOf, MUTABLE_FIELDS, wireStatus, type Campaign, type CampaignEventType, type CampaignFields, type MutablePath } from "./campaign.js";
 import { DELETABLE_STATUSES, FROZEN_AFTER_LAUNCH, TRANSITIONS, UPDATABLE_STATUSES, type LifecycleAction } from "./campaign-lifecycle.js";
 import { encodePageToken, parseListInput, type ListInput, type ListQuery } from "./campaign-list.js";
 import { normalizeFields, validateFields } from "./campaign-validation.js";
@@ -101,7 +101,11 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
       v.throwIfAny();
       const before = await current(tenantId, id, etag);
       if (!UPDATABLE_STATUSES.includes(before.status)) {
-        throw new AppError("FAILED_PRECONDITION", "INVALID_STATE", `a ${before.status} campaign cannot be updated; only DRAFT or PAUSED`);
+        throw new AppError(
+          "FAILED_PRECONDITION",
+          "INVALID_STATE",
+          `a ${wireStatus(before.status)} campaign cannot be updated; only ${UPDATABLE_STATUSES.map(wireStatus).join(" or ")}`,
+        );
       }
       const merged = normalizeFields({ ...before, ...pick(input, paths) });
       validateFields(merged, v, "campaign.", paths);
@@ -120,9 +124,14 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
       const rule = TRANSITIONS[action];
       const before = await current(tenantId, id, etag);
       if (!rule.from.includes(before.status)) {
-        throw new AppError("FAILED_PRECONDITION", "INVALID_TRANSITION", `cannot ${action} a ${before.status} campaign; allowed from ${rule.from.join(", ")}`, {
-          metadata: { from: before.status, action },
-        });
+        throw new AppError(
+          "FAILED_PRECONDITION",
+          "INVALID_TRANSITION",
+          `cannot ${action} a ${wireStatus(before.status)} campaign; allowed from ${rule.from.map(wireStatus).join(", ")}`,
+          {
+            metadata: { from: wireStatus(before.status), action },
+          },
+        );
       }
       const at = now();
       const next: Campaign = { ...before, status: rule.to, updateTime: at, version: before.version + 1 };
@@ -134,7 +143,7 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
     async delete(tenantId, id, etag) {
       const before = await current(tenantId, id, etag);
       if (!DELETABLE_STATUSES.includes(before.status)) {
-        throw new AppError("FAILED_PRECONDITION", "INVALID_STATE", `a ${before.status} campaign cannot be deleted; complete or cancel it first`);
+        throw new AppError("FAILED_PRECONDITION", "INVALID_STATE", `a ${wireStatus(before.status)} campaign cannot be deleted; complete or cancel it first`);
       }
       if (!(await store.softDelete(before, before.version))) throw concurrentChange();
     },

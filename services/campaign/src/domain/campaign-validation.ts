@@ -3,7 +3,7 @@ import { isIanaTimeZone } from "#common/contract/time-zone.js";
 import { normalisePlatform } from "#common/contract/platform.js";
 import { Violations } from "#common/errors.js";
 import { quoteValue } from "#common/input/text-rules.js";
-import { CAMPAIGN_TYPES, CHANNELS, type CampaignFields, type MutablePath } from "./campaign.js";
+import { CAMPAIGN_TYPES, CHANNELS, wireChannel, wireType, type CampaignFields, type MutablePath } from "./campaign.js";
 
 /** The input boundary's micros cap: a budget is money like any other amount. */
 const MAX_BUDGET = MAX_EVENT_MICROS;
@@ -29,12 +29,13 @@ export function validateFields(f: CampaignFields, v: Violations, prefix = "campa
   const want = (p: MutablePath) => !paths || paths.has(p);
   if (want("name")) v.check(f.name.length >= 3 && f.name.length <= 255, `${prefix}name`, "must be 3–255 characters");
   if (want("description")) v.check(f.description.length <= 1000, `${prefix}description`, "must be at most 1000 characters");
-  if (want("type")) v.check((CAMPAIGN_TYPES as readonly string[]).includes(f.type), `${prefix}type`, `must be one of ${CAMPAIGN_TYPES.join(", ")}`);
+  if (want("type"))
+    v.check((CAMPAIGN_TYPES as readonly string[]).includes(f.type), `${prefix}type`, `must be one of ${CAMPAIGN_TYPES.map(wireType).join(", ")}`);
   if (want("channels")) {
     v.check(
       f.channels.every((c) => (CHANNELS as readonly string[]).includes(c)),
       `${prefix}channels`,
-      `each must be one of ${CHANNELS.join(", ")}`,
+      `each must be one of ${CHANNELS.map(wireChannel).join(", ")}`,
     );
   }
   if (want("platforms")) {

@@ -4,6 +4,11 @@
 export const CAMPAIGN_STATUSES = ["DRAFT", "ACTIVE", "PAUSED", "COMPLETED", "CANCELLED"] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
+/** Enum values as the wire spells them (`CAMPAIGN_STATUS_ACTIVE`): messages and ErrorInfo use only these (DESIGN §2). */
+export const wireStatus = (s: string) => `CAMPAIGN_STATUS_${s}`;
+export const wireType = (t: string) => `CAMPAIGN_TYPE_${t}`;
+export const wireChannel = (c: string) => `CHANNEL_${c}`;
+
 export const CAMPAIGN_TYPES = ["PROMOTION", "LOYALTY", "COUPON", "SEGMENTATION", "RETARGETING"] as const;
 export type CampaignType = (typeof CAMPAIGN_TYPES)[number];
 

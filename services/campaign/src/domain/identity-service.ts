@@ -89,7 +89,7 @@ export function createIdentityService({ store, tokens, now = () => new Date() }:
       const email = input.email.trim().toLowerCase();
       const v = new Violations();
       checkCredentials(v, email, input.password);
-      v.check(input.role !== "UNSPECIFIED", "role", "must be OWNER, EDITOR or VIEWER");
+      v.check(input.role !== "UNSPECIFIED", "role", "must be ROLE_OWNER, ROLE_EDITOR or ROLE_VIEWER");
       v.throwIfAny();
       const user: User = { id: randomUUID(), organizationId: tenantId, email, role: input.role as Role, createTime: now() };
       await store.createUser(user, await hashPassword(input.password));

@@ -9,6 +9,7 @@ import { createFileRegistry, fromBinary, type DescMessage, type FileRegistry } f
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Violations, type FieldViolation } from "../errors.js";
 import { DESCRIPTOR_SET_PATH } from "../grpc-server.js";
+import { createBodyFieldCheck } from "./body-fields.js";
 import { INPUT_CAPS, type InputCaps } from "./input-caps.js";
 import { MessageWalker, ViolationSink } from "./message-walker.js";
 
@@ -16,9 +17,10 @@ export interface InputBoundary {
   /**
    * Throws AppError INVALID_ARGUMENT with a BadRequest violation for every bad field of the
    * request (`/`-separated full method name, e.g. `tally.campaign.v1.CampaignService/CreateCampaign`).
-   * Throws a plain Error for a method the contract does not define: a wiring bug.
+   * Throws a plain Error for a method the contract does not define: a wiring bug. `bodyFields` is
+   * the edge's x-tally-body-fields header of a REST call (body-fields.ts).
    */
-  checkRequest(method: string, request: unknown): void;
+  checkRequest(method: string, request: unknown, bodyFields?: string): void;
   /** Throws unless the contract defines the method: rpc.ts calls it while wiring, so a typo fails at start-up. */
   requireMethod(method: string): void;
   /**
@@ -30,6 +32,7 @@ export interface InputBoundary {
 
 export function createInputBoundary(registry: FileRegistry, caps: InputCaps = INPUT_CAPS): InputBoundary {
   const walker = new MessageWalker(caps);
+  const bodyFields = createBodyFieldCheck(registry);
   const inputs = new Map<string, DescMessage>();
   for (const file of registry.files) {
     for (const service of file.services) {
@@ -46,12 +49,13 @@ export function createInputBoundary(registry: FileRegistry, caps: InputCaps = IN
     requireMethod(method) {
       if (!inputs.has(method)) throw new Error(`the contract has no method ${method}`);
     },
-    checkRequest(method, request) {
+    checkRequest(method, request, bodyFieldsHeader) {
       const desc = inputs.get(method);
       if (!desc) throw new Error(`the contract has no method ${method}`);
       const sink = new ViolationSink(caps.maxViolations);
       walker.message(desc, request, "", sink);
       const v = new Violations();
+      for (const { field, description } of bodyFields.problems(method, bodyFieldsHeader, request).slice(0, caps.maxViolations)) v.add(field, description);
       for (const { field, description } of sink.result()) v.add(field, description);
       v.throwIfAny();
     },

@@ -43,7 +43,7 @@ export function validateEvent(e: IncomingEvent, now: Date, rules: ValidationRule
     (e.inputProblem ? invalid(e.inputProblem.field, `${e.inputProblem.field} ${e.inputProblem.description}`) : null) ??
     checkId(e.eventId, "event_id", LIMITS.eventIdChars) ??
     checkId(e.campaignId, "campaign_id", LIMITS.campaignIdChars) ??
-    (e.type === null ? invalid("type", "type must be IMPRESSION, CLICK or CONVERSION") : null) ??
+    (e.type === null ? invalid("type", "type must be EVENT_TYPE_IMPRESSION, EVENT_TYPE_CLICK or EVENT_TYPE_CONVERSION") : null) ??
     checkPlatform(e.platform, platform) ??
     (region === null ? invalid("region", `region ${quote(e.region)} is not an ISO 3166-1 alpha-2 code (use ZZ or leave it empty when unknown)`) : null) ??
     checkOccurTime(e.occurTime, now, rules) ??
