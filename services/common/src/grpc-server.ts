@@ -3,6 +3,7 @@ import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceI
 import type { PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
+import { withLenientDeserializers } from "./input/undecodable-request.js";
 import type { Logger } from "./logger.js";
 
 export const DESCRIPTOR_SET_PATH = new URL("../../../envoy/tally.binpb", import.meta.url);
@@ -31,7 +32,7 @@ export function createGrpcServer(opts: { logger: Logger; services: ServiceBindin
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
     "grpc.keepalive_permit_without_calls": 1,
   });
-  for (const s of opts.services) server.addService(s.definition, s.implementation);
+  for (const s of opts.services) server.addService(withLenientDeserializers(s.definition), s.implementation);
 
   const health = new HealthImplementation({ "": "NOT_SERVING", ...Object.fromEntries(opts.services.map((s) => [s.name, "NOT_SERVING"])) });
   health.addToServer(server);

@@ -7,11 +7,12 @@
 import { readFileSync } from "node:fs";
 import { createFileRegistry, fromBinary, type DescMessage, type FileRegistry } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { Violations, type FieldViolation } from "../errors.js";
+import { AppError, Violations, type FieldViolation } from "../errors.js";
 import { DESCRIPTOR_SET_PATH } from "../grpc-server.js";
 import { createBodyFieldCheck } from "./body-fields.js";
 import { INPUT_CAPS, type InputCaps } from "./input-caps.js";
 import { MessageWalker, ViolationSink } from "./message-walker.js";
+import { UndecodableRequest } from "./undecodable-request.js";
 
 export interface InputBoundary {
   /**
@@ -52,6 +53,9 @@ export function createInputBoundary(registry: FileRegistry, caps: InputCaps = IN
     checkRequest(method, request, bodyFieldsHeader) {
       const desc = inputs.get(method);
       if (!desc) throw new Error(`the contract has no method ${method}`);
+      if (request instanceof UndecodableRequest) {
+        throw new AppError("INVALID_ARGUMENT", "MALFORMED_REQUEST", `the request is not a valid ${desc.typeName} message`);
+      }
       const sink = new ViolationSink(caps.maxViolations);
       walker.message(desc, request, "", sink);
       const v = new Violations();
