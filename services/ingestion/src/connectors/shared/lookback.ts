@@ -28,7 +28,7 @@ export function splitRange(range: DateRange, maxDays: number): DateRange[] {
   let start = DateTime.fromISO(range.startDate, { zone: "UTC" });
   if (!start.isValid || !end.isValid || start > end) throw new RangeError(`invalid date range ${range.startDate}..${range.endDate}`);
   while (start <= end) {
-    const last = DateTime.min(start.plus({ days: maxDays - 1 }), end);
+    const last: DateTime = DateTime.min(start.plus({ days: maxDays - 1 }), end);
     parts.push({ startDate: start.toISODate()!, endDate: last.toISODate()! });
     start = last.plus({ days: 1 });
   }
