@@ -25,7 +25,7 @@ export function lookbackRange(now: Date, timeZone: string, days = DEFAULT_LOOKBA
 export function splitRange(range: DateRange, maxDays: number): DateRange[] {
   const parts: DateRange[] = [];
   const end = DateTime.fromISO(range.endDate, { zone: "UTC" });
-  let start = DateTime.fromISO(range.startDate, { zone: "UTC" });
+  let start: DateTime = DateTime.fromISO(range.startDate, { zone: "UTC" });
   if (!start.isValid || !end.isValid || start > end) throw new RangeError(`invalid date range ${range.startDate}..${range.endDate}`);
   while (start <= end) {
     const last: DateTime = DateTime.min(start.plus({ days: maxDays - 1 }), end);
