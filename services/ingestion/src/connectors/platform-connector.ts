@@ -66,7 +66,8 @@ export interface PlatformReportRowData {
    * Google `segments.conversion_action` resource name). Unset on the campaign × day row that holds
    * impressions, clicks and cost. A report therefore has, per campaign and day, one row without an
    * action (delivery + cost, conversions 0) and zero or more rows with one (conversions + revenue,
-   * delivery 0), so summing rows never double-counts.
+   * delivery 0), so summing rows never double-counts. LinkedIn and TikTok report conversions without
+   * an action at this level: they stay on the action-less row.
    */
   conversionAction?: string;
 }
