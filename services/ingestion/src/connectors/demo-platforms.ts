@@ -1,0 +1,85 @@
+/**
+ * The four fake platforms for `npm start`'s demo (and e2e tests): one ad account each, with the
+ * credentials a platform connection needs and the connector config pointing at them. The caller
+ * creates the connections and maps campaigns to `campaignIds`; close() stops the servers.
+ */
+import { startGoogleAdsFake, type GoogleAdsFake } from "./google/google-ads-fake-server.js";
+import { startLinkedInFake, type LinkedInFake } from "./linkedin/linkedin-fake-server.js";
+import { startMetaFake, type MetaFake } from "./meta/meta-fake-server.js";
+import type { PlatformConnectorsConfig } from "./platform-connectors.js";
+import type { PlatformCredentials, PlatformSlug } from "./platform-connector.js";
+import { FakeAccount } from "./shared/fake-platform.js";
+import { startTikTokFake, type TikTokFake } from "./tiktok/tiktok-fake-server.js";
+
+export interface DemoPlatformAccount {
+  accountId: string;
+  campaignIds: string[];
+  credentials: PlatformCredentials;
+}
+
+export interface DemoPlatforms {
+  accounts: Record<PlatformSlug, DemoPlatformAccount>;
+  connectorConfig: PlatformConnectorsConfig;
+  fakes: { meta: MetaFake; google: GoogleAdsFake; linkedin: LinkedInFake; tiktok: TikTokFake };
+  close(): Promise<void>;
+}
+
+export interface DemoPlatformsOptions {
+  /** Campaigns per platform account (ids are generated: platform-looking digits). */
+  campaignsPerAccount?: number;
+  /** Currency of every demo account: the demo campaigns' currency, so report rows are accepted. */
+  currencyCode?: string;
+  timeZone?: string;
+  /** Results per page on Meta (its `limit` ceiling) and TikTok. */
+  pageSize?: number;
+}
+
+export async function startDemoPlatforms(options: DemoPlatformsOptions = {}): Promise<DemoPlatforms> {
+  const count = options.campaignsPerAccount ?? 3;
+  const currencyCode = options.currencyCode ?? "USD";
+  const timeZone = options.timeZone ?? "America/New_York";
+  const ids = (prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}${String(i + 1).padStart(4, "0")}`);
+  const account = (accountId: string, campaignIds: string[], conversionActions: string[], fractionalConversions = false) =>
+    new FakeAccount({ accountId, campaignIds, timeZone, currencyCode, conversionActions, fractionalConversions });
+
+  const oauth = { refreshToken: "demo-refresh", clientId: "demo-client", clientSecret: "demo-client-secret" };
+  const meta = await startMetaFake({
+    account: account("100200300", ids("2385"), ["offsite_conversion.fb_pixel_purchase"]),
+    accessToken: "demo-meta-token",
+    pageSize: options.pageSize ?? 500,
+  });
+  const google = await startGoogleAdsFake({
+    account: account("1234567890", ids("1770"), ["501", "502"], true),
+    accessToken: "demo-google-token",
+    ...oauth,
+    developerToken: "demo-dev-token",
+  });
+  const linkedin = await startLinkedInFake({ account: account("508001234", ids("3090"), ["website"]), accessToken: "demo-linkedin-token", ...oauth });
+  const tiktok = await startTikTokFake({
+    account: account("7001002003", ids("1800"), ["conversion"]),
+    accessToken: "demo-tiktok-token",
+    maxPageSize: options.pageSize ?? 1000,
+  });
+
+  const entry = (fake: { account: FakeAccount }, credentials: PlatformCredentials): DemoPlatformAccount => ({
+    accountId: fake.account.options.accountId,
+    campaignIds: fake.account.options.campaignIds,
+    credentials,
+  });
+  return {
+    accounts: {
+      meta: entry(meta, { accessToken: "demo-meta-token" }),
+      google: entry(google, { accessToken: "demo-google-token", developerToken: "demo-dev-token", ...oauth }),
+      linkedin: entry(linkedin, { accessToken: "demo-linkedin-token", ...oauth }),
+      tiktok: entry(tiktok, { accessToken: "demo-tiktok-token" }),
+    },
+    connectorConfig: {
+      meta: { baseUrl: meta.baseUrl },
+      google: { baseUrl: google.baseUrl, tokenUrl: google.tokenUrl },
+      linkedin: { baseUrl: linkedin.baseUrl, tokenUrl: linkedin.tokenUrl },
+      tiktok: { baseUrl: tiktok.baseUrl },
+    },
+    fakes: { meta, google, linkedin, tiktok },
+    close: async () => void (await Promise.all([meta.close(), google.close(), linkedin.close(), tiktok.close()])),
+  };
+}
