@@ -1,6 +1,7 @@
 /**
  * `npm test`: every check and every test tier against the real stack.
- *   1. contracts: gen/ is fresh, buf lint, buf breaking (against the previous commit)
+ *   1. contracts: gen/ is fresh, buf lint, buf breaking (against the previous commit); deploy/k8s and
+ *      docker-compose.yml validate offline (scripts/dev/check-deploy.sh)
  *   2. typecheck
  *   3. infrastructure (installed if missing) and the services + Envoy — reused when already running
  *   4. one `node --test` run over unit, service and e2e tests
@@ -39,6 +40,7 @@ try {
   run("gen/ is fresh", "bash", ["scripts/dev/check-gen.sh"]);
   run("buf lint", "buf", ["lint"]);
   if (hasPreviousCommit()) run("buf breaking (WIRE_JSON, against HEAD~1)", "buf", ["breaking", "--against", ".git#ref=HEAD~1"]);
+  run("deployment files (kustomize, kubeconform, compose schema)", "bash", ["scripts/dev/check-deploy.sh"]);
   run("typecheck", "tsc", ["--noEmit", "-p", "."]);
   console.log("▶ infrastructure");
   stack("start", "postgres", "redis", "kafka");

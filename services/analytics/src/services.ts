@@ -6,10 +6,11 @@ import { createPageTokens } from "#common/contract/page-token.js";
 import type { Knex } from "#common/db.js";
 import { topicNames } from "#common/kafka.js";
 import type { Logger } from "#common/logger.js";
+import type { Metrics } from "#common/metrics.js";
 import type { Redis } from "#common/redis.js";
 import { RedisCampaignSignals } from "./signals/campaign-signals.js";
 import { CachedCampaignLookup } from "./cache/cached-campaign-lookup.js";
-import { RedisInsightsCache } from "./cache/insights-cache.js";
+import { createInsightsCacheMetrics, RedisInsightsCache } from "./cache/insights-cache.js";
 import { RedisLiveUpdates } from "./signals/live-updates.js";
 import type { AnalyticsConfig } from "./config.js";
 import { createInsightsService, type CampaignLookup } from "./domain/insights.js";
@@ -31,6 +32,8 @@ export interface ServiceAdapters {
   campaigns: CampaignLookup;
   directory: CampaignDirectory;
   logger: Logger;
+  /** The process registry: the insights cache counts its lookups there. */
+  metrics?: Metrics;
 }
 
 export type AnalyticsServices = Pick<ServerDeps, "insights" | "performance" | "live" | "reaggregate">;
@@ -42,7 +45,13 @@ export function createServices(config: AnalyticsConfig, adapters: ServiceAdapter
   const insights = createInsightsService({
     campaigns,
     rollups: new PgInsightsReader(db),
-    cache: new RedisInsightsCache(redis, config.insightsCacheTtlSeconds, logger.child({ component: "insights-cache" })),
+    cache: new RedisInsightsCache(
+      redis,
+      config.insightsCacheTtlSeconds,
+      logger.child({ component: "insights-cache" }),
+      Date.now,
+      adapters.metrics && createInsightsCacheMetrics(adapters.metrics),
+    ),
     freshness,
     logger: logger.child({ component: "insights" }),
   });

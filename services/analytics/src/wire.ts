@@ -48,7 +48,7 @@ export async function wireInsightsApi(config: AnalyticsConfig, logger: Logger, o
     const tokens = createTokenService({ secret: config.jwtSecret });
     const campaigns = overrides.campaigns ?? campaignServiceClient(config, tokens, parts);
 
-    const services = createServices(config, { db, redis, subscriber, campaigns, directory: campaigns, logger });
+    const services = createServices(config, { db, redis, subscriber, campaigns, directory: campaigns, logger, metrics });
     const server = createServer({ logger, tokens, metrics, ...services });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));

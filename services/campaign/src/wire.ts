@@ -16,7 +16,7 @@ import type { CampaignConfig } from "./config.js";
 import { createCampaignService } from "./domain/campaign-service.js";
 import { createIdentityService } from "./domain/identity-service.js";
 import { encodeCampaignEvent } from "./outbox/campaign-event-encoder.js";
-import { OutboxRelay } from "./outbox/outbox-relay.js";
+import { countUnpublished, createOutboxMetrics, OutboxRelay } from "./outbox/outbox-relay.js";
 import { createServer } from "./server.js";
 import { PgCampaignStore } from "./store/campaign-store.js";
 import { PgIdentityStore } from "./store/identity-store.js";
@@ -67,11 +67,18 @@ export async function wire(config: Readonly<CampaignConfig>, overrides: Campaign
     });
     const identity = createIdentityService({ store: new PgIdentityStore(db), tokens });
 
-    const relay = new OutboxRelay(db, producer, logger.child({ component: "outbox-relay" }), { pollMs: config.outboxPollMs, batchSize: OUTBOX_BATCH_SIZE });
+    const metrics = overrides.metrics ?? createMetrics("campaign");
+    const outboxMetrics = createOutboxMetrics(metrics, () => countUnpublished(db));
+    const relay = new OutboxRelay(
+      db,
+      producer,
+      logger.child({ component: "outbox-relay" }),
+      { pollMs: config.outboxPollMs, batchSize: OUTBOX_BATCH_SIZE },
+      outboxMetrics,
+    );
     relay.start();
     parts.onStop("outbox relay", () => relay.stop());
 
-    const metrics = overrides.metrics ?? createMetrics("campaign");
     const metricsServer = await startMetricsServer(metrics, config.metricsPort, logger);
     parts.onStop("metrics server", () => metricsServer.close());
 

@@ -5,6 +5,7 @@ import type { Logger } from "#common/logger.js";
 import type { Metrics } from "#common/metrics.js";
 import { createRpcKit } from "#common/rpc.js";
 import type { IngestEvents } from "./domain/ingest-events.js";
+import { createIngestionMetrics } from "./ingestion-metrics.js";
 import { ingestionRpc } from "./rpc/ingestion-rpc.js";
 
 export interface ServerDeps {
@@ -16,7 +17,7 @@ export interface ServerDeps {
 
 /** Counts every receipt by status and reason, for IngestEvents and StreamEvents alike. */
 function withReceiptMetrics(ingest: IngestEvents, metrics: Metrics): IngestEvents {
-  const receipts = metrics.counter("tally_ingest_receipts_total", "Event receipts returned, by status and reason.", ["status", "reason"]);
+  const { receipts } = createIngestionMetrics(metrics);
   return async (input) => {
     const out = await ingest(input);
     // Tallied first: one counter update per (status, reason) instead of one per event.

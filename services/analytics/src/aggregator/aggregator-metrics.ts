@@ -1,5 +1,5 @@
 /** The aggregator's own Prometheus series, registered on the process registry. */
-import { Histogram, type Counter } from "prom-client";
+import { Histogram, type Counter, type Gauge } from "prom-client";
 import type { Metrics } from "#common/metrics.js";
 
 export interface AggregatorMetrics {
@@ -14,6 +14,8 @@ export interface AggregatorMetrics {
   /** Failed flush transactions by failure-classifier kind: TRANSIENT, REFUSED, FATAL. */
   flushFailures: Counter<string>;
   flushSeconds: Histogram<string>;
+  /** Messages of ad-events not yet applied, by partition (high watermark − stored next offset). */
+  lag: Gauge<string>;
 }
 
 export function createAggregatorMetrics(metrics: Metrics): AggregatorMetrics {
@@ -37,5 +39,8 @@ export function createAggregatorMetrics(metrics: Metrics): AggregatorMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [metrics.registry],
     }),
+    lag: metrics.gauge("tally_aggregator_lag_messages", "Messages of ad-events not yet applied to rollups, by partition; refreshed every freshness tick.", [
+      "partition",
+    ]),
   };
 }

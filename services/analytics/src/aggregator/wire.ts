@@ -57,12 +57,13 @@ export async function wireAggregator(config: AnalyticsConfig, logger: Logger, op
     parts.onStop("kafka admin", () => admin.disconnect());
 
     const offsets = new PgOffsetStore(db, config.aggregatorGroup, topics.adEvents);
+    const aggregatorMetrics = createAggregatorMetrics(metrics);
     const flush = createFlush({
       db,
       offsets,
       deadLetters: new KafkaDeadLetterSink(producer, topics.adEvents, topics.adEventsDeadLetter),
       signals: new RedisCampaignSignals(redis, config.redisKeyPrefix, logger.child({ component: "signals" })),
-      metrics: createAggregatorMetrics(metrics),
+      metrics: aggregatorMetrics,
       logger: logger.child({ component: "flush" }),
     });
     const aggregator = new KafkaAggregator({
@@ -81,7 +82,7 @@ export async function wireAggregator(config: AnalyticsConfig, logger: Logger, op
     await aggregator.start();
     parts.onStop("consumer", () => aggregator.stop());
 
-    const tick = startFreshnessTick({ admin, topic: topics.adEvents, offsets, intervalMs: config.aggregatorFreshnessMs, logger });
+    const tick = startFreshnessTick({ admin, topic: topics.adEvents, offsets, intervalMs: config.aggregatorFreshnessMs, logger, lag: aggregatorMetrics.lag });
     parts.onStop("freshness tick", () => tick.stop());
     return { aggregator, metrics, stop: () => parts.stop() };
   } catch (err) {

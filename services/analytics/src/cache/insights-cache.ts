@@ -7,6 +7,8 @@
  * Redis trouble never fails a query: it is logged and the answer is computed.
  */
 import { createHash } from "node:crypto";
+import type { Counter } from "prom-client";
+import type { Metrics } from "#common/metrics.js";
 import type { Logger } from "#common/logger.js";
 import type { Redis } from "#common/redis.js";
 import type { InsightsCache } from "../domain/insights.js";
@@ -14,6 +16,11 @@ import type { InsightsRequest } from "../domain/insights-input.js";
 import type { InsightsReport } from "../domain/insights-report.js";
 import { decodeReport, encodeReport } from "./insights-codec.js";
 import { generationKey, insightsKey, newGeneration } from "./redis-keys.js";
+
+/** Lookups by result: hit (this process or Redis), miss, error (Redis unreachable: computed uncached). */
+export function createInsightsCacheMetrics(metrics: Metrics): Counter<string> {
+  return metrics.counter("tally_insights_cache_lookups_total", "Insights cache lookups by result: hit, miss, error.", ["result"]);
+}
 
 /** How many decoded reports the process keeps in front of Redis. */
 const RECENT_REPORTS = 256;
@@ -31,6 +38,7 @@ export class RedisInsightsCache implements InsightsCache {
     private readonly ttlSeconds: number,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    private readonly lookups?: Counter<string>,
   ) {}
 
   async keyFor(tenantId: string, request: InsightsRequest): Promise<string | null> {
@@ -43,6 +51,7 @@ export class RedisInsightsCache implements InsightsCache {
       return insightsKey(campaign, generation, hash);
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, "insights cache unavailable; computing uncached");
+      this.lookups?.inc({ result: "error" });
       return null;
     }
   }
@@ -59,15 +68,23 @@ export class RedisInsightsCache implements InsightsCache {
 
   async get(key: string): Promise<InsightsReport | null> {
     const recent = this.recent.get(key);
-    if (recent && recent.expires > this.now()) return recent.report;
+    if (recent && recent.expires > this.now()) {
+      this.lookups?.inc({ result: "hit" });
+      return recent.report;
+    }
     try {
       const text = await this.redis.get(key);
-      if (!text) return null;
+      if (!text) {
+        this.lookups?.inc({ result: "miss" });
+        return null;
+      }
       const report = decodeReport(text);
       this.remember(key, report);
+      this.lookups?.inc({ result: "hit" });
       return report;
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, "insights cache read failed");
+      this.lookups?.inc({ result: "error" });
       return null;
     }
   }

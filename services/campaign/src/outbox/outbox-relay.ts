@@ -1,6 +1,29 @@
 import type { Producer } from "kafkajs";
+import type { Counter } from "prom-client";
 import type { Knex } from "#common/db.js";
 import type { Logger } from "#common/logger.js";
+import type { Metrics } from "#common/metrics.js";
+
+export interface OutboxMetrics {
+  published: Counter<string>;
+}
+
+/**
+ * The outbox's series: rows published, and the backlog (rows not yet acknowledged by Kafka), counted
+ * on each scrape by `backlog` (the partial index outbox_unpublished_idx keeps that cheap). A backlog
+ * that grows means Kafka is unreachable or the relay is stuck: campaign changes are not reaching
+ * ingestion and analytics.
+ */
+export function createOutboxMetrics(metrics: Metrics, backlog: () => Promise<number>): OutboxMetrics {
+  metrics.gauge("tally_outbox_backlog_messages", "Outbox rows not yet published to Kafka.", [], async (gauge) => gauge.set(await backlog()));
+  return { published: metrics.counter("tally_outbox_published_total", "Outbox rows published to Kafka (acknowledged, acks=all).") };
+}
+
+/** The backlog source createOutboxMetrics asks on each scrape. */
+export async function countUnpublished(db: Knex): Promise<number> {
+  const [row] = await db("outbox").whereNull("publish_time").count<{ count: string }[]>({ count: "*" });
+  return Number(row?.count ?? 0);
+}
 
 interface OutboxRow {
   id: string;
@@ -23,6 +46,7 @@ export class OutboxRelay {
     private readonly producer: Producer,
     private readonly logger: Logger,
     private readonly opts: { pollMs: number; batchSize: number } = { pollMs: 100, batchSize: 500 },
+    private readonly metrics?: OutboxMetrics,
   ) {}
 
   start(): void {
@@ -64,6 +88,7 @@ export class OutboxRelay {
           rows.map((r) => r.id),
         )
         .update({ publish_time: trx.fn.now() });
+      this.metrics?.published.inc(rows.length);
       return rows.length;
     });
   }
