@@ -25,8 +25,14 @@ SCHEMA_WHEEL_SHA256=85136d018a27b50ec7fc049d902bfa5193f5976807e6c0f408e3ab6fe078
 SCHEMAS=$STACK/k8s-schemas
 mkdir -p "$BIN"
 
-# 1. The Envoy files the ConfigMap carries.
-copies=(envoy.yaml local-reply.lua tally.binpb)
+# 1. The Envoy files the ConfigMap carries: every file of envoy/, each listed in the kustomization.
+mapfile -t copies < <(cd envoy && ls)
+for f in "${copies[@]}"; do
+  grep -q "^      - envoy/$f\$" deploy/k8s/base/kustomization.yaml || {
+    echo "✗ envoy/$f is not in deploy/k8s/base/kustomization.yaml's tally-envoy ConfigMap" >&2
+    exit 1
+  }
+done
 if [[ ${1:-} == --write ]]; then
   for f in "${copies[@]}"; do cp "envoy/$f" "deploy/k8s/base/envoy/$f"; done
   echo "✓ deploy/k8s/base/envoy/ refreshed from envoy/"
