@@ -4,7 +4,8 @@
  * and the metrics server. main.ts and the service tests both call wireInsightsApi; tests replace
  * only the campaign service. Parts stop in reverse start order; a failed start stops what started.
  */
-import { createTokenService, type TokenService } from "#common/auth.js";
+import { createTokenServiceWithRemoteKeys } from "#common/api-keys/remote-api-keys.js";
+import type { TokenService } from "#common/auth.js";
 import { GrpcCampaignServiceClient } from "#common/clients/campaign-service-client.js";
 import { createDb, migrate } from "#common/db.js";
 import type { GrpcServer } from "#common/grpc-server.js";
@@ -45,7 +46,14 @@ export async function wireInsightsApi(config: AnalyticsConfig, logger: Logger, o
     const subscriber = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
     parts.onStop("redis subscriber", async () => void (await subscriber.quit()));
 
-    const tokens = createTokenService({ secret: config.jwtSecret });
+    const keys = createTokenServiceWithRemoteKeys({
+      secret: config.jwtSecret,
+      campaignAddr: config.campaignAddr,
+      callerService: "analytics",
+      cacheTtlMs: config.apiKeyCacheTtlMs,
+    });
+    parts.onStop("api key client", () => keys.close());
+    const tokens = keys.tokens;
     const campaigns = overrides.campaigns ?? campaignServiceClient(config, tokens, parts);
 
     const services = createServices(config, { db, redis, subscriber, campaigns, directory: campaigns, logger });

@@ -1,13 +1,15 @@
 /** Starts the real campaign process (wire.ts) on port 0 against a fresh database and a unique topic prefix. */
 import { CampaignServiceClient } from "#gen/tally/campaign/v1/campaign_service.js";
 import { IdentityServiceClient } from "#gen/tally/identity/v1/identity.js";
+import type { Logger } from "#common/logger.js";
 import { createMetrics } from "#common/metrics.js";
 import { createTestDatabase, stack, testLogger, uniqueName } from "../../../test/support/stack.js";
 import { connect } from "../../../test/support/grpc.js";
 import { loadConfig } from "../src/config.js";
 import { wire } from "../src/wire.js";
 
-export async function startCampaignHarness() {
+/** `logger`: a test that reads the logs passes its own (createLogger with a destination). */
+export async function startCampaignHarness(opts: { logger?: Logger } = {}) {
   const database = await createTestDatabase();
   const config = loadConfig({
     TALLY_MODE: "development",
@@ -21,7 +23,7 @@ export async function startCampaignHarness() {
     TALLY_OUTBOX_POLL_MS: "20",
     TALLY_SHUTDOWN_GRACE_MS: "1000",
   });
-  const running = await wire(config, { logger: testLogger("campaign"), metrics: createMetrics("campaign-test") });
+  const running = await wire(config, { logger: opts.logger ?? testLogger("campaign"), metrics: createMetrics("campaign-test") });
   const campaigns = connect(CampaignServiceClient, running.port);
   const identity = connect(IdentityServiceClient, running.port);
   return {

@@ -122,6 +122,8 @@ export interface CommonConfig {
   analyticsAddr: string;
   /** How long a stopping gRPC server lets in-flight calls finish before it cancels them. */
   shutdownGraceMs: number;
+  /** How long a verified API key is trusted without asking again: a deleted key works at most this long (≤ 1 s, DESIGN §2.1). */
+  apiKeyCacheTtlMs: number;
 }
 
 export function readCommon(r: ConfigReader): CommonConfig {
@@ -139,5 +141,6 @@ export function readCommon(r: ConfigReader): CommonConfig {
     ingestionAddr: r.str("TALLY_INGESTION_ADDR", "127.0.0.1:50052"),
     analyticsAddr: r.str("TALLY_ANALYTICS_ADDR", "127.0.0.1:50053"),
     shutdownGraceMs: r.int("TALLY_SHUTDOWN_GRACE_MS", 10_000, 0, 60_000),
+    apiKeyCacheTtlMs: r.int("TALLY_API_KEY_CACHE_TTL_MS", 1000, 0, 1000),
   };
 }

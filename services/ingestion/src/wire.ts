@@ -5,7 +5,8 @@
  * metrics.
  */
 import type { Kafka } from "kafkajs";
-import { createTokenService, type TokenService } from "#common/auth.js";
+import { createTokenServiceWithRemoteKeys } from "#common/api-keys/remote-api-keys.js";
+import type { TokenService } from "#common/auth.js";
 import { GrpcCampaignServiceClient } from "#common/clients/campaign-service-client.js";
 import type { GrpcServer } from "#common/grpc-server.js";
 import { createKafka, ensureTopics, topicConfigs, topicNames, type TopicNames } from "#common/kafka.js";
@@ -66,7 +67,14 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
     await publisher.connect();
     parts.onStop("kafka producer", () => publisher.disconnect());
 
-    const tokens = createTokenService({ secret: config.jwtSecret });
+    const keys = createTokenServiceWithRemoteKeys({
+      secret: config.jwtSecret,
+      campaignAddr: config.campaignAddr,
+      callerService: "ingestion",
+      cacheTtlMs: config.apiKeyCacheTtlMs,
+    });
+    parts.onStop("api key client", () => keys.close());
+    const tokens = keys.tokens;
     const campaignSource = overrides.campaignSource ?? grpcCampaignSource(config, tokens, parts);
     // The server opens without waiting for the invalidator to join its group (after a kill -9 that
     // waits out the dead member's session): until it has caught up, lookups bypass the cache and ask
