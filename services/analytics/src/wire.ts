@@ -12,6 +12,7 @@ import type { GrpcServer } from "#common/grpc-server.js";
 import { ShutdownSequence } from "#common/process-shutdown.js";
 import type { Logger } from "#common/logger.js";
 import { createMetrics, startMetricsServer } from "#common/metrics.js";
+import { createRateLimiter } from "#common/rate-limit/redis-rate-limiter.js";
 import { createRedis } from "#common/redis.js";
 import type { AnalyticsConfig } from "./config.js";
 import type { CampaignLookup } from "./domain/insights.js";
@@ -57,7 +58,8 @@ export async function wireInsightsApi(config: AnalyticsConfig, logger: Logger, o
     const campaigns = overrides.campaigns ?? campaignServiceClient(config, tokens, parts);
 
     const services = createServices(config, { db, redis, subscriber, campaigns, directory: campaigns, logger });
-    const server = createServer({ logger, tokens, metrics, ...services });
+    const limiter = createRateLimiter(config, redis, logger, metrics);
+    const server = createServer({ logger, tokens, metrics, limiter, ...services });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
     // Stopped before the server (reverse order): open streams end instead of holding it open.

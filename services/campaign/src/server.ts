@@ -5,6 +5,7 @@ import type { TokenService } from "#common/auth.js";
 import { createGrpcServer, type GrpcServer } from "#common/grpc-server.js";
 import type { Logger } from "#common/logger.js";
 import type { Metrics } from "#common/metrics.js";
+import type { RateLimiter } from "#common/rate-limit/rate-limit.js";
 import { createRpcKit } from "#common/rpc.js";
 import type { ApiKeyService } from "./domain/api-keys.js";
 import type { CampaignService } from "./domain/campaign-service.js";
@@ -16,6 +17,8 @@ import { identityRpc } from "./rpc/identity-rpc.js";
 export interface CampaignServerDeps {
   logger: Logger;
   metrics: Metrics;
+  /** Per-credential rate limits; none when switched off. */
+  limiter?: RateLimiter;
   tokens: TokenService;
   campaigns: CampaignService;
   identity: IdentityService;
@@ -24,7 +27,7 @@ export interface CampaignServerDeps {
 
 /** Builds the server (CampaignService, IdentityService, the internal ApiKeyVerificationService); the caller decides when and where it listens. */
 export function createServer(deps: CampaignServerDeps): GrpcServer {
-  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics });
+  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, limiter: deps.limiter });
   return createGrpcServer({
     logger: deps.logger,
     services: [

@@ -1,7 +1,7 @@
 /**
  * The campaign process, built and started from its config: the one wiring that main.ts and the
  * service tests share. Parts start in dependency order and stop in reverse: the gRPC server first
- * (in-flight calls finish), then metrics, the outbox relay, the Kafka producer, Postgres.
+ * (in-flight calls finish), then Redis, metrics, the outbox relay, the Kafka producer, Postgres.
  */
 import type { Kafka } from "kafkajs";
 import { CachedApiKeyVerifier } from "#common/api-keys/cached-api-key-verifier.js";
@@ -13,6 +13,8 @@ import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames, ty
 import { createLogger, type Logger } from "#common/logger.js";
 import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics.js";
 import { ShutdownSequence } from "#common/process-shutdown.js";
+import { createRateLimiter } from "#common/rate-limit/redis-rate-limiter.js";
+import { createRedis } from "#common/redis.js";
 import type { CampaignConfig } from "./config.js";
 import { createApiKeyService } from "./domain/api-keys.js";
 import { createCampaignService } from "./domain/campaign-service.js";
@@ -88,7 +90,11 @@ export async function wire(config: Readonly<CampaignConfig>, overrides: Campaign
     const metricsServer = await startMetricsServer(metrics, config.metricsPort, logger);
     parts.onStop("metrics server", () => metricsServer.close());
 
-    const server = createServer({ logger, metrics, tokens, campaigns, identity, apiKeys });
+    // Redis holds the rate-limit buckets only; a Redis outage lets calls through (fail open).
+    const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
+    parts.onStop("redis", async () => void (await redis.quit()));
+    const limiter = createRateLimiter(config, redis, logger, metrics);
+    const server = createServer({ logger, metrics, tokens, campaigns, identity, apiKeys, limiter });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
 

@@ -8,8 +8,8 @@ import { connect } from "../../../test/support/grpc.js";
 import { loadConfig } from "../src/config.js";
 import { wire } from "../src/wire.js";
 
-/** `logger`: a test that reads the logs passes its own (createLogger with a destination). */
-export async function startCampaignHarness(opts: { logger?: Logger } = {}) {
+/** `logger`: a test that reads the logs passes its own (createLogger with a destination); `env`: more TALLY_* settings. */
+export async function startCampaignHarness(opts: { logger?: Logger; env?: Record<string, string> } = {}) {
   const database = await createTestDatabase();
   const config = loadConfig({
     TALLY_MODE: "development",
@@ -17,11 +17,15 @@ export async function startCampaignHarness(opts: { logger?: Logger } = {}) {
     TALLY_PG_URL: database.url,
     TALLY_KAFKA_BROKERS: stack.kafkaBrokers.join(","),
     TALLY_KAFKA_TOPIC_PREFIX: uniqueName("test.") + ".",
+    TALLY_REDIS_URL: stack.redisUrl,
+    // Rate-limit buckets only; they expire on their own within seconds of the last call.
+    TALLY_REDIS_KEY_PREFIX: `${uniqueName("camptest")}:`,
     TALLY_CAMPAIGN_HOST: "127.0.0.1",
     TALLY_CAMPAIGN_PORT: "0",
     TALLY_CAMPAIGN_METRICS_PORT: "0",
     TALLY_OUTBOX_POLL_MS: "20",
     TALLY_SHUTDOWN_GRACE_MS: "1000",
+    ...opts.env,
   });
   const running = await wire(config, { logger: opts.logger ?? testLogger("campaign"), metrics: createMetrics("campaign-test") });
   const campaigns = connect(CampaignServiceClient, running.port);

@@ -13,6 +13,7 @@ import { createKafka, ensureTopics, topicConfigs, topicNames, type TopicNames } 
 import { createLogger, type Logger } from "#common/logger.js";
 import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics.js";
 import { ShutdownSequence } from "#common/process-shutdown.js";
+import { createRateLimiter } from "#common/rate-limit/redis-rate-limiter.js";
 import { createRedis } from "#common/redis.js";
 import { CampaignCacheInvalidator } from "./campaigns/campaign-cache-invalidator.js";
 import { RedisCachedCampaignLookup, type CampaignSource } from "./campaigns/redis-cached-campaign-lookup.js";
@@ -108,7 +109,8 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
       rules: { lateDataWindowDays: config.lateDataWindowDays, maxBatch: config.maxBatch },
     });
 
-    const server = createServer({ logger, tokens, metrics, ingest });
+    const limiter = createRateLimiter(config, redis, logger, metrics);
+    const server = createServer({ logger, tokens, metrics, ingest, limiter });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
 
