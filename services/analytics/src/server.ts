@@ -4,6 +4,7 @@ import type { TokenService } from "#common/auth.js";
 import { createGrpcServer, type GrpcServer } from "#common/grpc-server.js";
 import type { Logger } from "#common/logger.js";
 import type { Metrics } from "#common/metrics.js";
+import type { RateLimiter } from "#common/rate-limit/rate-limit.js";
 import { createRpcKit } from "#common/rpc.js";
 import type { InsightsService } from "./domain/insights.js";
 import type { LiveMetricsService } from "./domain/live-metrics.js";
@@ -15,6 +16,8 @@ export interface ServerDeps {
   logger: Logger;
   tokens: TokenService;
   metrics: Metrics;
+  /** Per-credential rate limits; none when switched off. */
+  limiter?: RateLimiter;
   insights: InsightsService;
   performance: PerformanceService;
   live: LiveMetricsService;
@@ -22,7 +25,7 @@ export interface ServerDeps {
 }
 
 export function createServer(deps: ServerDeps): GrpcServer {
-  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics });
+  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, limiter: deps.limiter });
   return createGrpcServer({
     logger: deps.logger,
     services: [

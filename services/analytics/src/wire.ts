@@ -4,13 +4,15 @@
  * and the metrics server. main.ts and the service tests both call wireInsightsApi; tests replace
  * only the campaign service. Parts stop in reverse start order; a failed start stops what started.
  */
-import { createTokenService, type TokenService } from "#common/auth.js";
+import { createTokenServiceWithRemoteKeys } from "#common/api-keys/remote-api-keys.js";
+import type { TokenService } from "#common/auth.js";
 import { GrpcCampaignServiceClient } from "#common/clients/campaign-service-client.js";
 import { createDb, migrate } from "#common/db.js";
 import type { GrpcServer } from "#common/grpc-server.js";
 import { ShutdownSequence } from "#common/process-shutdown.js";
 import type { Logger } from "#common/logger.js";
 import { createMetrics, startMetricsServer } from "#common/metrics.js";
+import { createRateLimiter } from "#common/rate-limit/redis-rate-limiter.js";
 import { createRedis } from "#common/redis.js";
 import type { AnalyticsConfig } from "./config.js";
 import type { CampaignLookup } from "./domain/insights.js";
@@ -45,11 +47,19 @@ export async function wireInsightsApi(config: AnalyticsConfig, logger: Logger, o
     const subscriber = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
     parts.onStop("redis subscriber", async () => void (await subscriber.quit()));
 
-    const tokens = createTokenService({ secret: config.jwtSecret });
+    const keys = createTokenServiceWithRemoteKeys({
+      secret: config.jwtSecret,
+      campaignAddr: config.campaignAddr,
+      callerService: "analytics",
+      cacheTtlMs: config.apiKeyCacheTtlMs,
+    });
+    parts.onStop("api key client", () => keys.close());
+    const tokens = keys.tokens;
     const campaigns = overrides.campaigns ?? campaignServiceClient(config, tokens, parts);
 
     const services = createServices(config, { db, redis, subscriber, campaigns, directory: campaigns, logger, metrics });
-    const server = createServer({ logger, tokens, metrics, ...services });
+    const limiter = createRateLimiter(config, redis, logger, metrics);
+    const server = createServer({ logger, tokens, metrics, limiter, ...services });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
     // Stopped before the server (reverse order): open streams end instead of holding it open.

@@ -1,9 +1,10 @@
 /**
  * The campaign process, built and started from its config: the one wiring that main.ts and the
  * service tests share. Parts start in dependency order and stop in reverse: the gRPC server first
- * (in-flight calls finish), then metrics, the outbox relay, the Kafka producer, Postgres.
+ * (in-flight calls finish), then Redis, metrics, the outbox relay, the Kafka producer, Postgres.
  */
 import type { Kafka } from "kafkajs";
+import { CachedApiKeyVerifier } from "#common/api-keys/cached-api-key-verifier.js";
 import { createTokenService, type TokenService } from "#common/auth.js";
 import { createPageTokens } from "#common/contract/page-token.js";
 import { createDb, migrate, type Knex } from "#common/db.js";
@@ -12,12 +13,16 @@ import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames, ty
 import { createLogger, type Logger } from "#common/logger.js";
 import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics.js";
 import { ShutdownSequence } from "#common/process-shutdown.js";
+import { createRateLimiter } from "#common/rate-limit/redis-rate-limiter.js";
+import { createRedis } from "#common/redis.js";
 import type { CampaignConfig } from "./config.js";
+import { createApiKeyService } from "./domain/api-keys.js";
 import { createCampaignService } from "./domain/campaign-service.js";
 import { createIdentityService } from "./domain/identity-service.js";
 import { encodeCampaignEvent } from "./outbox/campaign-event-encoder.js";
 import { countUnpublished, createOutboxMetrics, OutboxRelay } from "./outbox/outbox-relay.js";
 import { createServer } from "./server.js";
+import { PgApiKeyStore } from "./store/api-key-store.js";
 import { PgCampaignStore } from "./store/campaign-store.js";
 import { PgIdentityStore } from "./store/identity-store.js";
 import { CAMPAIGN_SCHEMA, migrations } from "./store/migrations.js";
@@ -60,11 +65,21 @@ export async function wire(config: Readonly<CampaignConfig>, overrides: Campaign
     await producer.connect();
     parts.onStop("kafka producer", () => producer.disconnect());
 
-    const tokens = createTokenService({ secret: config.jwtSecret, userTokenTtlSeconds: config.tokenTtlSeconds });
-    const campaigns = createCampaignService({
-      store: new PgCampaignStore(db, topics.campaignEvents, encodeCampaignEvent),
-      pageTokens: createPageTokens(config.jwtSecret),
+    const pageTokens = createPageTokens(config.jwtSecret);
+    // API keys live here; this process verifies them from its own store, through the same 1 s
+    // cache as the other services (which ask ApiKeyVerificationService).
+    const apiKeyStore = new PgApiKeyStore(db);
+    let verifier: CachedApiKeyVerifier | undefined;
+    const apiKeys = createApiKeyService({
+      store: apiKeyStore,
+      lookup: apiKeyStore,
+      pageTokens,
+      onRecordUseError: (err) => logger.warn({ err }, "could not record an API key's last use"),
+      onRevoked: (id) => verifier?.forgetKey(id),
     });
+    verifier = new CachedApiKeyVerifier({ lookup: (hash) => apiKeys.verify(hash) }, { ttlMs: config.apiKeyCacheTtlMs });
+    const tokens = createTokenService({ secret: config.jwtSecret, userTokenTtlSeconds: config.tokenTtlSeconds, apiKeys: verifier });
+    const campaigns = createCampaignService({ store: new PgCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), pageTokens });
     const identity = createIdentityService({ store: new PgIdentityStore(db), tokens });
 
     const metrics = overrides.metrics ?? createMetrics("campaign");
@@ -82,7 +97,11 @@ export async function wire(config: Readonly<CampaignConfig>, overrides: Campaign
     const metricsServer = await startMetricsServer(metrics, config.metricsPort, logger);
     parts.onStop("metrics server", () => metricsServer.close());
 
-    const server = createServer({ logger, metrics, tokens, campaigns, identity });
+    // Redis holds the rate-limit buckets only; a Redis outage lets calls through (fail open).
+    const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
+    parts.onStop("redis", async () => void (await redis.quit()));
+    const limiter = createRateLimiter(config, redis, logger, metrics);
+    const server = createServer({ logger, metrics, tokens, campaigns, identity, apiKeys, limiter });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { generateApiKeySecret } from "./contract/api-key.js";
 import { AppError } from "./errors.js";
 import { authorize, createTokenService, edit, ingest, own, read, SERVICE_ONLY, type Principal } from "./auth.js";
 
@@ -26,7 +27,20 @@ describe("tokens", () => {
     const past = createTokenService({ secret, userTokenTtlSeconds: 60, now: () => new Date(Date.now() - 3600_000) });
     const old = await past.issueUserToken({ tenantId: "t", userId: "u", role: "OWNER" });
     await rejects(tokens.authenticate(`Bearer ${old.token}`), "UNAUTHENTICATED", /expired/);
-    await rejects(tokens.authenticate("Bearer tk_unknown"), "UNAUTHENTICATED", /invalid API key/);
+    await rejects(tokens.authenticate("Bearer tly_unknown"), "UNAUTHENTICATED", /invalid API key/);
+  });
+
+  it("asks the API key verifier about well-formed tly_ keys only, and never remembers its answer", async () => {
+    const asked: string[] = [];
+    const principal: Principal = { kind: "api_key", tenantId: "t1", subject: "k1", role: null, scopes: ["read"] };
+    let live = true;
+    const tokens = createTokenService({ secret, apiKeys: { verify: async (s) => (asked.push(s), live ? principal : null) } });
+    const key = generateApiKeySecret();
+    assert.deepEqual(await tokens.authenticate(`Bearer ${key}`), principal);
+    live = false;
+    await rejects(tokens.authenticate(`Bearer ${key}`), "UNAUTHENTICATED", /invalid API key/);
+    await rejects(tokens.authenticate(`Bearer ${key.slice(0, -1)}${key.endsWith("x") ? "y" : "x"}`), "UNAUTHENTICATED", /invalid API key/);
+    assert.deepEqual(asked, [key, key], "the key with a bad checksum was refused without a lookup");
   });
 
   it("stops accepting a remembered token once it expires", async () => {

@@ -1,4 +1,5 @@
 import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload } from "jose";
+import { isApiKeyCredential, isWellFormedApiKey } from "./contract/api-key.js";
 import { AppError, permissionDenied, unauthenticated } from "./errors.js";
 
 export type Role = "VIEWER" | "EDITOR" | "OWNER";
@@ -31,7 +32,7 @@ const RANK: Record<Role, number> = { VIEWER: 1, EDITOR: 2, OWNER: 3 };
 const ISSUER = "tally";
 const AUDIENCE = "tally";
 
-/** Verifies a non-JWT bearer credential (API keys); implemented by the identity store or a gRPC call. */
+/** Verifies an API key (`tly_…`); null for an unknown or deleted key. api-keys/cached-api-key-verifier.ts. */
 export interface ApiKeyVerifier {
   verify(secret: string): Promise<Principal | null>;
 }
@@ -41,8 +42,6 @@ export interface TokenService {
   issueServiceToken(service: string, tenantId: string): Promise<string>;
   authenticate(authorization: string | undefined): Promise<Principal>;
 }
-
-export const API_KEY_PREFIX = "tk_";
 
 export function createTokenService(opts: { secret: string; userTokenTtlSeconds?: number; apiKeys?: ApiKeyVerifier; now?: () => Date }): TokenService {
   const key = new TextEncoder().encode(opts.secret);
@@ -91,8 +90,10 @@ export function createTokenService(opts: { secret: string; userTokenTtlSeconds?:
       const credential = match[1]!;
       const remembered = verified.get(credential);
       if (remembered && remembered.expires > now().getTime()) return remembered.principal;
-      if (credential.startsWith(API_KEY_PREFIX)) {
-        const principal = opts.apiKeys ? await opts.apiKeys.verify(credential) : null;
+      // API keys are never remembered here: their verifier's cache expires within a second, so a
+      // deleted key stops working; a JWT cannot be revoked and is remembered until it expires.
+      if (isApiKeyCredential(credential)) {
+        const principal = opts.apiKeys && isWellFormedApiKey(credential) ? await opts.apiKeys.verify(credential) : null;
         if (!principal) throw unauthenticated("invalid API key");
         return principal;
       }

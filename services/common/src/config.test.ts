@@ -21,6 +21,19 @@ describe("ConfigReader", () => {
     assert.throws(() => read({ TALLY_SHUTDOWN_GRACE_MS: "61000" }), /TALLY_SHUTDOWN_GRACE_MS=61000 is outside 0..60000/);
   });
 
+  it("reads the rate-limit defaults, overrides and the switch", () => {
+    const read = (env: Record<string, string>) => {
+      const r = new ConfigReader({ TALLY_MODE: "development", ...env });
+      return r.done(readCommon(r));
+    };
+    assert.deepEqual(read({}).rateLimits, { ingest: { perSecond: 50_000, burst: 100_000 }, read: { perSecond: 100, burst: 200 } });
+    assert.deepEqual(read({ TALLY_RATE_LIMIT_READ_PER_SECOND: "5", TALLY_RATE_LIMIT_READ_BURST: "10" }).rateLimits!.read, { perSecond: 5, burst: 10 });
+    assert.equal(read({ TALLY_RATE_LIMIT_ENABLED: "false" }).rateLimits, null);
+    assert.equal(read({}).rateLimitTimeoutMs, 50);
+    // A full IngestEvents batch must fit in a full bucket.
+    assert.throws(() => read({ TALLY_RATE_LIMIT_INGEST_BURST: "999" }), /TALLY_RATE_LIMIT_INGEST_BURST=999 is outside 1000\.\./);
+  });
+
   it("reports every problem at once, without echoing secrets or URLs", () => {
     const r = new ConfigReader({
       TALLY_PG_URL: "postgres://user:hunter2@[bad",

@@ -1,3 +1,4 @@
+import type { RateLimits } from "./rate-limit/rate-limit.js";
 import { DEV_JWT_SECRET, RUN_MODES, signingSecretProblems, type RunMode } from "./signing-secret.js";
 
 export { DEV_JWT_SECRET, type RunMode };
@@ -122,6 +123,12 @@ export interface CommonConfig {
   analyticsAddr: string;
   /** How long a stopping gRPC server lets in-flight calls finish before it cancels them. */
   shutdownGraceMs: number;
+  /** How long a verified API key is trusted without asking again: a deleted key works at most this long (≤ 1 s, DESIGN §2.1). */
+  apiKeyCacheTtlMs: number;
+  /** Per-credential token buckets (rate-limit/rate-limit.ts); null when TALLY_RATE_LIMIT_ENABLED=false. */
+  rateLimits: RateLimits | null;
+  /** A rate-limit answer slower than this lets the call through (fail open). */
+  rateLimitTimeoutMs: number;
 }
 
 export function readCommon(r: ConfigReader): CommonConfig {
@@ -139,5 +146,28 @@ export function readCommon(r: ConfigReader): CommonConfig {
     ingestionAddr: r.str("TALLY_INGESTION_ADDR", "127.0.0.1:50052"),
     analyticsAddr: r.str("TALLY_ANALYTICS_ADDR", "127.0.0.1:50053"),
     shutdownGraceMs: r.int("TALLY_SHUTDOWN_GRACE_MS", 10_000, 0, 60_000),
+    apiKeyCacheTtlMs: r.int("TALLY_API_KEY_CACHE_TTL_MS", 1000, 0, 1000),
+    rateLimits: readRateLimits(r),
+    rateLimitTimeoutMs: r.int("TALLY_RATE_LIMIT_TIMEOUT_MS", 50, 1, 5000),
   };
+}
+
+/**
+ * Defaults per credential: ingest 50,000 events/s with a burst of 100,000 (a full 1000-event batch
+ * is 1% of it); reads and other calls 100/s with a burst of 200 (a dashboard opening twenty
+ * panels at once is far inside it). Per tenant, a Redis hash overrides them: README, Rate limits.
+ */
+function readRateLimits(r: ConfigReader): RateLimits | null {
+  const enabled = r.oneOf("TALLY_RATE_LIMIT_ENABLED", "true", ["true", "false"]) === "true";
+  const limits: RateLimits = {
+    ingest: {
+      perSecond: r.int("TALLY_RATE_LIMIT_INGEST_PER_SECOND", 50_000, 1, 10_000_000),
+      burst: r.int("TALLY_RATE_LIMIT_INGEST_BURST", 100_000, 1000, 100_000_000),
+    },
+    read: {
+      perSecond: r.int("TALLY_RATE_LIMIT_READ_PER_SECOND", 100, 1, 10_000_000),
+      burst: r.int("TALLY_RATE_LIMIT_READ_BURST", 200, 1, 100_000_000),
+    },
+  };
+  return enabled ? limits : null;
 }

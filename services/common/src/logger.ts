@@ -1,4 +1,4 @@
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from "pino";
 
 export type { Logger };
 
@@ -6,8 +6,8 @@ export type { Logger };
  * The one root logger of a process. Parts take `logger.child({ component })`.
  * Redaction is a safety net: code must not log credentials in the first place.
  */
-export function createLogger(service: string, level: string): Logger {
-  return pino({
+export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -15,5 +15,7 @@ export function createLogger(service: string, level: string): Logger {
       paths: ["authorization", "*.authorization", "password", "*.password", "secret", "*.secret", "token", "*.token", "accessToken", "*.accessToken"],
       censor: "[redacted]",
     },
-  });
+  } satisfies LoggerOptions;
+  // Tests pass a destination to read what the process logs; processes log to stdout.
+  return destination ? pino(options, destination) : pino(options);
 }

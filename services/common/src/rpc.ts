@@ -7,6 +7,7 @@ import { BODY_FIELDS_HEADER } from "./input/body-fields.js";
 import { loadInputBoundary, type InputBoundary } from "./input/input-boundary.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import { budgetOf, rateLimitHeaders, type Budget, type RateDecision, type RateLimiter } from "./rate-limit/rate-limit.js";
 
 /** What a handler knows about its call besides the request. */
 export interface RpcContext {
@@ -16,6 +17,8 @@ export interface RpcContext {
   logger: Logger;
   /** Aborted when the client cancels or the deadline passes. */
   signal: AbortSignal;
+  /** The call's rate-limit answer, sent back as RateLimit-* headers; null when not limited. */
+  rateLimit: RateDecision | null;
 }
 
 export interface AuthedContext extends RpcContext {
@@ -24,12 +27,23 @@ export interface AuthedContext extends RpcContext {
 
 type Ctx<P extends Policy> = P extends { readonly public: true } ? RpcContext : AuthedContext;
 
+/** What a call costs its credential's rate budget (rate-limit/rate-limit.ts): 1 unless the method says. */
+export interface CallOptions<Req> {
+  /** Ingest methods count events: a batch costs its size. Client streams pay per message. */
+  cost?: (req: Req) => number;
+}
+
 /**
  * Wraps domain-level handlers into grpc-js handlers: request id, authentication and authorization
  * by policy, one log line per call, duration metrics, and the one error mapper.
  */
 export interface RpcKit {
-  unary<Req, Res, P extends Policy>(method: string, policy: P, fn: (req: Req, ctx: Ctx<P>) => Promise<Res>): handleUnaryCall<Req, Res>;
+  unary<Req, Res, P extends Policy>(
+    method: string,
+    policy: P,
+    fn: (req: Req, ctx: Ctx<P>) => Promise<Res>,
+    options?: CallOptions<Req>,
+  ): handleUnaryCall<Req, Res>;
   serverStream<Req, Res, P extends Policy>(
     method: string,
     policy: P,
@@ -39,6 +53,7 @@ export interface RpcKit {
     method: string,
     policy: P,
     fn: (requests: AsyncIterable<Req>, ctx: Ctx<P>) => Promise<Res>,
+    options?: CallOptions<Req>,
   ): handleClientStreamingCall<Req, Res>;
   unimplemented<Req = unknown, Res = unknown>(method: string): handleUnaryCall<Req, Res>;
   /** The input boundary every request passes; handlers use it for itemized lists (per-event receipts). */
@@ -47,11 +62,30 @@ export interface RpcKit {
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
-function requestIdMetadata(requestId: string): Metadata {
+/** Response headers: the request id, and the rate limit's state when the call was limited. */
+function responseMetadata(ctx: RpcContext): Metadata {
   const md = new Metadata();
-  md.set(REQUEST_ID_HEADER, requestId);
+  md.set(REQUEST_ID_HEADER, ctx.requestId);
+  if (ctx.rateLimit) for (const [name, value] of Object.entries(rateLimitHeaders(ctx.rateLimit))) md.set(name, value);
   return md;
 }
+
+const rateLimited = (budget: Budget, d: RateDecision) =>
+  new AppError(
+    "RESOURCE_EXHAUSTED",
+    "RATE_LIMITED",
+    `rate limit exceeded: this credential's ${budget} budget (burst ${d.limit}) is spent; retry in ${Math.max(1, Math.ceil(d.retryAfterMs / 1000))} s`,
+    {
+      retryAfterMs: d.retryAfterMs,
+      metadata: { budget, limit: String(d.limit) },
+    },
+  );
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
 
 /** The part of every grpc-js server call that open() and admit() need. */
 interface SurfaceCall {
@@ -60,8 +94,8 @@ interface SurfaceCall {
   on(event: "cancelled", listener: () => void): unknown;
 }
 
-export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metrics: Metrics; input?: InputBoundary }): RpcKit {
-  const { logger, tokens, metrics } = deps;
+export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metrics: Metrics; input?: InputBoundary; limiter?: RateLimiter }): RpcKit {
+  const { logger, tokens, metrics, limiter } = deps;
   const input = deps.input ?? loadInputBoundary();
 
   /** The input boundary, after authentication: strangers learn nothing, not even what input is bad. */
@@ -71,9 +105,34 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     return ctx;
   }
 
-  /** Each client-stream message passes the boundary before the handler sees it. */
-  async function* checkedStream<Req>(method: string, requests: AsyncIterable<Req>): AsyncIterable<Req> {
-    for await (const req of requests) yield checked(method, req, req);
+  /**
+   * Each client-stream message passes the boundary, and pays its cost, before the handler sees it.
+   * A stream over its budget is slowed, not failed: the next message is read once the bucket holds
+   * its cost (HTTP/2 flow control pushes back on the client), so a long stream keeps its receipts.
+   */
+  async function* checkedStream<Req>(
+    method: string,
+    requests: AsyncIterable<Req>,
+    ctx: RpcContext,
+    policy: Policy,
+    cost: (req: Req) => number,
+  ): AsyncIterable<Req> {
+    for await (const req of requests) {
+      while (!ctx.signal.aborted) {
+        const d = await take(ctx, policy, cost(req));
+        if (!d || d.allowed) break;
+        await sleep(d.retryAfterMs, ctx.signal);
+      }
+      yield checked(method, req, req);
+    }
+  }
+
+  /** One Redis round trip; null when the call is not limited (service credentials, limits off, Redis down). */
+  async function take(ctx: RpcContext, policy: Policy, cost: number): Promise<RateDecision | null> {
+    const budget = budgetOf(policy);
+    if (!limiter || !budget || !ctx.principal) return null;
+    ctx.rateLimit = await limiter.take(ctx.principal, budget, Math.max(1, cost));
+    return ctx.rateLimit;
   }
 
   /**
@@ -87,27 +146,35 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     const requestId = typeof incoming === "string" && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
     const controller = new AbortController();
     call.on("cancelled", () => controller.abort());
-    return { principal: null, requestId, logger: logger.child({ rpc: method, requestId }), signal: controller.signal };
+    return { principal: null, requestId, logger: logger.child({ rpc: method, requestId }), signal: controller.signal, rateLimit: null };
   }
 
-  /** Sends the response headers (with the request id) once, right before the first message. */
-  function headersOnce(call: SurfaceCall, requestId: string): () => void {
+  /** Sends the response headers (request id, rate limit) once, right before the first message. */
+  function headersOnce(call: SurfaceCall, ctx: RpcContext): () => void {
     let sent = false;
     return () => {
       if (sent) return;
       sent = true;
-      call.sendMetadata(requestIdMetadata(requestId));
+      call.sendMetadata(responseMetadata(ctx));
     };
   }
 
-  /** Authenticates and authorizes by policy; the tenant joins the call's log bindings. */
-  async function admit(ctx: RpcContext, policy: Policy, call: SurfaceCall): Promise<RpcContext> {
+  /**
+   * Authenticates and authorizes by policy (the tenant joins the call's log bindings), then takes
+   * `cost` from the credential's rate budget: RESOURCE_EXHAUSTED with RetryInfo when it is spent.
+   * null cost: charged later (client streams pay per message).
+   */
+  async function admit(ctx: RpcContext, policy: Policy, call: SurfaceCall, cost: number | null): Promise<RpcContext> {
     if ("public" in policy) return ctx;
     const auth = call.metadata.get("authorization")[0];
     const principal = await tokens.authenticate(typeof auth === "string" ? auth : undefined);
     authorize(principal, policy);
     ctx.principal = principal;
     ctx.logger.setBindings({ tenantId: principal.tenantId });
+    if (cost !== null) {
+      const d = await take(ctx, policy, cost);
+      if (d && !d.allowed) throw rateLimited(budgetOf(policy)!, d);
+    }
     return ctx;
   }
 
@@ -120,8 +187,9 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
       return null;
     }
     const mapped = toServiceError(err, log);
-    // Trailers-only when nothing was sent yet: the request id travels with the status.
-    mapped.metadata?.set(REQUEST_ID_HEADER, ctx.requestId);
+    // Trailers-only when nothing was sent yet: the request id and the rate limit travel with the
+    // status, and Envoy turns them into the HTTP headers of the error (429 with Retry-After).
+    mapped.metadata?.merge(responseMetadata(ctx));
     const code = status[mapped.code ?? status.UNKNOWN] ?? "UNKNOWN";
     metrics.rpcDuration.observe({ method, code }, seconds);
     log.info({ ms: Math.round(seconds * 1000), code, reason: err instanceof AppError ? err.reason : "INTERNAL" }, "rpc failed");
@@ -131,17 +199,17 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
   return {
     input,
 
-    unary(method, policy, fn) {
+    unary(method, policy, fn, options = {}) {
       input.requireMethod(method);
       return (call, callback) => {
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
-        admit(ctx, policy, call)
+        admit(ctx, policy, call, options.cost ? options.cost(call.request) : 1)
           .then((c) => fn(call.request, checked(method, call.request, c, call.metadata) as never))
           .then(
             (res) => {
               finish(method, ctx, started, null);
-              call.sendMetadata(requestIdMetadata(ctx.requestId));
+              call.sendMetadata(responseMetadata(ctx));
               callback(null, res);
             },
             (err) => callback(finish(method, ctx, started, err)),
@@ -154,7 +222,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
       return (call) => {
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
-        const sendHeaders = headersOnce(call, ctx.requestId);
+        const sendHeaders = headersOnce(call, ctx);
         const send = (res: Parameters<typeof call.write>[0]) =>
           new Promise<void>((resolve) => {
             if (call.cancelled || call.destroyed) return resolve();
@@ -163,7 +231,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
             if (call.write(res)) resolve();
             else call.once("drain", () => resolve());
           });
-        admit(ctx, policy, call)
+        admit(ctx, policy, call, 1)
           .then((c) => fn(call.request, checked(method, call.request, c) as never, send as never))
           .then(
             () => {
@@ -179,17 +247,18 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
       };
     },
 
-    clientStream(method, policy, fn) {
+    clientStream(method, policy, fn, options = {}) {
       input.requireMethod(method);
+      const cost = options.cost ?? (() => 1);
       return (call, callback) => {
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
-        admit(ctx, policy, call)
-          .then((c) => fn(checkedStream(method, call as AsyncIterable<never>), c as never))
+        admit(ctx, policy, call, null)
+          .then((c) => fn(checkedStream(method, call as AsyncIterable<never>, c, policy, cost), c as never))
           .then(
             (res) => {
               finish(method, ctx, started, null);
-              call.sendMetadata(requestIdMetadata(ctx.requestId));
+              call.sendMetadata(responseMetadata(ctx));
               callback(null, res);
             },
             (err) => callback(finish(method, ctx, started, err)),

@@ -3,6 +3,7 @@ import type { TokenService } from "#common/auth.js";
 import { createGrpcServer, type GrpcServer } from "#common/grpc-server.js";
 import type { Logger } from "#common/logger.js";
 import type { Metrics } from "#common/metrics.js";
+import type { RateLimiter } from "#common/rate-limit/rate-limit.js";
 import { createRpcKit } from "#common/rpc.js";
 import type { IngestEvents } from "./domain/ingest-events.js";
 import { createIngestionMetrics } from "./ingestion-metrics.js";
@@ -12,6 +13,8 @@ export interface ServerDeps {
   logger: Logger;
   tokens: TokenService;
   metrics: Metrics;
+  /** Per-credential rate limits; none when switched off. */
+  limiter?: RateLimiter;
   ingest: IngestEvents;
 }
 
@@ -34,7 +37,7 @@ function withReceiptMetrics(ingest: IngestEvents, metrics: Metrics): IngestEvent
 
 /** The ingestion gRPC server, built but not listening: main.ts and tests choose the port. */
 export function createServer(deps: ServerDeps): GrpcServer {
-  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics });
+  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, limiter: deps.limiter });
   const implementation = ingestionRpc(kit, withReceiptMetrics(deps.ingest, deps.metrics));
   return createGrpcServer({
     logger: deps.logger,

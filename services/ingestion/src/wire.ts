@@ -5,13 +5,15 @@
  * metrics.
  */
 import type { Kafka } from "kafkajs";
-import { createTokenService, type TokenService } from "#common/auth.js";
+import { createTokenServiceWithRemoteKeys } from "#common/api-keys/remote-api-keys.js";
+import type { TokenService } from "#common/auth.js";
 import { GrpcCampaignServiceClient } from "#common/clients/campaign-service-client.js";
 import type { GrpcServer } from "#common/grpc-server.js";
 import { createKafka, ensureTopics, topicConfigs, topicNames, type TopicNames } from "#common/kafka.js";
 import { createLogger, type Logger } from "#common/logger.js";
 import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics.js";
 import { ShutdownSequence } from "#common/process-shutdown.js";
+import { createRateLimiter } from "#common/rate-limit/redis-rate-limiter.js";
 import { createRedis } from "#common/redis.js";
 import { CampaignCacheInvalidator } from "./campaigns/campaign-cache-invalidator.js";
 import { RedisCachedCampaignLookup, type CampaignSource } from "./campaigns/redis-cached-campaign-lookup.js";
@@ -66,7 +68,14 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
     await publisher.connect();
     parts.onStop("kafka producer", () => publisher.disconnect());
 
-    const tokens = createTokenService({ secret: config.jwtSecret });
+    const keys = createTokenServiceWithRemoteKeys({
+      secret: config.jwtSecret,
+      campaignAddr: config.campaignAddr,
+      callerService: "ingestion",
+      cacheTtlMs: config.apiKeyCacheTtlMs,
+    });
+    parts.onStop("api key client", () => keys.close());
+    const tokens = keys.tokens;
     const campaignSource = overrides.campaignSource ?? grpcCampaignSource(config, tokens, parts);
     // The server opens without waiting for the invalidator to join its group (after a kill -9 that
     // waits out the dead member's session): until it has caught up, lookups bypass the cache and ask
@@ -100,7 +109,8 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
       rules: { lateDataWindowDays: config.lateDataWindowDays, maxBatch: config.maxBatch },
     });
 
-    const server = createServer({ logger, tokens, metrics, ingest });
+    const limiter = createRateLimiter(config, redis, logger, metrics);
+    const server = createServer({ logger, tokens, metrics, ingest, limiter });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
 

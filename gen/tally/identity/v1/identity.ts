@@ -214,7 +214,11 @@ export interface ApiKey {
   /** The first characters of the secret, so that a key can be recognised. */
   secretPrefix: string;
   /** When the key was created. */
-  createTime?: Date | undefined;
+  createTime?:
+    | Date
+    | undefined;
+  /** When the key last authenticated a call, to within about a minute; unset if never used. */
+  lastUseTime?: Date | undefined;
 }
 
 /** CreateApiKeyRequest issues a key. */
@@ -1102,7 +1106,7 @@ export const CreateUserResponse: MessageFns<CreateUserResponse> = {
 };
 
 function createBaseApiKey(): ApiKey {
-  return { id: "", displayName: "", scopes: [], secretPrefix: "", createTime: undefined };
+  return { id: "", displayName: "", scopes: [], secretPrefix: "", createTime: undefined, lastUseTime: undefined };
 }
 
 export const ApiKey: MessageFns<ApiKey> = {
@@ -1125,6 +1129,9 @@ export const ApiKey: MessageFns<ApiKey> = {
     }
     if (message.createTime !== undefined) {
       Timestamp.encode(toTimestamp(message.createTime), writer.uint32(42).fork()).join();
+    }
+    if (message.lastUseTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastUseTime), writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -1192,6 +1199,14 @@ export const ApiKey: MessageFns<ApiKey> = {
             message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.lastUseTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1223,6 +1238,11 @@ export const ApiKey: MessageFns<ApiKey> = {
         : isSet(object.create_time)
         ? fromJsonTimestamp(object.create_time)
         : undefined,
+      lastUseTime: isSet(object.lastUseTime)
+        ? fromJsonTimestamp(object.lastUseTime)
+        : isSet(object.last_use_time)
+        ? fromJsonTimestamp(object.last_use_time)
+        : undefined,
     };
   },
 
@@ -1243,6 +1263,9 @@ export const ApiKey: MessageFns<ApiKey> = {
     if (message.createTime !== undefined) {
       obj.createTime = message.createTime.toISOString();
     }
+    if (message.lastUseTime !== undefined) {
+      obj.lastUseTime = message.lastUseTime.toISOString();
+    }
     return obj;
   },
 
@@ -1256,6 +1279,7 @@ export const ApiKey: MessageFns<ApiKey> = {
     message.scopes = object.scopes?.map((e) => e) || [];
     message.secretPrefix = object.secretPrefix ?? "";
     message.createTime = object.createTime ?? undefined;
+    message.lastUseTime = object.lastUseTime ?? undefined;
     return message;
   },
 };

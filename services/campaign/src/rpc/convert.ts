@@ -1,7 +1,14 @@
 /** Conversions between the generated proto types and the campaign service's domain. */
 import { Campaign as PbCampaign, CampaignStatus, CampaignType, Channel } from "#gen/tally/campaign/v1/campaign.js";
-import { Role as PbRole, type Organization as PbOrganization, type User as PbUser } from "#gen/tally/identity/v1/identity.js";
-import type { Role } from "#common/auth.js";
+import {
+  ApiKeyScope,
+  Role as PbRole,
+  type ApiKey as PbApiKey,
+  type Organization as PbOrganization,
+  type User as PbUser,
+} from "#gen/tally/identity/v1/identity.js";
+import type { Role, Scope } from "#common/auth.js";
+import type { ApiKey, ScopeInput } from "../domain/api-keys.js";
 import { etagOf, type Campaign, type CampaignFields } from "../domain/campaign.js";
 import type { Organization, User } from "../domain/identity-service.js";
 
@@ -58,3 +65,20 @@ export const userToProto = (u: User): PbUser => ({
 });
 
 export const organizationToProto = (o: Organization): PbOrganization => ({ id: o.id, name: o.name, createTime: o.createTime });
+
+const SCOPES: Record<Scope, ApiKeyScope> = { ingest: ApiKeyScope.API_KEY_SCOPE_INGEST, read: ApiKeyScope.API_KEY_SCOPE_READ };
+
+const SCOPE_OF: Partial<Record<ApiKeyScope, Scope>> = { [ApiKeyScope.API_KEY_SCOPE_INGEST]: "ingest", [ApiKeyScope.API_KEY_SCOPE_READ]: "read" };
+
+/** Unknown and unset numbers → UNSPECIFIED (refused by validation). */
+export const scopeFromProto = (s: ApiKeyScope): ScopeInput => SCOPE_OF[s] ?? "UNSPECIFIED";
+
+/** The key as listed: never its secret, only the prefix that recognises it. */
+export const apiKeyToProto = (k: ApiKey): PbApiKey => ({
+  id: k.id,
+  displayName: k.displayName,
+  scopes: k.scopes.map((s) => SCOPES[s]),
+  secretPrefix: k.secretPrefix,
+  createTime: k.createTime,
+  lastUseTime: k.lastUseTime ?? undefined,
+});

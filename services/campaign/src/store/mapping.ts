@@ -1,3 +1,5 @@
+import { parseScopes } from "#common/api-keys/scopes.js";
+import type { ApiKey } from "../domain/api-keys.js";
 import type { Campaign } from "../domain/campaign.js";
 import type { User } from "../domain/identity-service.js";
 
@@ -84,4 +86,29 @@ export function userFromRow(r: UserRow): User {
 export function isUniqueViolation(err: unknown, constraint: string): boolean {
   const e = err as { code?: string; constraint?: string };
   return e.code === "23505" && e.constraint === constraint;
+}
+
+/** A row of campaign.api_keys (secret_hash: hex SHA-256 of the secret). */
+export interface ApiKeyRow {
+  id: string;
+  organization_id: string;
+  display_name: string;
+  scopes: string[];
+  secret_hash: string;
+  secret_prefix: string;
+  create_time: Date;
+  delete_time: Date | null;
+  last_use_time: Date | null;
+}
+
+export function apiKeyFromRow(r: ApiKeyRow): ApiKey {
+  return {
+    id: r.id,
+    tenantId: r.organization_id,
+    displayName: r.display_name,
+    scopes: parseScopes(r.scopes),
+    secretPrefix: r.secret_prefix,
+    createTime: r.create_time,
+    lastUseTime: r.last_use_time,
+  };
 }

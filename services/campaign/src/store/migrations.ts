@@ -1,5 +1,5 @@
 import type { Knex, Migration } from "#common/db.js";
-import { commentTable } from "#common/table-spec.js";
+import { commentColumn, commentTable } from "#common/table-spec.js";
 
 export const CAMPAIGN_SCHEMA = "campaign";
 
@@ -90,6 +90,21 @@ export const migrations: Migration[] = [
     name: "003_column_comments",
     async up(db: Knex) {
       for (const [table, comment, columns] of CATALOG_COMMENTS) await commentTable(db, table, comment, columns);
+    },
+  },
+  {
+    name: "004_api_key_last_use",
+    async up(db: Knex) {
+      await db.raw(`
+        ALTER TABLE api_keys ADD COLUMN last_use_time timestamptz;
+        CREATE INDEX api_keys_org_create_idx ON api_keys (organization_id, create_time DESC, id DESC) WHERE delete_time IS NULL;
+      `);
+      await commentColumn(
+        db,
+        "api_keys",
+        "last_use_time",
+        "When the key last authenticated a call, stamped at most once a minute per key and process; null until used.",
+      );
     },
   },
 ];

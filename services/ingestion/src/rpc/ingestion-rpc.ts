@@ -7,6 +7,9 @@ import { countsToProto, eventFromProto, receiptToProto } from "./convert.js";
 
 const M = "tally.ingestion.v1.IngestionService";
 
+/** The ingest rate budget counts events, not calls (common/src/rate-limit/rate-limit.ts). */
+const eventsCost = { cost: (req: { events: AdEvent[] }) => req.events.length };
+
 /** Decode → domain → encode; nothing else lives here. */
 export function ingestionRpc(kit: RpcKit, ingest: IngestEvents): IngestionServiceServer {
   // The boundary only counted the events (one bad event never fails its batch): each is checked
@@ -17,14 +20,24 @@ export function ingestionRpc(kit: RpcKit, ingest: IngestEvents): IngestionServic
   }
 
   return {
-    ingestEvents: kit.unary(`${M}/IngestEvents`, ingestPolicy, async (req, ctx) => {
-      const out = await ingest({ tenantId: ctx.principal.tenantId, requestId: ctx.requestId, events: req.events.map(toEvent) });
-      return { receipts: out.receipts.map(receiptToProto), counts: countsToProto(out.counts) };
-    }),
-    streamEvents: kit.clientStream(`${M}/StreamEvents`, ingestPolicy, async (requests: AsyncIterable<StreamEventsRequest>, ctx) => {
-      const summary = await ingestStream(ingest, { tenantId: ctx.principal.tenantId, requestId: ctx.requestId, chunks: eventChunks(requests) });
-      return { counts: countsToProto(summary.counts), problems: summary.problems.map(receiptToProto) };
-    }),
+    ingestEvents: kit.unary(
+      `${M}/IngestEvents`,
+      ingestPolicy,
+      async (req, ctx) => {
+        const out = await ingest({ tenantId: ctx.principal.tenantId, requestId: ctx.requestId, events: req.events.map(toEvent) });
+        return { receipts: out.receipts.map(receiptToProto), counts: countsToProto(out.counts) };
+      },
+      eventsCost,
+    ),
+    streamEvents: kit.clientStream(
+      `${M}/StreamEvents`,
+      ingestPolicy,
+      async (requests: AsyncIterable<StreamEventsRequest>, ctx) => {
+        const summary = await ingestStream(ingest, { tenantId: ctx.principal.tenantId, requestId: ctx.requestId, chunks: eventChunks(requests) });
+        return { counts: countsToProto(summary.counts), problems: summary.problems.map(receiptToProto) };
+      },
+      eventsCost,
+    ),
     // Platform reports and pulls from the ad platforms' APIs arrive with the connectors.
     ingestPlatformReport: kit.unimplemented(`${M}/IngestPlatformReport`),
     fetchPlatformData: kit.unimplemented(`${M}/FetchPlatformData`),
