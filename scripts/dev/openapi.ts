@@ -13,7 +13,7 @@
  *   node --import tsx scripts/dev/openapi.ts GNOSTIC_JSON DESCRIPTOR_SET OUT_JSON
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { createFileRegistry, fromBinary, ScalarType, type DescField, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
+import { createFileRegistry, fromBinary, getOption, ScalarType, type DescField, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 
 type Json = any;
@@ -37,6 +37,9 @@ const ERRORS = {
   "503": "UNAVAILABLE: a service is down or restarting; retry with backoff.",
 } as const;
 type ErrorStatus = keyof typeof ERRORS;
+
+/** google.api.FieldBehavior.REQUIRED */
+const REQUIRED = 2;
 
 const INT64_TYPES = new Set([ScalarType.INT64, ScalarType.SINT64, ScalarType.SFIXED64]);
 const UINT64_TYPES = new Set([ScalarType.UINT64, ScalarType.FIXED64]);
@@ -141,6 +144,9 @@ function statusSchemas(): Json {
 
 export function finishDocument(raw: Json, descriptorSet: Uint8Array): Json {
   const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, descriptorSet));
+  const fieldBehavior = registry.getExtension("google.api.field_behavior");
+  const isRequired = (field: DescField) =>
+    fieldBehavior !== undefined && ((getOption(field, fieldBehavior as any) as number[] | undefined) ?? []).includes(REQUIRED);
   const doc = structuredClone(raw);
   const methods = new Map<string, DescMethod>(); // gnostic's operationId (Service_Method) → method
   for (const file of registry.files) {
@@ -202,6 +208,9 @@ export function finishDocument(raw: Json, descriptorSet: Uint8Array): Json {
         const field = fieldAt(method.input, param.name);
         const format = field && int64Format(field);
         if (format) markInt64(param.schema, format);
+        // gnostic marks required body fields, not required query parameters (e.g. update_mask
+        // once the body is the resource, AIP-134).
+        if (field && isRequired(field)) param.required = true;
       }
 
       const ok = op.responses["200"];

@@ -272,11 +272,16 @@ describe("OpenAPI route sweep through Envoy", () => {
             assertAnswer(o, a, 400);
             const bad = a.body.details.find((d: any) => d["@type"] === "type.googleapis.com/google.rpc.BadRequest");
             assert.ok(bad, `no BadRequest: ${show(a)}`);
-            // Each violation names a field of the request; at least one is a missing required one.
+            // Each violation names a field of the request (a body property or a parameter; when the
+            // body is one field of the request, e.g. `campaign`, violations start with its name); at
+            // least one is a missing required one.
             const toJson = (f: string) => f.replace(/_([a-z])/g, (_: string, c: string) => c.toUpperCase());
-            const roots = bad.fieldViolations.map((v: any) => toJson(String(v.field).split(/[.[]/)[0]!));
-            const known = Object.keys(resolve(o.bodySchema).properties ?? {});
-            for (const r of roots) assert.ok(known.includes(r), `violation names ${r}, not a field of the body (${known.join(", ")})`);
+            const known = [...Object.keys(resolve(o.bodySchema).properties ?? {}), ...o.queryParams.map((p) => p.name), ...o.pathParams.map((p) => p.name)];
+            const roots = bad.fieldViolations.map((v: any) => {
+              const parts = String(v.field).split(/[.[]/).map(toJson);
+              return known.includes(parts[0]!) || parts.length === 1 ? parts[0]! : parts[1]!;
+            });
+            for (const r of roots) assert.ok(known.includes(r), `violation names ${r}, not a field of the request (${known.join(", ")})`);
             assert.ok(
               roots.some((r: string) => required.includes(r)),
               `none of ${required.join(", ")} named: ${show(a)}`,
