@@ -35,10 +35,12 @@ for f in "${copies[@]}"; do
 done
 if [[ ${1:-} == --write ]]; then
   for f in "${copies[@]}"; do cp "envoy/$f" "deploy/k8s/base/envoy/$f"; done
+  mkdir -p deploy/k8s/base/openapi && cp openapi/tally.openapi.json deploy/k8s/base/openapi/
   echo "✓ deploy/k8s/base/envoy/ refreshed from envoy/"
 fi
 stale=()
 for f in "${copies[@]}"; do cmp -s "envoy/$f" "deploy/k8s/base/envoy/$f" || stale+=("$f"); done
+cmp -s openapi/tally.openapi.json deploy/k8s/base/openapi/tally.openapi.json || stale+=("openapi/tally.openapi.json")
 if ((${#stale[@]} > 0)); then
   echo "✗ deploy/k8s/base/envoy/ differs from envoy/ (${stale[*]}): run 'bash scripts/dev/check-deploy.sh --write' and commit." >&2
   exit 1
