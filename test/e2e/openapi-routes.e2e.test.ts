@@ -21,10 +21,7 @@ import { declaredStatuses, doc, operations, resolve, sample, validate, type Oper
  * they are built, and then this test fails until the entry is removed. API keys: issue 7 (h/keys);
  * platform reports and pulls: the connectors issue.
  */
-const NOT_IMPLEMENTED_YET = new Set([
-  "IngestionService_IngestPlatformReport",
-  "IngestionService_FetchPlatformData",
-]);
+const NOT_IMPLEMENTED_YET = new Set(["IngestionService_IngestPlatformReport", "IngestionService_FetchPlatformData"]);
 
 /**
  * Lifecycle: a custom method (`…:verb`) that needs others applied first to a fresh resource. The
