@@ -1,5 +1,5 @@
 import type { Knex, Migration } from "#common/db.js";
-import { commentTable } from "#common/table-spec.js";
+import { commentColumn, commentTable } from "#common/table-spec.js";
 
 export const CAMPAIGN_SCHEMA = "campaign";
 
@@ -90,6 +90,18 @@ export const migrations: Migration[] = [
     name: "003_column_comments",
     async up(db: Knex) {
       for (const [table, comment, columns] of CATALOG_COMMENTS) await commentTable(db, table, comment, columns);
+    },
+  },
+  {
+    name: "004_campaign_platform_links",
+    async up(db: Knex) {
+      await db.raw(`ALTER TABLE campaigns ADD COLUMN platform_links jsonb NOT NULL DEFAULT '[]'`);
+      await commentColumn(
+        db,
+        "campaigns",
+        "platform_links",
+        "[{platform, accountId, externalCampaignIds}]: the ad-platform campaigns whose report rows are this campaign's; one link per platform.",
+      );
     },
   },
 ];
