@@ -4,7 +4,11 @@ import { createGrpcServer, type GrpcServer } from "#common/grpc-server.js";
 import type { Logger } from "#common/logger.js";
 import type { Metrics } from "#common/metrics.js";
 import { createRpcKit } from "#common/rpc.js";
+import type { PageTokens } from "#common/contract/page-token.js";
+import type { FetchJobs } from "./domain/fetch-jobs.js";
 import type { IngestEvents } from "./domain/ingest-events.js";
+import type { PlatformConnections } from "./domain/platform-connection.js";
+import type { IngestPlatformReport } from "./domain/platform-report.js";
 import { ingestionRpc } from "./rpc/ingestion-rpc.js";
 
 export interface ServerDeps {
@@ -12,6 +16,10 @@ export interface ServerDeps {
   tokens: TokenService;
   metrics: Metrics;
   ingest: IngestEvents;
+  ingestReport: IngestPlatformReport;
+  connections: PlatformConnections;
+  jobs: FetchJobs;
+  pageTokens: PageTokens;
 }
 
 /** Counts every receipt by status and reason, for IngestEvents and StreamEvents alike. */
@@ -34,7 +42,7 @@ function withReceiptMetrics(ingest: IngestEvents, metrics: Metrics): IngestEvent
 /** The ingestion gRPC server, built but not listening: main.ts and tests choose the port. */
 export function createServer(deps: ServerDeps): GrpcServer {
   const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics });
-  const implementation = ingestionRpc(kit, withReceiptMetrics(deps.ingest, deps.metrics));
+  const implementation = ingestionRpc(kit, { ...deps, ingest: withReceiptMetrics(deps.ingest, deps.metrics) });
   return createGrpcServer({
     logger: deps.logger,
     services: [{ name: "tally.ingestion.v1.IngestionService", definition: IngestionServiceService, implementation }],
