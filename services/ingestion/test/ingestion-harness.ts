@@ -109,12 +109,16 @@ export async function startIngestionHarness(opts: HarnessOptions = {}) {
       client.close();
       await running.stop();
       await Promise.all([published.consumer.disconnect(), campaignEvents.disconnect()]);
-      // A replica leaves the shared deployment to its first harness.
-      if (opts.replicaOf) return;
-      await database.drop();
-      await deleteKeys(config.redisUrl, config.redisKeyPrefix);
       const admin = kafka.admin();
       await admin.connect();
+      if (opts.replicaOf) {
+        // A replica leaves the shared deployment (database, topics, keys) to its first harness.
+        await admin.deleteGroups([readerGroup]).catch(() => undefined);
+        await admin.disconnect();
+        return;
+      }
+      await database.drop();
+      await deleteKeys(config.redisUrl, config.redisKeyPrefix);
       await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
       await admin.deleteGroups([readerGroup, config.campaignCacheGroupId]).catch(() => undefined);
       await admin.disconnect();
