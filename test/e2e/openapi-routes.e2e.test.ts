@@ -18,8 +18,7 @@ import { declaredStatuses, doc, operations, resolve, sample, validate, type Oper
 
 /**
  * Methods that answer UNIMPLEMENTED (501) today: their valid request must get exactly that until
- * they are built, and then this test fails until the entry is removed. API keys: issue 7 (h/keys);
- * platform reports and pulls: the connectors issue.
+ * they are built, and then this test fails until the entry is removed. Empty today.
  */
 const NOT_IMPLEMENTED_YET = new Set(["IngestionService_IngestPlatformReport", "IngestionService_FetchPlatformData"]);
 

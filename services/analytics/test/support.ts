@@ -74,6 +74,8 @@ export function platformReport(over: Partial<PlatformReportRecord>): PlatformRep
     revenueMicros: "0",
     currencyCode: "EUR",
     reportTime: new Date(),
+    conversionsMicros: "0",
+    timeZone: "",
     ...over,
   };
 }

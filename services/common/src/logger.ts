@@ -7,15 +7,34 @@ export type { Logger };
  * Redaction is a safety net: code must not log credentials in the first place.
  */
 export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
-  const options = {
+  const options: LoggerOptions<never> = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ["authorization", "*.authorization", "password", "*.password", "secret", "*.secret", "token", "*.token", "accessToken", "*.accessToken"],
+      // Ad-platform credentials too (platform connections): never logged, wherever they appear.
+      paths: [
+        "authorization",
+        "*.authorization",
+        "password",
+        "*.password",
+        "secret",
+        "*.secret",
+        "token",
+        "*.token",
+        "accessToken",
+        "*.accessToken",
+        "refreshToken",
+        "*.refreshToken",
+        "clientSecret",
+        "*.clientSecret",
+        "developerToken",
+        "*.developerToken",
+        "credentials",
+        "*.credentials",
+      ],
       censor: "[redacted]",
     },
-  } satisfies LoggerOptions;
-  // Tests pass a destination to read what the process logs; processes log to stdout.
-  return destination ? pino(options, destination) : pino(options);
+  };
+  return destination ? pino<never>(options, destination) : pino<never>(options);
 }

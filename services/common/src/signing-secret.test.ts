@@ -81,6 +81,12 @@ describe("every service refuses to start on the default secret, listing every pr
             'TALLY_LOG_LEVEL="loud" is not one of trace, debug, info, warn, error, fatal, silent',
             "TALLY_PG_URL must use postgres: or postgresql:",
             "TALLY_JWT_SECRET is the development secret published in the repository; set your own random value (only TALLY_MODE=development accepts it)",
+            // Ingestion also seals ad-platform credentials, with a key of its own (credentials-key.ts).
+            ...(service === "ingestion"
+              ? [
+                  "TALLY_CREDENTIALS_KEY is required: 32 random bytes, base64 (e.g. `openssl rand -base64 32`); only TALLY_MODE=development falls back to the published development key",
+                ]
+              : []),
           ]);
           assert.doesNotMatch(err.message, new RegExp(`${DEV_JWT_SECRET}|hunter2`));
           return true;

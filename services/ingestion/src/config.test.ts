@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError } from "#common/config.js";
+import { DEV_CREDENTIALS_KEY } from "#common/credentials-key.js";
 import { loadConfig } from "./config.js";
 
 describe("loadConfig", () => {
@@ -87,5 +88,26 @@ describe("loadConfig", () => {
         return true;
       },
     );
+  });
+
+  it("takes the credentials key from TALLY_CREDENTIALS_KEY, and the published development key only in development mode", () => {
+    const key = Buffer.alloc(32, 7).toString("base64");
+    const secret = "x".repeat(40);
+    const c = loadConfig({ TALLY_MODE: "production", TALLY_JWT_SECRET: secret, TALLY_CREDENTIALS_KEY: key, TALLY_CREDENTIALS_KEY_ID: "2025-06" });
+    assert.deepEqual([c.credentialsKey.id, c.credentialsKey.key.equals(Buffer.alloc(32, 7))], ["2025-06", true]);
+    assert.equal(loadConfig({ TALLY_MODE: "development" }).credentialsKey.id, "dev");
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ TALLY_MODE: "production", TALLY_JWT_SECRET: secret, ...env });
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems.filter((p) => p.includes("CREDENTIALS"));
+      }
+    };
+    assert.match(problems({})[0]!, /TALLY_CREDENTIALS_KEY is required/);
+    assert.match(problems({ TALLY_CREDENTIALS_KEY: DEV_CREDENTIALS_KEY })[0]!, /development key published/);
+    assert.match(problems({ TALLY_CREDENTIALS_KEY: Buffer.alloc(16).toString("base64") })[0]!, /exactly 32 bytes/);
+    // The value never appears in a problem.
+    assert.ok(!problems({ TALLY_CREDENTIALS_KEY: "short-secret-value" }).join(" ").includes("short-secret-value"));
   });
 });

@@ -1,4 +1,5 @@
 import { ConfigReader, readCommon, type CommonConfig, type Env } from "#common/config.js";
+import { readCredentialsKey, type CredentialsKey } from "#common/credentials-key.js";
 import { parseIpRule } from "./domain/ip-deny-list.js";
 
 export interface IngestionConfig extends CommonConfig {
@@ -23,6 +24,21 @@ export interface IngestionConfig extends CommonConfig {
   /** More clicks than this from one IP on one campaign within one flood window are FILTERED (CLICK_FLOOD). */
   clickFloodMax: number;
   clickFloodWindowMs: number;
+  /** Seals stored platform credentials (AES-256-GCM); TALLY_CREDENTIALS_KEY, id TALLY_CREDENTIALS_KEY_ID. */
+  credentialsKey: CredentialsKey;
+  /** Earlier keys, to open rows sealed before a rotation (TALLY_CREDENTIALS_PREVIOUS_KEYS=id:base64,...). */
+  previousCredentialsKeys: CredentialsKey[];
+  /** Every connection is synced once per this period; 0 turns scheduled syncs off in this replica. */
+  platformSyncIntervalMs: number;
+  /** How often an idle worker looks for due syncs and pending fetch jobs. */
+  platformWorkerPollMs: number;
+  /** How long a claimed sync or job stays leased: a crashed holder's work is retried after it. */
+  platformLeaseMs: number;
+  /** Backoff after consecutive failed syncs: base × 2^(failures−1), at most max. */
+  platformBackoffBaseMs: number;
+  platformBackoffMaxMs: number;
+  /** Days re-read on every sync (ending today in the account's zone), so restatements land. */
+  platformLookbackDays: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -41,6 +57,19 @@ export function loadConfig(env: Env): Readonly<IngestionConfig> {
     if (!parseIpRule(entry))
       r.problem(`TALLY_BOT_DENY_IPS entry ${JSON.stringify(entry)} is not an IPv4 or IPv6 address or CIDR range (192.0.2.1, 10.0.0.0/8, 2001:db8::/32)`);
   }
+  const keyId = r.str("TALLY_CREDENTIALS_KEY_ID", "1");
+  const current = readCredentialsKey("TALLY_CREDENTIALS_KEY", env.TALLY_CREDENTIALS_KEY, keyId, common.mode);
+  for (const p of current.problems) r.problem(p);
+  const previousCredentialsKeys: CredentialsKey[] = [];
+  for (const entry of r
+    .str("TALLY_CREDENTIALS_PREVIOUS_KEYS", "", { allowEmpty: true })
+    .split(",")
+    .filter((e) => e.trim() !== "")) {
+    const [id = "", value = ""] = entry.trim().split(":");
+    const prev = readCredentialsKey("TALLY_CREDENTIALS_PREVIOUS_KEYS", value, id, common.mode);
+    if (prev.key) previousCredentialsKeys.push(prev.key);
+    else r.problem(`TALLY_CREDENTIALS_PREVIOUS_KEYS entries are id:base64-key (32 bytes); entry ${JSON.stringify(id)} is not`);
+  }
   const config: IngestionConfig = {
     ...common,
     host: r.str("TALLY_INGESTION_HOST", "0.0.0.0"),
@@ -57,6 +86,14 @@ export function loadConfig(env: Env): Readonly<IngestionConfig> {
     botDenyIps,
     clickFloodMax: r.int("TALLY_CLICK_FLOOD_MAX", 20, 1, 1_000_000),
     clickFloodWindowMs: r.int("TALLY_CLICK_FLOOD_WINDOW_SECONDS", 60, 1, 86_400) * 1000,
+    credentialsKey: current.key ?? { id: keyId, key: Buffer.alloc(32) },
+    previousCredentialsKeys,
+    platformSyncIntervalMs: r.int("TALLY_PLATFORM_SYNC_INTERVAL_MS", 3_600_000, 0, 7 * DAY_MS),
+    platformWorkerPollMs: r.int("TALLY_PLATFORM_WORKER_POLL_MS", 5_000, 10, 600_000),
+    platformLeaseMs: r.int("TALLY_PLATFORM_SYNC_LEASE_MS", 600_000, 1_000, DAY_MS),
+    platformBackoffBaseMs: r.int("TALLY_PLATFORM_SYNC_BACKOFF_BASE_MS", 60_000, 10, DAY_MS),
+    platformBackoffMaxMs: r.int("TALLY_PLATFORM_SYNC_BACKOFF_MAX_MS", 6 * 3_600_000, 10, 7 * DAY_MS),
+    platformLookbackDays: r.int("TALLY_PLATFORM_LOOKBACK_DAYS", 28, 1, lateDataWindowDays),
   };
   if (config.dedupTtlMs < lateDataWindowDays * DAY_MS) {
     r.problem("TALLY_INGEST_DEDUP_TTL_DAYS must be at least TALLY_LATE_DATA_WINDOW_DAYS, or late resends would be accepted twice");

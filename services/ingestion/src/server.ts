@@ -5,8 +5,12 @@ import type { Logger } from "#common/logger.js";
 import type { Metrics } from "#common/metrics.js";
 import type { RateLimiter } from "#common/rate-limit/rate-limit.js";
 import { createRpcKit } from "#common/rpc.js";
+import type { PageTokens } from "#common/contract/page-token.js";
+import type { FetchJobs } from "./domain/fetch-jobs.js";
 import type { IngestEvents } from "./domain/ingest-events.js";
 import { createIngestionMetrics } from "./ingestion-metrics.js";
+import type { PlatformConnections } from "./domain/platform-connection.js";
+import type { IngestPlatformReport } from "./domain/platform-report.js";
 import { ingestionRpc } from "./rpc/ingestion-rpc.js";
 
 export interface ServerDeps {
@@ -16,6 +20,10 @@ export interface ServerDeps {
   /** Per-credential rate limits; none when switched off. */
   limiter?: RateLimiter;
   ingest: IngestEvents;
+  ingestReport: IngestPlatformReport;
+  connections: PlatformConnections;
+  jobs: FetchJobs;
+  pageTokens: PageTokens;
 }
 
 /** Counts every receipt by status and reason, for IngestEvents and StreamEvents alike. */
@@ -38,7 +46,7 @@ function withReceiptMetrics(ingest: IngestEvents, metrics: Metrics): IngestEvent
 /** The ingestion gRPC server, built but not listening: main.ts and tests choose the port. */
 export function createServer(deps: ServerDeps): GrpcServer {
   const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, limiter: deps.limiter });
-  const implementation = ingestionRpc(kit, withReceiptMetrics(deps.ingest, deps.metrics));
+  const implementation = ingestionRpc(kit, { ...deps, ingest: withReceiptMetrics(deps.ingest, deps.metrics) });
   return createGrpcServer({
     logger: deps.logger,
     services: [{ name: "tally.ingestion.v1.IngestionService", definition: IngestionServiceService, implementation }],

@@ -4,7 +4,10 @@
  * (in-flight calls finish, so every send() has resolved), then the consumers, the producer, Redis,
  * metrics.
  */
+import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
+import { createPageTokens } from "#common/contract/page-token.js";
+import { createDb, migrate, type Knex } from "#common/db.js";
 import { createTokenServiceWithRemoteKeys } from "#common/api-keys/remote-api-keys.js";
 import type { TokenService } from "#common/auth.js";
 import { GrpcCampaignServiceClient } from "#common/clients/campaign-service-client.js";
@@ -23,8 +26,18 @@ import { RedisClickCounter } from "./click-flood/redis-click-counter.js";
 import { createBotFilter } from "./domain/bot-filter.js";
 import { createClickFloodCheck } from "./domain/click-flood.js";
 import { createIngestEvents } from "./domain/ingest-events.js";
+import { AesGcmCredentialsCipher } from "./credentials/aes-gcm-credentials-cipher.js";
+import { createFetchJobs } from "./domain/fetch-jobs.js";
+import { createPlatformConnections } from "./domain/platform-connection.js";
+import { createIngestPlatformReport } from "./domain/platform-report.js";
+import { createSyncRunner, type CampaignDirectory, type SyncStore } from "./domain/platform-sync-runner.js";
+import type { ReportSources } from "./domain/report-source.js";
 import { KafkaEventPublisher } from "./publish/kafka-event-publisher.js";
 import { createServer } from "./server.js";
+import { PgConnectionStore } from "./store/connection-store.js";
+import { PgFetchJobStore } from "./store/fetch-job-store.js";
+import { INGESTION_SCHEMA, migrations } from "./store/migrations.js";
+import { PlatformSyncWorker } from "./sync/platform-sync-worker.js";
 
 /** What a caller may replace; main.ts passes only its logger. */
 export interface IngestionOverrides {
@@ -33,6 +46,10 @@ export interface IngestionOverrides {
   metrics?: Metrics;
   /** The campaign service (another team's process); by default a gRPC client of config.campaignAddr. */
   campaignSource?: CampaignSource;
+  /** Every campaign of a tenant with its platform links, for scheduled syncs; by default the same gRPC client. */
+  campaignDirectory?: CampaignDirectory;
+  /** The ad platforms' report readers by platform slug (the connectors); none by default. */
+  reportSources?: ReportSources;
 }
 
 export interface IngestionProcess {
@@ -48,6 +65,8 @@ export interface IngestionProcess {
   metrics: Metrics;
   dedup: RedisEventDedup;
   invalidator: CampaignCacheInvalidator;
+  db: Knex;
+  syncWorker: PlatformSyncWorker;
 }
 
 export async function wire(config: Readonly<IngestionConfig>, overrides: IngestionOverrides = {}): Promise<IngestionProcess> {
@@ -57,6 +76,10 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
     const metrics = overrides.metrics ?? createMetrics("ingestion");
     const metricsServer = await startMetricsServer(metrics, config.metricsPort, logger);
     parts.onStop("metrics server", () => metricsServer.close());
+
+    const db = createDb({ url: config.pgUrl, schema: INGESTION_SCHEMA, poolMax: 5, applicationName: "tally-ingestion" });
+    parts.onStop("postgres", () => db.destroy());
+    await migrate(db, INGESTION_SCHEMA, migrations);
 
     const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
     parts.onStop("redis", async () => void (await redis.quit()));
@@ -76,7 +99,9 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
     });
     parts.onStop("api key client", () => keys.close());
     const tokens = keys.tokens;
-    const campaignSource = overrides.campaignSource ?? grpcCampaignSource(config, tokens, parts);
+    const client = overrides.campaignSource && overrides.campaignDirectory ? null : grpcCampaignClient(config, tokens, parts);
+    const campaignSource = overrides.campaignSource ?? client!;
+    const campaignDirectory = overrides.campaignDirectory ?? client!;
     // The server opens without waiting for the invalidator to join its group (after a kill -9 that
     // waits out the dead member's session): until it has caught up, lookups bypass the cache and ask
     // the campaign service, so a deleted campaign is refused at once from the first request on.
@@ -109,12 +134,60 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
       rules: { lateDataWindowDays: config.lateDataWindowDays, maxBatch: config.maxBatch },
     });
 
+    const ingestReport = createIngestPlatformReport({
+      campaigns,
+      publisher,
+      rules: { maxBatch: config.maxBatch, lateDataWindowDays: config.lateDataWindowDays },
+    });
+    const cipher = new AesGcmCredentialsCipher(config.credentialsKey, config.previousCredentialsKeys);
+    const connectionStore = new PgConnectionStore(db);
+    const jobStore = new PgFetchJobStore(db);
+    const syncStore: SyncStore = {
+      claimDueConnection: (owner, leaseMs) => connectionStore.claimDueConnection(owner, leaseMs),
+      finishConnection: (tenantId, id, owner, result, refreshed) => connectionStore.finishConnection(tenantId, id, owner, result, refreshed),
+      connectionsOf: (tenantId, platform) => connectionStore.connectionsOf(tenantId, platform),
+      claimPendingJob: (owner, leaseMs) => jobStore.claimPendingJob(owner, leaseMs),
+      finishJob: (job, owner) => jobStore.finishJob(job, owner),
+    };
+    const runner = createSyncRunner({
+      store: syncStore,
+      cipher,
+      sources: overrides.reportSources ?? {},
+      campaigns: campaignDirectory,
+      ingest: ingestReport,
+      rules: {
+        intervalMs: config.platformSyncIntervalMs || 3_600_000,
+        backoffBaseMs: config.platformBackoffBaseMs,
+        backoffMaxMs: config.platformBackoffMaxMs,
+        lookbackDays: config.platformLookbackDays,
+        maxBatch: config.maxBatch,
+      },
+    });
+    const syncWorker = new PlatformSyncWorker(
+      syncStore,
+      runner,
+      { pollMs: config.platformWorkerPollMs, leaseMs: config.platformLeaseMs, scheduled: config.platformSyncIntervalMs > 0 },
+      logger,
+    );
+    syncWorker.start();
+    parts.onStop("platform sync worker", () => syncWorker.stop());
+
     const limiter = createRateLimiter(config, redis, logger, metrics);
-    const server = createServer({ logger, tokens, metrics, ingest, limiter });
+    const server = createServer({
+      logger,
+      tokens,
+      metrics,
+      limiter,
+      ingest,
+      ingestReport,
+      connections: createPlatformConnections({ store: connectionStore, cipher, newId: randomUUID }),
+      jobs: createFetchJobs({ store: jobStore, campaigns, newId: randomUUID, wake: () => syncWorker.wake(), maxRangeDays: config.lateDataWindowDays }),
+      pageTokens: createPageTokens(config.jwtSecret),
+    });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
 
-    return { server, port, metricsPort: metricsServer.port, stop: () => parts.stop(), kafka, topics, metrics, dedup, invalidator };
+    return { server, port, metricsPort: metricsServer.port, stop: () => parts.stop(), kafka, topics, metrics, dedup, invalidator, db, syncWorker };
   } catch (err) {
     // A part that failed to start leaves nothing running behind it.
     await parts.stop();
@@ -122,7 +195,7 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
   }
 }
 
-function grpcCampaignSource(config: Readonly<IngestionConfig>, tokens: TokenService, parts: ShutdownSequence): CampaignSource {
+function grpcCampaignClient(config: Readonly<IngestionConfig>, tokens: TokenService, parts: ShutdownSequence): GrpcCampaignServiceClient {
   const client = new GrpcCampaignServiceClient(config.campaignAddr, tokens, "ingestion", { getMs: config.campaignLookupTimeoutMs });
   parts.onStop("campaign client", () => client.close());
   return client;

@@ -5,7 +5,7 @@
  */
 import type { Consumer } from "kafkajs";
 import { Redis } from "ioredis";
-import { AdEventEnvelope, type AdEventRecord } from "#gen/tally/events/v1/events.js";
+import { AdEventEnvelope, type AdEventRecord, type PlatformReportRecord } from "#gen/tally/events/v1/events.js";
 import { IngestionServiceClient } from "#gen/tally/ingestion/v1/ingestion.js";
 import { createTokenService, type Role } from "#common/auth.js";
 import type { CampaignInfo } from "#common/clients/campaign-service-client.js";
@@ -13,13 +13,16 @@ import { unavailable } from "#common/errors.js";
 import { createProducer } from "#common/kafka.js";
 import { createMetrics } from "#common/metrics.js";
 import { connect } from "../../../test/support/grpc.js";
-import { stack, testLogger, uniqueName } from "../../../test/support/stack.js";
+import { createTestDatabase, stack, testLogger, uniqueName, type TestDatabase } from "../../../test/support/stack.js";
+import type { CampaignDirectory } from "../src/domain/platform-sync-runner.js";
+import type { ReportSources } from "../src/domain/report-source.js";
+import type { Logger } from "#common/logger.js";
 import type { CampaignSource } from "../src/campaigns/redis-cached-campaign-lookup.js";
 import { loadConfig } from "../src/config.js";
 import { wire } from "../src/wire.js";
 
 /** The campaign service as ingestion sees it: campaigns by tenant, and a switch to make it unreachable. */
-export class FakeCampaignSource implements CampaignSource {
+export class FakeCampaignSource implements CampaignSource, CampaignDirectory {
   readonly campaigns = new Map<string, CampaignInfo>();
   down = false;
 
@@ -31,11 +34,29 @@ export class FakeCampaignSource implements CampaignSource {
     if (this.down) throw unavailable("campaign service");
     return this.campaigns.get(`${tenantId}/${campaignId}`) ?? null;
   }
+
+  async list(tenantId: string): Promise<CampaignInfo[]> {
+    if (this.down) throw unavailable("campaign service");
+    return [...this.campaigns.values()].filter((c) => c.tenantId === tenantId);
+  }
 }
 
-export async function startIngestionHarness() {
-  const prefix = `${uniqueName("ingtest")}.`;
+export interface HarnessOptions {
+  /** Extra TALLY_* settings (e.g. the platform sync interval). */
+  env?: Record<string, string>;
+  reportSources?: ReportSources;
+  logger?: Logger;
+  /** Topics under this prefix (e.g. an analytics harness's, to aggregate what ingestion publishes). */
+  topicPrefix?: string;
+  /** Shared with another harness: a second replica of the same deployment (same database, topics, Redis). */
+  replicaOf?: { database: TestDatabase; prefix: string; source: FakeCampaignSource };
+}
+
+export async function startIngestionHarness(opts: HarnessOptions = {}) {
+  const prefix = opts.replicaOf?.prefix ?? opts.topicPrefix ?? `${uniqueName("ingtest")}.`;
+  const database = opts.replicaOf?.database ?? (await createTestDatabase());
   const config = loadConfig({
+    TALLY_PG_URL: database.url,
     TALLY_KAFKA_BROKERS: stack.kafkaBrokers.join(","),
     TALLY_KAFKA_TOPIC_PREFIX: prefix,
     TALLY_REDIS_URL: stack.redisUrl,
@@ -47,20 +68,34 @@ export async function startIngestionHarness() {
     TALLY_INGESTION_PORT: "0",
     TALLY_INGESTION_METRICS_PORT: "0",
     TALLY_SHUTDOWN_GRACE_MS: "1000",
+    TALLY_PLATFORM_SYNC_INTERVAL_MS: "0",
+    TALLY_PLATFORM_WORKER_POLL_MS: "100",
+    ...opts.env,
   });
-  const source = new FakeCampaignSource();
-  const running = await wire(config, { logger: testLogger("ingestion"), metrics: createMetrics("ingestion-test"), campaignSource: source });
+  const source = opts.replicaOf?.source ?? new FakeCampaignSource();
+  const running = await wire(config, {
+    logger: opts.logger ?? testLogger("ingestion"),
+    metrics: createMetrics("ingestion-test"),
+    campaignSource: source,
+    campaignDirectory: source,
+    reportSources: opts.reportSources ?? {},
+  });
   const { kafka, topics } = running;
   const client = connect(IngestionServiceClient, running.port);
   const tokens = createTokenService({ secret: config.jwtSecret });
 
-  const published = await readTopic(kafka.consumer({ groupId: `${prefix}reader` }), topics.adEvents);
+  const readerGroup = `${prefix}reader${opts.replicaOf ? uniqueName("-r") : ""}`;
+  const published = await readTopic(kafka.consumer({ groupId: readerGroup }), topics.adEvents);
   const campaignEvents = createProducer(kafka);
   await campaignEvents.connect();
 
   return {
     client,
     source,
+    database,
+    prefix,
+    db: running.db,
+    tokens,
     dedup: running.dedup,
     metrics: running.metrics,
     invalidator: running.invalidator,
@@ -74,11 +109,18 @@ export async function startIngestionHarness() {
       client.close();
       await running.stop();
       await Promise.all([published.consumer.disconnect(), campaignEvents.disconnect()]);
-      await deleteKeys(config.redisUrl, config.redisKeyPrefix);
       const admin = kafka.admin();
       await admin.connect();
+      if (opts.replicaOf) {
+        // A replica leaves the shared deployment (database, topics, keys) to its first harness.
+        await admin.deleteGroups([readerGroup]).catch(() => undefined);
+        await admin.disconnect();
+        return;
+      }
+      await database.drop();
+      await deleteKeys(config.redisUrl, config.redisKeyPrefix);
       await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-      await admin.deleteGroups([`${prefix}reader`, config.campaignCacheGroupId]).catch(() => undefined);
+      await admin.deleteGroups([readerGroup, config.campaignCacheGroupId]).catch(() => undefined);
       await admin.disconnect();
     },
   };
@@ -97,6 +139,7 @@ async function readTopic(consumer: Consumer, topic: string) {
   const messages: PublishedMessage[] = [];
   const records = new Map<string, AdEventRecord>();
   const keys = new Map<string, string>();
+  const reports: PlatformReportRecord[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
@@ -105,6 +148,7 @@ async function readTopic(consumer: Consumer, topic: string) {
       const events = payload?.$case === "batch" ? payload.value.events : payload?.$case === "event" ? [payload.value] : [];
       const key = message.key!.toString();
       messages.push({ key, kind: payload?.$case ?? "none", events });
+      if (payload?.$case === "report") reports.push(payload.value);
       for (const e of events) {
         records.set(e.eventId, e);
         keys.set(e.eventId, key);
@@ -115,6 +159,8 @@ async function readTopic(consumer: Consumer, topic: string) {
     consumer,
     messages,
     records,
+    /** Every platform report record read back, in topic order per partition. */
+    reports,
     /** The Kafka message key each event was published with. */
     keys,
     /** Waits until every id has been read back, or fails after timeoutMs. */

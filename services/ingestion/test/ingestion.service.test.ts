@@ -430,10 +430,11 @@ describe("StreamEvents", () => {
   });
 });
 
-describe("not yet implemented", () => {
-  it("answers UNIMPLEMENTED for IngestPlatformReport and FetchPlatformData", async () => {
+describe("platform data (details in platform-data.test.ts)", () => {
+  it("refuses an empty report and a fetch for a campaign linked to no ad platform", async () => {
     const report = await callError(h.client, h.client.ingestPlatformReport, { rows: [] }, tokenA);
     const fetch = await callError(h.client, h.client.fetchPlatformData, { campaignId: "cmp-active", platforms: [], startDate: "", endDate: "" }, tokenA);
-    assert.deepEqual([report.code, fetch.code], [status.UNIMPLEMENTED, status.UNIMPLEMENTED]);
+    assert.deepEqual([report.code, fetch.code], [status.INVALID_ARGUMENT, status.FAILED_PRECONDITION]);
+    assert.equal(fetch.reason, "CAMPAIGN_NOT_LINKED");
   });
 });

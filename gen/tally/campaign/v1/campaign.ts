@@ -265,6 +265,27 @@ export interface Campaign {
     | undefined;
   /** Changes with every update; send it back to update or delete only what you read. */
   etag: string;
+  /**
+   * The campaigns on the ad platforms whose report rows are this campaign's: at most one link per
+   * platform, at most 20 links. Platform syncs fetch exactly these external campaigns.
+   */
+  platformLinks: PlatformCampaignLink[];
+}
+
+/** PlatformCampaignLink names the campaigns on one ad platform that a Tally campaign covers. */
+export interface PlatformCampaignLink {
+  /** Platform slug (meta, google, linkedin, tiktok, or [a-z0-9_]{1,32}). */
+  platform: string;
+  /**
+   * The ad account the external campaigns belong to (a platform connection's account_id); empty
+   * means the organization's only connection on that platform.
+   */
+  accountId: string;
+  /**
+   * The platform's own campaign ids, 1–100 of them, each at most 128 characters; their rows are
+   * summed into this campaign's.
+   */
+  externalCampaignIds: string[];
 }
 
 function createBaseCampaign(): Campaign {
@@ -285,6 +306,7 @@ function createBaseCampaign(): Campaign {
     updateTime: undefined,
     launchTime: undefined,
     etag: "",
+    platformLinks: [],
   };
 }
 
@@ -341,6 +363,9 @@ export const Campaign: MessageFns<Campaign> = {
     }
     if (message.etag !== "") {
       writer.uint32(130).string(message.etag);
+    }
+    for (const v of message.platformLinks) {
+      PlatformCampaignLink.encode(v!, writer.uint32(138).fork()).join();
     }
     return writer;
   },
@@ -496,6 +521,14 @@ export const Campaign: MessageFns<Campaign> = {
             message.etag = reader.string();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.platformLinks.push(PlatformCampaignLink.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -560,6 +593,11 @@ export const Campaign: MessageFns<Campaign> = {
         ? fromJsonTimestamp(object.launch_time)
         : undefined,
       etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+      platformLinks: globalThis.Array.isArray(object?.platformLinks)
+        ? object.platformLinks.map((e: any) => PlatformCampaignLink.fromJSON(e))
+        : globalThis.Array.isArray(object?.platform_links)
+        ? object.platform_links.map((e: any) => PlatformCampaignLink.fromJSON(e))
+        : [],
     };
   },
 
@@ -613,6 +651,9 @@ export const Campaign: MessageFns<Campaign> = {
     if (message.etag !== "") {
       obj.etag = message.etag;
     }
+    if (message.platformLinks?.length) {
+      obj.platformLinks = message.platformLinks.map((e) => PlatformCampaignLink.toJSON(e));
+    }
     return obj;
   },
 
@@ -637,6 +678,116 @@ export const Campaign: MessageFns<Campaign> = {
     message.updateTime = object.updateTime ?? undefined;
     message.launchTime = object.launchTime ?? undefined;
     message.etag = object.etag ?? "";
+    message.platformLinks = object.platformLinks?.map((e) => PlatformCampaignLink.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePlatformCampaignLink(): PlatformCampaignLink {
+  return { platform: "", accountId: "", externalCampaignIds: [] };
+}
+
+export const PlatformCampaignLink: MessageFns<PlatformCampaignLink> = {
+  encode(message: PlatformCampaignLink, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platform !== "") {
+      writer.uint32(10).string(message.platform);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(18).string(message.accountId);
+    }
+    for (const v of message.externalCampaignIds) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlatformCampaignLink {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlatformCampaignLink();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.externalCampaignIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlatformCampaignLink {
+    return {
+      platform: isSet(object.platform) ? globalThis.String(object.platform) : "",
+      accountId: isSet(object.accountId)
+        ? globalThis.String(object.accountId)
+        : isSet(object.account_id)
+        ? globalThis.String(object.account_id)
+        : "",
+      externalCampaignIds: globalThis.Array.isArray(object?.externalCampaignIds)
+        ? object.externalCampaignIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.external_campaign_ids)
+        ? object.external_campaign_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PlatformCampaignLink): unknown {
+    const obj: any = {};
+    if (message.platform !== "") {
+      obj.platform = message.platform;
+    }
+    if (message.accountId !== "") {
+      obj.accountId = message.accountId;
+    }
+    if (message.externalCampaignIds?.length) {
+      obj.externalCampaignIds = message.externalCampaignIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PlatformCampaignLink>, I>>(base?: I): PlatformCampaignLink {
+    return PlatformCampaignLink.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PlatformCampaignLink>, I>>(object: I): PlatformCampaignLink {
+    const message = createBasePlatformCampaignLink();
+    message.platform = object.platform ?? "";
+    message.accountId = object.accountId ?? "";
+    message.externalCampaignIds = object.externalCampaignIds?.map((e) => e) || [];
     return message;
   },
 };

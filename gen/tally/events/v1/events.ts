@@ -202,9 +202,9 @@ export interface PlatformReportRecord {
   platform: string;
   /** ISO 3166-1 alpha-2 region, or ZZ. */
   region: string;
-  /** The reported day, YYYY-MM-DD in the campaign's time zone. */
+  /** The reported day, YYYY-MM-DD in time_zone. */
   date: string;
-  /** The reported hour 0–23 of date, for hourly reports. */
+  /** The reported hour 0–23 of date in time_zone, for hourly reports. */
   hour?:
     | number
     | undefined;
@@ -212,7 +212,7 @@ export interface PlatformReportRecord {
   impressions: string;
   /** Clicks the platform reports. */
   clicks: string;
-  /** Conversions the platform reports. */
+  /** Whole conversions the platform reports: conversions_micros / 1000000, rounded down. */
   conversions: string;
   /** Spend in micros of currency_code. */
   costMicros: string;
@@ -221,7 +221,19 @@ export interface PlatformReportRecord {
   /** The campaign's currency. */
   currencyCode: string;
   /** When the platform produced these numbers; a later report_time wins. */
-  reportTime?: Date | undefined;
+  reportTime?:
+    | Date
+    | undefined;
+  /**
+   * Conversions in millionths, exact (platforms report fractional conversions). Records from
+   * producers before this field carry 0 here and whole conversions in `conversions`.
+   */
+  conversionsMicros: string;
+  /**
+   * IANA time zone date and hour are in (the ad account's); empty in records from producers before
+   * this field, meaning the campaign's time zone. The row covers [date 00:00, date+1 00:00) there.
+   */
+  timeZone: string;
 }
 
 /** AdEventBatch is several tracked events carried by one Kafka message. */
@@ -722,6 +734,8 @@ function createBasePlatformReportRecord(): PlatformReportRecord {
     revenueMicros: "0",
     currencyCode: "",
     reportTime: undefined,
+    conversionsMicros: "0",
+    timeZone: "",
   };
 }
 
@@ -765,6 +779,12 @@ export const PlatformReportRecord: MessageFns<PlatformReportRecord> = {
     }
     if (message.reportTime !== undefined) {
       Timestamp.encode(toTimestamp(message.reportTime), writer.uint32(106).fork()).join();
+    }
+    if (message.conversionsMicros !== "0") {
+      writer.uint32(112).int64(message.conversionsMicros);
+    }
+    if (message.timeZone !== "") {
+      writer.uint32(122).string(message.timeZone);
     }
     return writer;
   },
@@ -886,6 +906,22 @@ export const PlatformReportRecord: MessageFns<PlatformReportRecord> = {
             message.reportTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.conversionsMicros = reader.int64().toString();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.timeZone = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -937,6 +973,16 @@ export const PlatformReportRecord: MessageFns<PlatformReportRecord> = {
         : isSet(object.report_time)
         ? fromJsonTimestamp(object.report_time)
         : undefined,
+      conversionsMicros: isSet(object.conversionsMicros)
+        ? globalThis.String(object.conversionsMicros)
+        : isSet(object.conversions_micros)
+        ? globalThis.String(object.conversions_micros)
+        : "0",
+      timeZone: isSet(object.timeZone)
+        ? globalThis.String(object.timeZone)
+        : isSet(object.time_zone)
+        ? globalThis.String(object.time_zone)
+        : "",
     };
   },
 
@@ -981,6 +1027,12 @@ export const PlatformReportRecord: MessageFns<PlatformReportRecord> = {
     if (message.reportTime !== undefined) {
       obj.reportTime = message.reportTime.toISOString();
     }
+    if (message.conversionsMicros !== "0") {
+      obj.conversionsMicros = message.conversionsMicros;
+    }
+    if (message.timeZone !== "") {
+      obj.timeZone = message.timeZone;
+    }
     return obj;
   },
 
@@ -1002,6 +1054,8 @@ export const PlatformReportRecord: MessageFns<PlatformReportRecord> = {
     message.revenueMicros = object.revenueMicros ?? "0";
     message.currencyCode = object.currencyCode ?? "";
     message.reportTime = object.reportTime ?? undefined;
+    message.conversionsMicros = object.conversionsMicros ?? "0";
+    message.timeZone = object.timeZone ?? "";
     return message;
   },
 };

@@ -84,6 +84,116 @@ export function receiptStatusToJSON(object: ReceiptStatus): string {
   }
 }
 
+/** PlatformFetchJobState is where a fetch job is. */
+export enum PlatformFetchJobState {
+  /** PLATFORM_FETCH_JOB_STATE_UNSPECIFIED - Never returned. */
+  PLATFORM_FETCH_JOB_STATE_UNSPECIFIED = 0,
+  /** PLATFORM_FETCH_JOB_STATE_PENDING - Accepted, waiting for a worker. */
+  PLATFORM_FETCH_JOB_STATE_PENDING = 1,
+  /** PLATFORM_FETCH_JOB_STATE_RUNNING - A worker is fetching and ingesting. */
+  PLATFORM_FETCH_JOB_STATE_RUNNING = 2,
+  /** PLATFORM_FETCH_JOB_STATE_SUCCEEDED - Every platform answered; rows were ingested (see counts for rejected rows). */
+  PLATFORM_FETCH_JOB_STATE_SUCCEEDED = 3,
+  /** PLATFORM_FETCH_JOB_STATE_FAILED - At least one platform failed; see errors. Rows of the platforms that answered were ingested. */
+  PLATFORM_FETCH_JOB_STATE_FAILED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function platformFetchJobStateFromJSON(object: any): PlatformFetchJobState {
+  switch (object) {
+    case 0:
+    case "PLATFORM_FETCH_JOB_STATE_UNSPECIFIED":
+      return PlatformFetchJobState.PLATFORM_FETCH_JOB_STATE_UNSPECIFIED;
+    case 1:
+    case "PLATFORM_FETCH_JOB_STATE_PENDING":
+      return PlatformFetchJobState.PLATFORM_FETCH_JOB_STATE_PENDING;
+    case 2:
+    case "PLATFORM_FETCH_JOB_STATE_RUNNING":
+      return PlatformFetchJobState.PLATFORM_FETCH_JOB_STATE_RUNNING;
+    case 3:
+    case "PLATFORM_FETCH_JOB_STATE_SUCCEEDED":
+      return PlatformFetchJobState.PLATFORM_FETCH_JOB_STATE_SUCCEEDED;
+    case 4:
+    case "PLATFORM_FETCH_JOB_STATE_FAILED":
+      return PlatformFetchJobState.PLATFORM_FETCH_JOB_STATE_FAILED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PlatformFetchJobState.UNRECOGNIZED;
+  }
+}
+
+export function platformFetchJobStateToJSON(object: PlatformFetchJobState): string {
+  switch (object) {
+    case PlatformFetchJobState.PLATFORM_FETCH_JOB_STATE_UNSPECIFIED:
+      return "PLATFORM_FETCH_JOB_STATE_UNSPECIFIED";
+    case PlatformFetchJobState.PLATFORM_FETCH_JOB_STATE_PENDING:
+      return "PLATFORM_FETCH_JOB_STATE_PENDING";
+    case PlatformFetchJobState.PLATFORM_FETCH_JOB_STATE_RUNNING:
+      return "PLATFORM_FETCH_JOB_STATE_RUNNING";
+    case PlatformFetchJobState.PLATFORM_FETCH_JOB_STATE_SUCCEEDED:
+      return "PLATFORM_FETCH_JOB_STATE_SUCCEEDED";
+    case PlatformFetchJobState.PLATFORM_FETCH_JOB_STATE_FAILED:
+      return "PLATFORM_FETCH_JOB_STATE_FAILED";
+    case PlatformFetchJobState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** PlatformConnectionStatus is the health of a connection's syncs. */
+export enum PlatformConnectionStatus {
+  /** PLATFORM_CONNECTION_STATUS_UNSPECIFIED - Never returned. */
+  PLATFORM_CONNECTION_STATUS_UNSPECIFIED = 0,
+  /** PLATFORM_CONNECTION_STATUS_ACTIVE - Syncing: the last sync succeeded, or none has run yet. */
+  PLATFORM_CONNECTION_STATUS_ACTIVE = 1,
+  /** PLATFORM_CONNECTION_STATUS_ERROR - The last sync failed (see last_error); retried with exponential backoff. */
+  PLATFORM_CONNECTION_STATUS_ERROR = 2,
+  /**
+   * PLATFORM_CONNECTION_STATUS_DISABLED - The platform refused the credentials for good (revoked or invalid): no more syncs until the
+   * connection is deleted and created again with new credentials.
+   */
+  PLATFORM_CONNECTION_STATUS_DISABLED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function platformConnectionStatusFromJSON(object: any): PlatformConnectionStatus {
+  switch (object) {
+    case 0:
+    case "PLATFORM_CONNECTION_STATUS_UNSPECIFIED":
+      return PlatformConnectionStatus.PLATFORM_CONNECTION_STATUS_UNSPECIFIED;
+    case 1:
+    case "PLATFORM_CONNECTION_STATUS_ACTIVE":
+      return PlatformConnectionStatus.PLATFORM_CONNECTION_STATUS_ACTIVE;
+    case 2:
+    case "PLATFORM_CONNECTION_STATUS_ERROR":
+      return PlatformConnectionStatus.PLATFORM_CONNECTION_STATUS_ERROR;
+    case 3:
+    case "PLATFORM_CONNECTION_STATUS_DISABLED":
+      return PlatformConnectionStatus.PLATFORM_CONNECTION_STATUS_DISABLED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PlatformConnectionStatus.UNRECOGNIZED;
+  }
+}
+
+export function platformConnectionStatusToJSON(object: PlatformConnectionStatus): string {
+  switch (object) {
+    case PlatformConnectionStatus.PLATFORM_CONNECTION_STATUS_UNSPECIFIED:
+      return "PLATFORM_CONNECTION_STATUS_UNSPECIFIED";
+    case PlatformConnectionStatus.PLATFORM_CONNECTION_STATUS_ACTIVE:
+      return "PLATFORM_CONNECTION_STATUS_ACTIVE";
+    case PlatformConnectionStatus.PLATFORM_CONNECTION_STATUS_ERROR:
+      return "PLATFORM_CONNECTION_STATUS_ERROR";
+    case PlatformConnectionStatus.PLATFORM_CONNECTION_STATUS_DISABLED:
+      return "PLATFORM_CONNECTION_STATUS_DISABLED";
+    case PlatformConnectionStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** AdEvent is one tracked event as a client sends it. */
 export interface AdEvent {
   /** Client idempotency key, 1–128 characters; a resend with the same key is a DUPLICATE. */
@@ -177,7 +287,22 @@ export interface StreamEventsResponse {
   problems: Receipt[];
 }
 
-/** PlatformReportRow is one row of an ad platform's report: a snapshot, not a delta. */
+/**
+ * PlatformReportRow is one row of an ad platform's report: a snapshot, not a delta. The row's key
+ * is (campaign_id, platform, region, date, hour); a row sent again for the same key replaces the
+ * earlier one (the later report_time wins), so a platform's restated day overwrites, never adds.
+ *
+ * Dates: `date` and `hour` are in `time_zone`, the ad account's reporting time zone, exactly as the
+ * platform reports them (Meta, Google Ads, LinkedIn and TikTok all date rows in the account's zone).
+ * Tally carries the zone with the row and never converts the date: a daily row dated D in zone Z
+ * covers [D 00:00 Z, D+1 00:00 Z) and is placed at D 00:00 Z in insights; an hourly row at
+ * D hour:00 Z. Empty `time_zone` means the campaign's time zone.
+ *
+ * Conversions: platforms report fractional conversions (data-driven attribution, e.g. 2.5).
+ * `conversions_micros` holds them exactly, in millionths of a conversion (2.5 → 2500000).
+ * `conversions` is the whole-count form for sources that only count; send either, or both when
+ * conversions_micros == conversions × 1000000.
+ */
 export interface PlatformReportRow {
   /** The campaign the row describes. */
   campaignId: string;
@@ -185,9 +310,9 @@ export interface PlatformReportRow {
   platform: string;
   /** ISO 3166-1 alpha-2 region; empty means ZZ. */
   region: string;
-  /** Reported day, YYYY-MM-DD in the campaign's time zone. */
+  /** Reported day, YYYY-MM-DD in time_zone (the ad account's zone; the campaign's when empty). */
   date: string;
-  /** Reported hour 0–23 for hourly reports; unset for daily rows. */
+  /** Reported hour 0–23 of date in time_zone for hourly reports; unset for daily rows. */
   hour?:
     | number
     | undefined;
@@ -195,7 +320,7 @@ export interface PlatformReportRow {
   impressions: string;
   /** Clicks, ≥ 0. */
   clicks: string;
-  /** Conversions, ≥ 0. */
+  /** Whole conversions, ≥ 0; see conversions_micros for fractional ones. */
   conversions: string;
   /** Spend in micros, ≥ 0. */
   costMicros: string;
@@ -204,7 +329,16 @@ export interface PlatformReportRow {
   /** If set, must equal the campaign's currency. */
   currencyCode: string;
   /** When the platform produced these numbers; defaults to the time of ingestion. */
-  reportTime?: Date | undefined;
+  reportTime?:
+    | Date
+    | undefined;
+  /**
+   * Conversions in millionths (1.5 conversions = 1500000), exact; ≥ 0. When both are set,
+   * conversions_micros must equal conversions × 1000000.
+   */
+  conversionsMicros: string;
+  /** IANA time zone that date and hour are in: the ad account's reporting zone. Empty: the campaign's. */
+  timeZone: string;
 }
 
 /** IngestPlatformReportRequest is a batch of report rows. */
@@ -223,31 +357,196 @@ export interface IngestPlatformReportResponse {
 
 /** FetchPlatformDataRequest asks for a pull from the ad platforms. */
 export interface FetchPlatformDataRequest {
-  /** The campaign to fetch for. */
+  /** The campaign to fetch for; it must be linked to at least one connected ad account. */
   campaignId: string;
-  /** Platforms to fetch; empty means every platform of the campaign. */
+  /** Platforms to fetch; empty means every platform the campaign is linked to. */
   platforms: string[];
-  /** First day to fetch, YYYY-MM-DD; default: the lookback window (28 days). */
+  /** First day to fetch, YYYY-MM-DD in each ad account's time zone; default: 28 days before end_date. */
   startDate: string;
-  /** Last day to fetch, inclusive; default: today. */
+  /** Last day to fetch, inclusive; default: today in the ad account's time zone. */
   endDate: string;
 }
 
-/** FetchPlatformDataResponse summarises the pull. */
+/** FetchPlatformDataResponse carries the job that runs the pull. */
 export interface FetchPlatformDataResponse {
+  /** The job, PENDING or later; poll GetPlatformFetchJob with its id. */
+  job?: PlatformFetchJob | undefined;
+}
+
+/** PlatformFetchError is what went wrong with one platform of a fetch. */
+export interface PlatformFetchError {
+  /** Platform slug. */
+  platform: string;
+  /** The connection used, when there was one. */
+  connectionId: string;
+  /** Stable reason, e.g. NO_CONNECTION, FETCH_FAILED, CREDENTIALS_REFUSED. */
+  reason: string;
+  /** Human-readable explanation; never contains credentials. */
+  message: string;
+}
+
+/** PlatformFetchJob is one pull of a campaign's report rows (a long-running operation). */
+export interface PlatformFetchJob {
+  /** Server-assigned identifier. */
+  id: string;
+  /** The campaign fetched for. */
+  campaignId: string;
+  /** Platforms fetched. */
+  platforms: string[];
+  /** First day fetched, YYYY-MM-DD. */
+  startDate: string;
+  /** Last day fetched, inclusive. */
+  endDate: string;
+  /** Where the job is. */
+  state: PlatformFetchJobState;
+  /** Report rows ingested, summed over platforms (after summing external campaigns per key). */
+  rows: string;
   /** Rows fetched per platform. */
   rowsByPlatform: { [key: string]: string };
-  /** Totals of the receipts for the rows fetched. */
+  /** Totals of the receipts of the rows ingested. */
   counts?:
     | ReceiptCounts
     | undefined;
-  /** When the fetch finished. */
-  fetchTime?: Date | undefined;
+  /** One entry per platform that failed. */
+  errors: PlatformFetchError[];
+  /** When the job was accepted. */
+  createTime?:
+    | Date
+    | undefined;
+  /** When a worker started it. */
+  startTime?:
+    | Date
+    | undefined;
+  /** When it finished; unset while PENDING or RUNNING. */
+  endTime?: Date | undefined;
 }
 
-export interface FetchPlatformDataResponse_RowsByPlatformEntry {
+export interface PlatformFetchJob_RowsByPlatformEntry {
   key: string;
   value: string;
+}
+
+/** GetPlatformFetchJobRequest names a job. */
+export interface GetPlatformFetchJobRequest {
+  /** The job id. */
+  id: string;
+}
+
+/** GetPlatformFetchJobResponse carries the job. */
+export interface GetPlatformFetchJobResponse {
+  /** The job. */
+  job?: PlatformFetchJob | undefined;
+}
+
+/**
+ * PlatformCredentials are what a platform needs to read an ad account's reports. Write-only: they
+ * are encrypted at rest (AES-256-GCM) and never returned or logged. Each platform uses a subset:
+ * Meta an access_token; Google Ads client_id, client_secret, refresh_token, developer_token and,
+ * through a manager account, login_customer_id; LinkedIn and TikTok an access_token, and a
+ * refresh_token with client_id/client_secret where the app refreshes.
+ */
+export interface PlatformCredentials {
+  /** OAuth 2.0 access token. */
+  accessToken: string;
+  /** OAuth 2.0 refresh token. */
+  refreshToken: string;
+  /** OAuth 2.0 client id of the app. */
+  clientId: string;
+  /** OAuth 2.0 client secret of the app. */
+  clientSecret: string;
+  /** Google Ads developer token. */
+  developerToken: string;
+  /** Google Ads manager account id sent as login-customer-id, digits only. */
+  loginCustomerId: string;
+}
+
+/** PlatformConnection is an organization's link to one ad account on one platform. */
+export interface PlatformConnection {
+  /** Server-assigned identifier. */
+  id: string;
+  /** Platform slug (meta, google, linkedin, tiktok, or [a-z0-9_]{1,32}). */
+  platform: string;
+  /**
+   * The platform's ad account id (Meta act id digits, Google Ads customer id digits, LinkedIn
+   * sponsored account id, TikTok advertiser id); unique per organization and platform.
+   */
+  accountId: string;
+  /** Name shown to the organization's users, at most 255 characters. */
+  displayName: string;
+  /** Write-only: accepted on create, never returned. */
+  credentials?:
+    | PlatformCredentials
+    | undefined;
+  /** Health of the syncs. */
+  status: PlatformConnectionStatus;
+  /** When the last successful sync finished. */
+  lastSyncTime?:
+    | Date
+    | undefined;
+  /** What the last failed sync reported; empty after a success. Never contains credentials. */
+  lastError: string;
+  /** When the last failed sync ended. */
+  lastErrorTime?:
+    | Date
+    | undefined;
+  /** When the scheduler will sync next. */
+  nextSyncTime?:
+    | Date
+    | undefined;
+  /** The ad account's reporting time zone as the platform last reported it; empty before a sync. */
+  accountTimeZone: string;
+  /** When the connection was created. */
+  createTime?: Date | undefined;
+}
+
+/** CreatePlatformConnectionRequest carries the new connection. */
+export interface CreatePlatformConnectionRequest {
+  /** platform, account_id, credentials and optionally display_name. */
+  platformConnection?: PlatformConnection | undefined;
+}
+
+/** CreatePlatformConnectionResponse carries the connection as stored, without credentials. */
+export interface CreatePlatformConnectionResponse {
+  /** The connection. */
+  platformConnection?: PlatformConnection | undefined;
+}
+
+/** GetPlatformConnectionRequest names a connection. */
+export interface GetPlatformConnectionRequest {
+  /** The connection id. */
+  id: string;
+}
+
+/** GetPlatformConnectionResponse carries the connection, without credentials. */
+export interface GetPlatformConnectionResponse {
+  /** The connection. */
+  platformConnection?: PlatformConnection | undefined;
+}
+
+/** ListPlatformConnectionsRequest pages through connections, oldest first. */
+export interface ListPlatformConnectionsRequest {
+  /** 1–1000, default 50. */
+  pageSize: number;
+  /** From the previous response's next_page_token. */
+  pageToken: string;
+}
+
+/** ListPlatformConnectionsResponse is one page of connections. */
+export interface ListPlatformConnectionsResponse {
+  /** The connections, without credentials. */
+  platformConnections: PlatformConnection[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+}
+
+/** DeletePlatformConnectionRequest names a connection. */
+export interface DeletePlatformConnectionRequest {
+  /** The connection id. */
+  id: string;
+}
+
+/** DeletePlatformConnectionResponse is empty. */
+export interface DeletePlatformConnectionResponse {
 }
 
 function createBaseAdEvent(): AdEvent {
@@ -1247,6 +1546,8 @@ function createBasePlatformReportRow(): PlatformReportRow {
     revenueMicros: "0",
     currencyCode: "",
     reportTime: undefined,
+    conversionsMicros: "0",
+    timeZone: "",
   };
 }
 
@@ -1287,6 +1588,12 @@ export const PlatformReportRow: MessageFns<PlatformReportRow> = {
     }
     if (message.reportTime !== undefined) {
       Timestamp.encode(toTimestamp(message.reportTime), writer.uint32(98).fork()).join();
+    }
+    if (message.conversionsMicros !== "0") {
+      writer.uint32(104).int64(message.conversionsMicros);
+    }
+    if (message.timeZone !== "") {
+      writer.uint32(114).string(message.timeZone);
     }
     return writer;
   },
@@ -1400,6 +1707,22 @@ export const PlatformReportRow: MessageFns<PlatformReportRow> = {
             message.reportTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.conversionsMicros = reader.int64().toString();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.timeZone = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1446,6 +1769,16 @@ export const PlatformReportRow: MessageFns<PlatformReportRow> = {
         : isSet(object.report_time)
         ? fromJsonTimestamp(object.report_time)
         : undefined,
+      conversionsMicros: isSet(object.conversionsMicros)
+        ? globalThis.String(object.conversionsMicros)
+        : isSet(object.conversions_micros)
+        ? globalThis.String(object.conversions_micros)
+        : "0",
+      timeZone: isSet(object.timeZone)
+        ? globalThis.String(object.timeZone)
+        : isSet(object.time_zone)
+        ? globalThis.String(object.time_zone)
+        : "",
     };
   },
 
@@ -1487,6 +1820,12 @@ export const PlatformReportRow: MessageFns<PlatformReportRow> = {
     if (message.reportTime !== undefined) {
       obj.reportTime = message.reportTime.toISOString();
     }
+    if (message.conversionsMicros !== "0") {
+      obj.conversionsMicros = message.conversionsMicros;
+    }
+    if (message.timeZone !== "") {
+      obj.timeZone = message.timeZone;
+    }
     return obj;
   },
 
@@ -1507,6 +1846,8 @@ export const PlatformReportRow: MessageFns<PlatformReportRow> = {
     message.revenueMicros = object.revenueMicros ?? "0";
     message.currencyCode = object.currencyCode ?? "";
     message.reportTime = object.reportTime ?? undefined;
+    message.conversionsMicros = object.conversionsMicros ?? "0";
+    message.timeZone = object.timeZone ?? "";
     return message;
   },
 };
@@ -1799,19 +2140,13 @@ export const FetchPlatformDataRequest: MessageFns<FetchPlatformDataRequest> = {
 };
 
 function createBaseFetchPlatformDataResponse(): FetchPlatformDataResponse {
-  return { rowsByPlatform: {}, counts: undefined, fetchTime: undefined };
+  return { job: undefined };
 }
 
 export const FetchPlatformDataResponse: MessageFns<FetchPlatformDataResponse> = {
   encode(message: FetchPlatformDataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    globalThis.Object.entries(message.rowsByPlatform).forEach(([key, value]: [string, string]) => {
-      FetchPlatformDataResponse_RowsByPlatformEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
-    });
-    if (message.counts !== undefined) {
-      ReceiptCounts.encode(message.counts, writer.uint32(18).fork()).join();
-    }
-    if (message.fetchTime !== undefined) {
-      Timestamp.encode(toTimestamp(message.fetchTime), writer.uint32(26).fork()).join();
+    if (message.job !== undefined) {
+      PlatformFetchJob.encode(message.job, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1829,31 +2164,12 @@ export const FetchPlatformDataResponse: MessageFns<FetchPlatformDataResponse> = 
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
+          case 4: {
+            if (tag !== 34) {
               break;
             }
 
-            const entry1 = FetchPlatformDataResponse_RowsByPlatformEntry.decode(reader, reader.uint32());
-            if (entry1.value !== undefined) {
-              message.rowsByPlatform[entry1.key] = entry1.value;
-            }
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.counts = ReceiptCounts.decode(reader, reader.uint32());
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.fetchTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.job = PlatformFetchJob.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -1869,7 +2185,367 @@ export const FetchPlatformDataResponse: MessageFns<FetchPlatformDataResponse> = 
   },
 
   fromJSON(object: any): FetchPlatformDataResponse {
+    return { job: isSet(object.job) ? PlatformFetchJob.fromJSON(object.job) : undefined };
+  },
+
+  toJSON(message: FetchPlatformDataResponse): unknown {
+    const obj: any = {};
+    if (message.job !== undefined) {
+      obj.job = PlatformFetchJob.toJSON(message.job);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FetchPlatformDataResponse>, I>>(base?: I): FetchPlatformDataResponse {
+    return FetchPlatformDataResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FetchPlatformDataResponse>, I>>(object: I): FetchPlatformDataResponse {
+    const message = createBaseFetchPlatformDataResponse();
+    message.job = (object.job !== undefined && object.job !== null)
+      ? PlatformFetchJob.fromPartial(object.job)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePlatformFetchError(): PlatformFetchError {
+  return { platform: "", connectionId: "", reason: "", message: "" };
+}
+
+export const PlatformFetchError: MessageFns<PlatformFetchError> = {
+  encode(message: PlatformFetchError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platform !== "") {
+      writer.uint32(10).string(message.platform);
+    }
+    if (message.connectionId !== "") {
+      writer.uint32(18).string(message.connectionId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(34).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlatformFetchError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlatformFetchError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlatformFetchError {
     return {
+      platform: isSet(object.platform) ? globalThis.String(object.platform) : "",
+      connectionId: isSet(object.connectionId)
+        ? globalThis.String(object.connectionId)
+        : isSet(object.connection_id)
+        ? globalThis.String(object.connection_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: PlatformFetchError): unknown {
+    const obj: any = {};
+    if (message.platform !== "") {
+      obj.platform = message.platform;
+    }
+    if (message.connectionId !== "") {
+      obj.connectionId = message.connectionId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PlatformFetchError>, I>>(base?: I): PlatformFetchError {
+    return PlatformFetchError.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PlatformFetchError>, I>>(object: I): PlatformFetchError {
+    const message = createBasePlatformFetchError();
+    message.platform = object.platform ?? "";
+    message.connectionId = object.connectionId ?? "";
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBasePlatformFetchJob(): PlatformFetchJob {
+  return {
+    id: "",
+    campaignId: "",
+    platforms: [],
+    startDate: "",
+    endDate: "",
+    state: 0,
+    rows: "0",
+    rowsByPlatform: {},
+    counts: undefined,
+    errors: [],
+    createTime: undefined,
+    startTime: undefined,
+    endTime: undefined,
+  };
+}
+
+export const PlatformFetchJob: MessageFns<PlatformFetchJob> = {
+  encode(message: PlatformFetchJob, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.campaignId !== "") {
+      writer.uint32(18).string(message.campaignId);
+    }
+    for (const v of message.platforms) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.startDate !== "") {
+      writer.uint32(34).string(message.startDate);
+    }
+    if (message.endDate !== "") {
+      writer.uint32(42).string(message.endDate);
+    }
+    if (message.state !== 0) {
+      writer.uint32(48).int32(message.state);
+    }
+    if (message.rows !== "0") {
+      writer.uint32(56).int64(message.rows);
+    }
+    globalThis.Object.entries(message.rowsByPlatform).forEach(([key, value]: [string, string]) => {
+      PlatformFetchJob_RowsByPlatformEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    if (message.counts !== undefined) {
+      ReceiptCounts.encode(message.counts, writer.uint32(74).fork()).join();
+    }
+    for (const v of message.errors) {
+      PlatformFetchError.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.createTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.createTime), writer.uint32(90).fork()).join();
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(98).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(106).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlatformFetchJob {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlatformFetchJob();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.campaignId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.platforms.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.startDate = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.endDate = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rows = reader.int64().toString();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = PlatformFetchJob_RowsByPlatformEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.rowsByPlatform[entry8.key] = entry8.value;
+            }
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.counts = ReceiptCounts.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.errors.push(PlatformFetchError.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlatformFetchJob {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      campaignId: isSet(object.campaignId)
+        ? globalThis.String(object.campaignId)
+        : isSet(object.campaign_id)
+        ? globalThis.String(object.campaign_id)
+        : "",
+      platforms: globalThis.Array.isArray(object?.platforms)
+        ? object.platforms.map((e: any) => globalThis.String(e))
+        : [],
+      startDate: isSet(object.startDate)
+        ? globalThis.String(object.startDate)
+        : isSet(object.start_date)
+        ? globalThis.String(object.start_date)
+        : "",
+      endDate: isSet(object.endDate)
+        ? globalThis.String(object.endDate)
+        : isSet(object.end_date)
+        ? globalThis.String(object.end_date)
+        : "",
+      state: isSet(object.state) ? platformFetchJobStateFromJSON(object.state) : 0,
+      rows: isSet(object.rows) ? globalThis.String(object.rows) : "0",
       rowsByPlatform: isObject(object.rowsByPlatform)
         ? (globalThis.Object.entries(object.rowsByPlatform) as [string, any][]).reduce(
           (acc: { [key: string]: string }, [key, value]: [string, any]) => {
@@ -1898,16 +2574,50 @@ export const FetchPlatformDataResponse: MessageFns<FetchPlatformDataResponse> = 
         )
         : {},
       counts: isSet(object.counts) ? ReceiptCounts.fromJSON(object.counts) : undefined,
-      fetchTime: isSet(object.fetchTime)
-        ? fromJsonTimestamp(object.fetchTime)
-        : isSet(object.fetch_time)
-        ? fromJsonTimestamp(object.fetch_time)
+      errors: globalThis.Array.isArray(object?.errors)
+        ? object.errors.map((e: any) => PlatformFetchError.fromJSON(e))
+        : [],
+      createTime: isSet(object.createTime)
+        ? fromJsonTimestamp(object.createTime)
+        : isSet(object.create_time)
+        ? fromJsonTimestamp(object.create_time)
+        : undefined,
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
         : undefined,
     };
   },
 
-  toJSON(message: FetchPlatformDataResponse): unknown {
+  toJSON(message: PlatformFetchJob): unknown {
     const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.campaignId !== "") {
+      obj.campaignId = message.campaignId;
+    }
+    if (message.platforms?.length) {
+      obj.platforms = message.platforms;
+    }
+    if (message.startDate !== "") {
+      obj.startDate = message.startDate;
+    }
+    if (message.endDate !== "") {
+      obj.endDate = message.endDate;
+    }
+    if (message.state !== 0) {
+      obj.state = platformFetchJobStateToJSON(message.state);
+    }
+    if (message.rows !== "0") {
+      obj.rows = message.rows;
+    }
     if (message.rowsByPlatform) {
       const entries = globalThis.Object.entries(message.rowsByPlatform) as [string, string][];
       if (entries.length > 0) {
@@ -1920,17 +2630,33 @@ export const FetchPlatformDataResponse: MessageFns<FetchPlatformDataResponse> = 
     if (message.counts !== undefined) {
       obj.counts = ReceiptCounts.toJSON(message.counts);
     }
-    if (message.fetchTime !== undefined) {
-      obj.fetchTime = message.fetchTime.toISOString();
+    if (message.errors?.length) {
+      obj.errors = message.errors.map((e) => PlatformFetchError.toJSON(e));
+    }
+    if (message.createTime !== undefined) {
+      obj.createTime = message.createTime.toISOString();
+    }
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
     }
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<FetchPlatformDataResponse>, I>>(base?: I): FetchPlatformDataResponse {
-    return FetchPlatformDataResponse.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<PlatformFetchJob>, I>>(base?: I): PlatformFetchJob {
+    return PlatformFetchJob.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<FetchPlatformDataResponse>, I>>(object: I): FetchPlatformDataResponse {
-    const message = createBaseFetchPlatformDataResponse();
+  fromPartial<I extends Exact<DeepPartial<PlatformFetchJob>, I>>(object: I): PlatformFetchJob {
+    const message = createBasePlatformFetchJob();
+    message.id = object.id ?? "";
+    message.campaignId = object.campaignId ?? "";
+    message.platforms = object.platforms?.map((e) => e) || [];
+    message.startDate = object.startDate ?? "";
+    message.endDate = object.endDate ?? "";
+    message.state = object.state ?? 0;
+    message.rows = object.rows ?? "0";
     message.rowsByPlatform = (globalThis.Object.entries(object.rowsByPlatform ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
@@ -1943,103 +2669,1318 @@ export const FetchPlatformDataResponse: MessageFns<FetchPlatformDataResponse> = 
     message.counts = (object.counts !== undefined && object.counts !== null)
       ? ReceiptCounts.fromPartial(object.counts)
       : undefined;
-    message.fetchTime = object.fetchTime ?? undefined;
+    message.errors = object.errors?.map((e) => PlatformFetchError.fromPartial(e)) || [];
+    message.createTime = object.createTime ?? undefined;
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
     return message;
   },
 };
 
-function createBaseFetchPlatformDataResponse_RowsByPlatformEntry(): FetchPlatformDataResponse_RowsByPlatformEntry {
+function createBasePlatformFetchJob_RowsByPlatformEntry(): PlatformFetchJob_RowsByPlatformEntry {
   return { key: "", value: "0" };
 }
 
-export const FetchPlatformDataResponse_RowsByPlatformEntry: MessageFns<FetchPlatformDataResponse_RowsByPlatformEntry> =
-  {
-    encode(
-      message: FetchPlatformDataResponse_RowsByPlatformEntry,
-      writer: BinaryWriter = new BinaryWriter(),
-    ): BinaryWriter {
-      if (message.key !== "") {
-        writer.uint32(10).string(message.key);
-      }
-      if (message.value !== "0") {
-        writer.uint32(16).int64(message.value);
-      }
-      return writer;
-    },
+export const PlatformFetchJob_RowsByPlatformEntry: MessageFns<PlatformFetchJob_RowsByPlatformEntry> = {
+  encode(message: PlatformFetchJob_RowsByPlatformEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "0") {
+      writer.uint32(16).int64(message.value);
+    }
+    return writer;
+  },
 
-    decode(input: BinaryReader | Uint8Array, length?: number): FetchPlatformDataResponse_RowsByPlatformEntry {
-      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-      if (previousRecursionDepth >= 100) {
-        throw new globalThis.Error("protobuf decode recursion limit exceeded");
-      }
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-      try {
-        const end = length === undefined ? reader.len : reader.pos + length;
-        const message = createBaseFetchPlatformDataResponse_RowsByPlatformEntry();
-        while (reader.pos < end) {
-          const tag = reader.uint32();
-          switch (tag >>> 3) {
-            case 1: {
-              if (tag !== 10) {
-                break;
-              }
-
-              message.key = reader.string();
-              continue;
+  decode(input: BinaryReader | Uint8Array, length?: number): PlatformFetchJob_RowsByPlatformEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlatformFetchJob_RowsByPlatformEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
             }
-            case 2: {
-              if (tag !== 16) {
-                break;
-              }
 
-              message.value = reader.int64().toString();
-              continue;
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
             }
+
+            message.value = reader.int64().toString();
+            continue;
           }
-          if ((tag & 7) === 4 || tag === 0) {
-            break;
-          }
-          reader.skip(tag & 7);
         }
-        return message;
-      } finally {
-        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
       }
-    },
-
-    fromJSON(object: any): FetchPlatformDataResponse_RowsByPlatformEntry {
-      return {
-        key: isSet(object.key) ? globalThis.String(object.key) : "",
-        value: isSet(object.value) ? globalThis.String(object.value) : "0",
-      };
-    },
-
-    toJSON(message: FetchPlatformDataResponse_RowsByPlatformEntry): unknown {
-      const obj: any = {};
-      if (message.key !== "") {
-        obj.key = message.key;
-      }
-      if (message.value !== "0") {
-        obj.value = message.value;
-      }
-      return obj;
-    },
-
-    create<I extends Exact<DeepPartial<FetchPlatformDataResponse_RowsByPlatformEntry>, I>>(
-      base?: I,
-    ): FetchPlatformDataResponse_RowsByPlatformEntry {
-      return FetchPlatformDataResponse_RowsByPlatformEntry.fromPartial(base ?? ({} as any));
-    },
-    fromPartial<I extends Exact<DeepPartial<FetchPlatformDataResponse_RowsByPlatformEntry>, I>>(
-      object: I,
-    ): FetchPlatformDataResponse_RowsByPlatformEntry {
-      const message = createBaseFetchPlatformDataResponse_RowsByPlatformEntry();
-      message.key = object.key ?? "";
-      message.value = object.value ?? "0";
       return message;
-    },
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlatformFetchJob_RowsByPlatformEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "0",
+    };
+  },
+
+  toJSON(message: PlatformFetchJob_RowsByPlatformEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "0") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PlatformFetchJob_RowsByPlatformEntry>, I>>(
+    base?: I,
+  ): PlatformFetchJob_RowsByPlatformEntry {
+    return PlatformFetchJob_RowsByPlatformEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PlatformFetchJob_RowsByPlatformEntry>, I>>(
+    object: I,
+  ): PlatformFetchJob_RowsByPlatformEntry {
+    const message = createBasePlatformFetchJob_RowsByPlatformEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "0";
+    return message;
+  },
+};
+
+function createBaseGetPlatformFetchJobRequest(): GetPlatformFetchJobRequest {
+  return { id: "" };
+}
+
+export const GetPlatformFetchJobRequest: MessageFns<GetPlatformFetchJobRequest> = {
+  encode(message: GetPlatformFetchJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPlatformFetchJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPlatformFetchJobRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPlatformFetchJobRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetPlatformFetchJobRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPlatformFetchJobRequest>, I>>(base?: I): GetPlatformFetchJobRequest {
+    return GetPlatformFetchJobRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPlatformFetchJobRequest>, I>>(object: I): GetPlatformFetchJobRequest {
+    const message = createBaseGetPlatformFetchJobRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPlatformFetchJobResponse(): GetPlatformFetchJobResponse {
+  return { job: undefined };
+}
+
+export const GetPlatformFetchJobResponse: MessageFns<GetPlatformFetchJobResponse> = {
+  encode(message: GetPlatformFetchJobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.job !== undefined) {
+      PlatformFetchJob.encode(message.job, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPlatformFetchJobResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPlatformFetchJobResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.job = PlatformFetchJob.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPlatformFetchJobResponse {
+    return { job: isSet(object.job) ? PlatformFetchJob.fromJSON(object.job) : undefined };
+  },
+
+  toJSON(message: GetPlatformFetchJobResponse): unknown {
+    const obj: any = {};
+    if (message.job !== undefined) {
+      obj.job = PlatformFetchJob.toJSON(message.job);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPlatformFetchJobResponse>, I>>(base?: I): GetPlatformFetchJobResponse {
+    return GetPlatformFetchJobResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPlatformFetchJobResponse>, I>>(object: I): GetPlatformFetchJobResponse {
+    const message = createBaseGetPlatformFetchJobResponse();
+    message.job = (object.job !== undefined && object.job !== null)
+      ? PlatformFetchJob.fromPartial(object.job)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePlatformCredentials(): PlatformCredentials {
+  return { accessToken: "", refreshToken: "", clientId: "", clientSecret: "", developerToken: "", loginCustomerId: "" };
+}
+
+export const PlatformCredentials: MessageFns<PlatformCredentials> = {
+  encode(message: PlatformCredentials, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accessToken !== "") {
+      writer.uint32(10).string(message.accessToken);
+    }
+    if (message.refreshToken !== "") {
+      writer.uint32(18).string(message.refreshToken);
+    }
+    if (message.clientId !== "") {
+      writer.uint32(26).string(message.clientId);
+    }
+    if (message.clientSecret !== "") {
+      writer.uint32(34).string(message.clientSecret);
+    }
+    if (message.developerToken !== "") {
+      writer.uint32(42).string(message.developerToken);
+    }
+    if (message.loginCustomerId !== "") {
+      writer.uint32(50).string(message.loginCustomerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlatformCredentials {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlatformCredentials();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accessToken = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.refreshToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.clientSecret = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.developerToken = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.loginCustomerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlatformCredentials {
+    return {
+      accessToken: isSet(object.accessToken)
+        ? globalThis.String(object.accessToken)
+        : isSet(object.access_token)
+        ? globalThis.String(object.access_token)
+        : "",
+      refreshToken: isSet(object.refreshToken)
+        ? globalThis.String(object.refreshToken)
+        : isSet(object.refresh_token)
+        ? globalThis.String(object.refresh_token)
+        : "",
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+      clientSecret: isSet(object.clientSecret)
+        ? globalThis.String(object.clientSecret)
+        : isSet(object.client_secret)
+        ? globalThis.String(object.client_secret)
+        : "",
+      developerToken: isSet(object.developerToken)
+        ? globalThis.String(object.developerToken)
+        : isSet(object.developer_token)
+        ? globalThis.String(object.developer_token)
+        : "",
+      loginCustomerId: isSet(object.loginCustomerId)
+        ? globalThis.String(object.loginCustomerId)
+        : isSet(object.login_customer_id)
+        ? globalThis.String(object.login_customer_id)
+        : "",
+    };
+  },
+
+  toJSON(message: PlatformCredentials): unknown {
+    const obj: any = {};
+    if (message.accessToken !== "") {
+      obj.accessToken = message.accessToken;
+    }
+    if (message.refreshToken !== "") {
+      obj.refreshToken = message.refreshToken;
+    }
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    if (message.clientSecret !== "") {
+      obj.clientSecret = message.clientSecret;
+    }
+    if (message.developerToken !== "") {
+      obj.developerToken = message.developerToken;
+    }
+    if (message.loginCustomerId !== "") {
+      obj.loginCustomerId = message.loginCustomerId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PlatformCredentials>, I>>(base?: I): PlatformCredentials {
+    return PlatformCredentials.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PlatformCredentials>, I>>(object: I): PlatformCredentials {
+    const message = createBasePlatformCredentials();
+    message.accessToken = object.accessToken ?? "";
+    message.refreshToken = object.refreshToken ?? "";
+    message.clientId = object.clientId ?? "";
+    message.clientSecret = object.clientSecret ?? "";
+    message.developerToken = object.developerToken ?? "";
+    message.loginCustomerId = object.loginCustomerId ?? "";
+    return message;
+  },
+};
+
+function createBasePlatformConnection(): PlatformConnection {
+  return {
+    id: "",
+    platform: "",
+    accountId: "",
+    displayName: "",
+    credentials: undefined,
+    status: 0,
+    lastSyncTime: undefined,
+    lastError: "",
+    lastErrorTime: undefined,
+    nextSyncTime: undefined,
+    accountTimeZone: "",
+    createTime: undefined,
   };
+}
+
+export const PlatformConnection: MessageFns<PlatformConnection> = {
+  encode(message: PlatformConnection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.platform !== "") {
+      writer.uint32(18).string(message.platform);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(26).string(message.accountId);
+    }
+    if (message.displayName !== "") {
+      writer.uint32(34).string(message.displayName);
+    }
+    if (message.credentials !== undefined) {
+      PlatformCredentials.encode(message.credentials, writer.uint32(42).fork()).join();
+    }
+    if (message.status !== 0) {
+      writer.uint32(48).int32(message.status);
+    }
+    if (message.lastSyncTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastSyncTime), writer.uint32(58).fork()).join();
+    }
+    if (message.lastError !== "") {
+      writer.uint32(66).string(message.lastError);
+    }
+    if (message.lastErrorTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastErrorTime), writer.uint32(74).fork()).join();
+    }
+    if (message.nextSyncTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextSyncTime), writer.uint32(82).fork()).join();
+    }
+    if (message.accountTimeZone !== "") {
+      writer.uint32(90).string(message.accountTimeZone);
+    }
+    if (message.createTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.createTime), writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlatformConnection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlatformConnection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.displayName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.credentials = PlatformCredentials.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.lastSyncTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.lastError = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.lastErrorTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.nextSyncTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.accountTimeZone = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlatformConnection {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      platform: isSet(object.platform) ? globalThis.String(object.platform) : "",
+      accountId: isSet(object.accountId)
+        ? globalThis.String(object.accountId)
+        : isSet(object.account_id)
+        ? globalThis.String(object.account_id)
+        : "",
+      displayName: isSet(object.displayName)
+        ? globalThis.String(object.displayName)
+        : isSet(object.display_name)
+        ? globalThis.String(object.display_name)
+        : "",
+      credentials: isSet(object.credentials) ? PlatformCredentials.fromJSON(object.credentials) : undefined,
+      status: isSet(object.status) ? platformConnectionStatusFromJSON(object.status) : 0,
+      lastSyncTime: isSet(object.lastSyncTime)
+        ? fromJsonTimestamp(object.lastSyncTime)
+        : isSet(object.last_sync_time)
+        ? fromJsonTimestamp(object.last_sync_time)
+        : undefined,
+      lastError: isSet(object.lastError)
+        ? globalThis.String(object.lastError)
+        : isSet(object.last_error)
+        ? globalThis.String(object.last_error)
+        : "",
+      lastErrorTime: isSet(object.lastErrorTime)
+        ? fromJsonTimestamp(object.lastErrorTime)
+        : isSet(object.last_error_time)
+        ? fromJsonTimestamp(object.last_error_time)
+        : undefined,
+      nextSyncTime: isSet(object.nextSyncTime)
+        ? fromJsonTimestamp(object.nextSyncTime)
+        : isSet(object.next_sync_time)
+        ? fromJsonTimestamp(object.next_sync_time)
+        : undefined,
+      accountTimeZone: isSet(object.accountTimeZone)
+        ? globalThis.String(object.accountTimeZone)
+        : isSet(object.account_time_zone)
+        ? globalThis.String(object.account_time_zone)
+        : "",
+      createTime: isSet(object.createTime)
+        ? fromJsonTimestamp(object.createTime)
+        : isSet(object.create_time)
+        ? fromJsonTimestamp(object.create_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PlatformConnection): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.platform !== "") {
+      obj.platform = message.platform;
+    }
+    if (message.accountId !== "") {
+      obj.accountId = message.accountId;
+    }
+    if (message.displayName !== "") {
+      obj.displayName = message.displayName;
+    }
+    if (message.credentials !== undefined) {
+      obj.credentials = PlatformCredentials.toJSON(message.credentials);
+    }
+    if (message.status !== 0) {
+      obj.status = platformConnectionStatusToJSON(message.status);
+    }
+    if (message.lastSyncTime !== undefined) {
+      obj.lastSyncTime = message.lastSyncTime.toISOString();
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
+    if (message.lastErrorTime !== undefined) {
+      obj.lastErrorTime = message.lastErrorTime.toISOString();
+    }
+    if (message.nextSyncTime !== undefined) {
+      obj.nextSyncTime = message.nextSyncTime.toISOString();
+    }
+    if (message.accountTimeZone !== "") {
+      obj.accountTimeZone = message.accountTimeZone;
+    }
+    if (message.createTime !== undefined) {
+      obj.createTime = message.createTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PlatformConnection>, I>>(base?: I): PlatformConnection {
+    return PlatformConnection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PlatformConnection>, I>>(object: I): PlatformConnection {
+    const message = createBasePlatformConnection();
+    message.id = object.id ?? "";
+    message.platform = object.platform ?? "";
+    message.accountId = object.accountId ?? "";
+    message.displayName = object.displayName ?? "";
+    message.credentials = (object.credentials !== undefined && object.credentials !== null)
+      ? PlatformCredentials.fromPartial(object.credentials)
+      : undefined;
+    message.status = object.status ?? 0;
+    message.lastSyncTime = object.lastSyncTime ?? undefined;
+    message.lastError = object.lastError ?? "";
+    message.lastErrorTime = object.lastErrorTime ?? undefined;
+    message.nextSyncTime = object.nextSyncTime ?? undefined;
+    message.accountTimeZone = object.accountTimeZone ?? "";
+    message.createTime = object.createTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreatePlatformConnectionRequest(): CreatePlatformConnectionRequest {
+  return { platformConnection: undefined };
+}
+
+export const CreatePlatformConnectionRequest: MessageFns<CreatePlatformConnectionRequest> = {
+  encode(message: CreatePlatformConnectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platformConnection !== undefined) {
+      PlatformConnection.encode(message.platformConnection, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePlatformConnectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePlatformConnectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platformConnection = PlatformConnection.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreatePlatformConnectionRequest {
+    return {
+      platformConnection: isSet(object.platformConnection)
+        ? PlatformConnection.fromJSON(object.platformConnection)
+        : isSet(object.platform_connection)
+        ? PlatformConnection.fromJSON(object.platform_connection)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreatePlatformConnectionRequest): unknown {
+    const obj: any = {};
+    if (message.platformConnection !== undefined) {
+      obj.platformConnection = PlatformConnection.toJSON(message.platformConnection);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreatePlatformConnectionRequest>, I>>(base?: I): CreatePlatformConnectionRequest {
+    return CreatePlatformConnectionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreatePlatformConnectionRequest>, I>>(
+    object: I,
+  ): CreatePlatformConnectionRequest {
+    const message = createBaseCreatePlatformConnectionRequest();
+    message.platformConnection = (object.platformConnection !== undefined && object.platformConnection !== null)
+      ? PlatformConnection.fromPartial(object.platformConnection)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCreatePlatformConnectionResponse(): CreatePlatformConnectionResponse {
+  return { platformConnection: undefined };
+}
+
+export const CreatePlatformConnectionResponse: MessageFns<CreatePlatformConnectionResponse> = {
+  encode(message: CreatePlatformConnectionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platformConnection !== undefined) {
+      PlatformConnection.encode(message.platformConnection, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePlatformConnectionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePlatformConnectionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platformConnection = PlatformConnection.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreatePlatformConnectionResponse {
+    return {
+      platformConnection: isSet(object.platformConnection)
+        ? PlatformConnection.fromJSON(object.platformConnection)
+        : isSet(object.platform_connection)
+        ? PlatformConnection.fromJSON(object.platform_connection)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreatePlatformConnectionResponse): unknown {
+    const obj: any = {};
+    if (message.platformConnection !== undefined) {
+      obj.platformConnection = PlatformConnection.toJSON(message.platformConnection);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreatePlatformConnectionResponse>, I>>(
+    base?: I,
+  ): CreatePlatformConnectionResponse {
+    return CreatePlatformConnectionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreatePlatformConnectionResponse>, I>>(
+    object: I,
+  ): CreatePlatformConnectionResponse {
+    const message = createBaseCreatePlatformConnectionResponse();
+    message.platformConnection = (object.platformConnection !== undefined && object.platformConnection !== null)
+      ? PlatformConnection.fromPartial(object.platformConnection)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetPlatformConnectionRequest(): GetPlatformConnectionRequest {
+  return { id: "" };
+}
+
+export const GetPlatformConnectionRequest: MessageFns<GetPlatformConnectionRequest> = {
+  encode(message: GetPlatformConnectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPlatformConnectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPlatformConnectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPlatformConnectionRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetPlatformConnectionRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPlatformConnectionRequest>, I>>(base?: I): GetPlatformConnectionRequest {
+    return GetPlatformConnectionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPlatformConnectionRequest>, I>>(object: I): GetPlatformConnectionRequest {
+    const message = createBaseGetPlatformConnectionRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPlatformConnectionResponse(): GetPlatformConnectionResponse {
+  return { platformConnection: undefined };
+}
+
+export const GetPlatformConnectionResponse: MessageFns<GetPlatformConnectionResponse> = {
+  encode(message: GetPlatformConnectionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.platformConnection !== undefined) {
+      PlatformConnection.encode(message.platformConnection, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPlatformConnectionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPlatformConnectionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platformConnection = PlatformConnection.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPlatformConnectionResponse {
+    return {
+      platformConnection: isSet(object.platformConnection)
+        ? PlatformConnection.fromJSON(object.platformConnection)
+        : isSet(object.platform_connection)
+        ? PlatformConnection.fromJSON(object.platform_connection)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetPlatformConnectionResponse): unknown {
+    const obj: any = {};
+    if (message.platformConnection !== undefined) {
+      obj.platformConnection = PlatformConnection.toJSON(message.platformConnection);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPlatformConnectionResponse>, I>>(base?: I): GetPlatformConnectionResponse {
+    return GetPlatformConnectionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPlatformConnectionResponse>, I>>(
+    object: I,
+  ): GetPlatformConnectionResponse {
+    const message = createBaseGetPlatformConnectionResponse();
+    message.platformConnection = (object.platformConnection !== undefined && object.platformConnection !== null)
+      ? PlatformConnection.fromPartial(object.platformConnection)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListPlatformConnectionsRequest(): ListPlatformConnectionsRequest {
+  return { pageSize: 0, pageToken: "" };
+}
+
+export const ListPlatformConnectionsRequest: MessageFns<ListPlatformConnectionsRequest> = {
+  encode(message: ListPlatformConnectionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPlatformConnectionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPlatformConnectionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPlatformConnectionsRequest {
+    return {
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPlatformConnectionsRequest): unknown {
+    const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPlatformConnectionsRequest>, I>>(base?: I): ListPlatformConnectionsRequest {
+    return ListPlatformConnectionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPlatformConnectionsRequest>, I>>(
+    object: I,
+  ): ListPlatformConnectionsRequest {
+    const message = createBaseListPlatformConnectionsRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListPlatformConnectionsResponse(): ListPlatformConnectionsResponse {
+  return { platformConnections: [], nextPageToken: "" };
+}
+
+export const ListPlatformConnectionsResponse: MessageFns<ListPlatformConnectionsResponse> = {
+  encode(message: ListPlatformConnectionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.platformConnections) {
+      PlatformConnection.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPlatformConnectionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPlatformConnectionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.platformConnections.push(PlatformConnection.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPlatformConnectionsResponse {
+    return {
+      platformConnections: globalThis.Array.isArray(object?.platformConnections)
+        ? object.platformConnections.map((e: any) => PlatformConnection.fromJSON(e))
+        : globalThis.Array.isArray(object?.platform_connections)
+        ? object.platform_connections.map((e: any) => PlatformConnection.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPlatformConnectionsResponse): unknown {
+    const obj: any = {};
+    if (message.platformConnections?.length) {
+      obj.platformConnections = message.platformConnections.map((e) => PlatformConnection.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPlatformConnectionsResponse>, I>>(base?: I): ListPlatformConnectionsResponse {
+    return ListPlatformConnectionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPlatformConnectionsResponse>, I>>(
+    object: I,
+  ): ListPlatformConnectionsResponse {
+    const message = createBaseListPlatformConnectionsResponse();
+    message.platformConnections = object.platformConnections?.map((e) => PlatformConnection.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseDeletePlatformConnectionRequest(): DeletePlatformConnectionRequest {
+  return { id: "" };
+}
+
+export const DeletePlatformConnectionRequest: MessageFns<DeletePlatformConnectionRequest> = {
+  encode(message: DeletePlatformConnectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeletePlatformConnectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeletePlatformConnectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeletePlatformConnectionRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: DeletePlatformConnectionRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeletePlatformConnectionRequest>, I>>(base?: I): DeletePlatformConnectionRequest {
+    return DeletePlatformConnectionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeletePlatformConnectionRequest>, I>>(
+    object: I,
+  ): DeletePlatformConnectionRequest {
+    const message = createBaseDeletePlatformConnectionRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseDeletePlatformConnectionResponse(): DeletePlatformConnectionResponse {
+  return {};
+}
+
+export const DeletePlatformConnectionResponse: MessageFns<DeletePlatformConnectionResponse> = {
+  encode(_: DeletePlatformConnectionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeletePlatformConnectionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeletePlatformConnectionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeletePlatformConnectionResponse {
+    return {};
+  },
+
+  toJSON(_: DeletePlatformConnectionResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeletePlatformConnectionResponse>, I>>(
+    base?: I,
+  ): DeletePlatformConnectionResponse {
+    return DeletePlatformConnectionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeletePlatformConnectionResponse>, I>>(
+    _: I,
+  ): DeletePlatformConnectionResponse {
+    const message = createBaseDeletePlatformConnectionResponse();
+    return message;
+  },
+};
 
 /**
  * IngestionService takes events and platform reports, validates, de-duplicates and bot-filters
@@ -2081,7 +4022,10 @@ export const IngestionServiceService = {
       Buffer.from(IngestPlatformReportResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): IngestPlatformReportResponse => IngestPlatformReportResponse.decode(value),
   },
-  /** FetchPlatformData pulls report rows for a campaign from the ad platforms' reporting APIs. */
+  /**
+   * FetchPlatformData starts a pull of a campaign's report rows from the ad platforms it is linked
+   * to and answers at once with the job (AIP-151 style); poll GetPlatformFetchJob until it is done.
+   */
   fetchPlatformData: {
     path: "/tally.ingestion.v1.IngestionService/FetchPlatformData" as const,
     requestStream: false as const,
@@ -2093,6 +4037,71 @@ export const IngestionServiceService = {
       Buffer.from(FetchPlatformDataResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): FetchPlatformDataResponse => FetchPlatformDataResponse.decode(value),
   },
+  /** GetPlatformFetchJob returns one fetch job of the caller's organization. */
+  getPlatformFetchJob: {
+    path: "/tally.ingestion.v1.IngestionService/GetPlatformFetchJob" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPlatformFetchJobRequest): Buffer =>
+      Buffer.from(GetPlatformFetchJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPlatformFetchJobRequest => GetPlatformFetchJobRequest.decode(value),
+    responseSerialize: (value: GetPlatformFetchJobResponse): Buffer =>
+      Buffer.from(GetPlatformFetchJobResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPlatformFetchJobResponse => GetPlatformFetchJobResponse.decode(value),
+  },
+  /** CreatePlatformConnection links the organization to one ad account (OWNER only). */
+  createPlatformConnection: {
+    path: "/tally.ingestion.v1.IngestionService/CreatePlatformConnection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreatePlatformConnectionRequest): Buffer =>
+      Buffer.from(CreatePlatformConnectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreatePlatformConnectionRequest =>
+      CreatePlatformConnectionRequest.decode(value),
+    responseSerialize: (value: CreatePlatformConnectionResponse): Buffer =>
+      Buffer.from(CreatePlatformConnectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreatePlatformConnectionResponse =>
+      CreatePlatformConnectionResponse.decode(value),
+  },
+  /** GetPlatformConnection returns one connection; credentials are never returned. */
+  getPlatformConnection: {
+    path: "/tally.ingestion.v1.IngestionService/GetPlatformConnection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPlatformConnectionRequest): Buffer =>
+      Buffer.from(GetPlatformConnectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPlatformConnectionRequest => GetPlatformConnectionRequest.decode(value),
+    responseSerialize: (value: GetPlatformConnectionResponse): Buffer =>
+      Buffer.from(GetPlatformConnectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPlatformConnectionResponse => GetPlatformConnectionResponse.decode(value),
+  },
+  /** ListPlatformConnections pages through the organization's connections. */
+  listPlatformConnections: {
+    path: "/tally.ingestion.v1.IngestionService/ListPlatformConnections" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPlatformConnectionsRequest): Buffer =>
+      Buffer.from(ListPlatformConnectionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPlatformConnectionsRequest => ListPlatformConnectionsRequest.decode(value),
+    responseSerialize: (value: ListPlatformConnectionsResponse): Buffer =>
+      Buffer.from(ListPlatformConnectionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPlatformConnectionsResponse =>
+      ListPlatformConnectionsResponse.decode(value),
+  },
+  /** DeletePlatformConnection removes a connection and its stored credentials (OWNER only). */
+  deletePlatformConnection: {
+    path: "/tally.ingestion.v1.IngestionService/DeletePlatformConnection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeletePlatformConnectionRequest): Buffer =>
+      Buffer.from(DeletePlatformConnectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeletePlatformConnectionRequest =>
+      DeletePlatformConnectionRequest.decode(value),
+    responseSerialize: (value: DeletePlatformConnectionResponse): Buffer =>
+      Buffer.from(DeletePlatformConnectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeletePlatformConnectionResponse =>
+      DeletePlatformConnectionResponse.decode(value),
+  },
 } as const;
 
 export interface IngestionServiceServer extends UntypedServiceImplementation {
@@ -2102,8 +4111,21 @@ export interface IngestionServiceServer extends UntypedServiceImplementation {
   streamEvents: handleClientStreamingCall<StreamEventsRequest, StreamEventsResponse>;
   /** IngestPlatformReport takes snapshot rows of an ad platform's report; each replaces its key. */
   ingestPlatformReport: handleUnaryCall<IngestPlatformReportRequest, IngestPlatformReportResponse>;
-  /** FetchPlatformData pulls report rows for a campaign from the ad platforms' reporting APIs. */
+  /**
+   * FetchPlatformData starts a pull of a campaign's report rows from the ad platforms it is linked
+   * to and answers at once with the job (AIP-151 style); poll GetPlatformFetchJob until it is done.
+   */
   fetchPlatformData: handleUnaryCall<FetchPlatformDataRequest, FetchPlatformDataResponse>;
+  /** GetPlatformFetchJob returns one fetch job of the caller's organization. */
+  getPlatformFetchJob: handleUnaryCall<GetPlatformFetchJobRequest, GetPlatformFetchJobResponse>;
+  /** CreatePlatformConnection links the organization to one ad account (OWNER only). */
+  createPlatformConnection: handleUnaryCall<CreatePlatformConnectionRequest, CreatePlatformConnectionResponse>;
+  /** GetPlatformConnection returns one connection; credentials are never returned. */
+  getPlatformConnection: handleUnaryCall<GetPlatformConnectionRequest, GetPlatformConnectionResponse>;
+  /** ListPlatformConnections pages through the organization's connections. */
+  listPlatformConnections: handleUnaryCall<ListPlatformConnectionsRequest, ListPlatformConnectionsResponse>;
+  /** DeletePlatformConnection removes a connection and its stored credentials (OWNER only). */
+  deletePlatformConnection: handleUnaryCall<DeletePlatformConnectionRequest, DeletePlatformConnectionResponse>;
 }
 
 export interface IngestionServiceClient extends Client {
@@ -2156,7 +4178,10 @@ export interface IngestionServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: IngestPlatformReportResponse) => void,
   ): ClientUnaryCall;
-  /** FetchPlatformData pulls report rows for a campaign from the ad platforms' reporting APIs. */
+  /**
+   * FetchPlatformData starts a pull of a campaign's report rows from the ad platforms it is linked
+   * to and answers at once with the job (AIP-151 style); poll GetPlatformFetchJob until it is done.
+   */
   fetchPlatformData(
     request: FetchPlatformDataRequest,
     callback: (error: ServiceError | null, response: FetchPlatformDataResponse) => void,
@@ -2171,6 +4196,86 @@ export interface IngestionServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: FetchPlatformDataResponse) => void,
+  ): ClientUnaryCall;
+  /** GetPlatformFetchJob returns one fetch job of the caller's organization. */
+  getPlatformFetchJob(
+    request: GetPlatformFetchJobRequest,
+    callback: (error: ServiceError | null, response: GetPlatformFetchJobResponse) => void,
+  ): ClientUnaryCall;
+  getPlatformFetchJob(
+    request: GetPlatformFetchJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPlatformFetchJobResponse) => void,
+  ): ClientUnaryCall;
+  getPlatformFetchJob(
+    request: GetPlatformFetchJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPlatformFetchJobResponse) => void,
+  ): ClientUnaryCall;
+  /** CreatePlatformConnection links the organization to one ad account (OWNER only). */
+  createPlatformConnection(
+    request: CreatePlatformConnectionRequest,
+    callback: (error: ServiceError | null, response: CreatePlatformConnectionResponse) => void,
+  ): ClientUnaryCall;
+  createPlatformConnection(
+    request: CreatePlatformConnectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreatePlatformConnectionResponse) => void,
+  ): ClientUnaryCall;
+  createPlatformConnection(
+    request: CreatePlatformConnectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreatePlatformConnectionResponse) => void,
+  ): ClientUnaryCall;
+  /** GetPlatformConnection returns one connection; credentials are never returned. */
+  getPlatformConnection(
+    request: GetPlatformConnectionRequest,
+    callback: (error: ServiceError | null, response: GetPlatformConnectionResponse) => void,
+  ): ClientUnaryCall;
+  getPlatformConnection(
+    request: GetPlatformConnectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPlatformConnectionResponse) => void,
+  ): ClientUnaryCall;
+  getPlatformConnection(
+    request: GetPlatformConnectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPlatformConnectionResponse) => void,
+  ): ClientUnaryCall;
+  /** ListPlatformConnections pages through the organization's connections. */
+  listPlatformConnections(
+    request: ListPlatformConnectionsRequest,
+    callback: (error: ServiceError | null, response: ListPlatformConnectionsResponse) => void,
+  ): ClientUnaryCall;
+  listPlatformConnections(
+    request: ListPlatformConnectionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPlatformConnectionsResponse) => void,
+  ): ClientUnaryCall;
+  listPlatformConnections(
+    request: ListPlatformConnectionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPlatformConnectionsResponse) => void,
+  ): ClientUnaryCall;
+  /** DeletePlatformConnection removes a connection and its stored credentials (OWNER only). */
+  deletePlatformConnection(
+    request: DeletePlatformConnectionRequest,
+    callback: (error: ServiceError | null, response: DeletePlatformConnectionResponse) => void,
+  ): ClientUnaryCall;
+  deletePlatformConnection(
+    request: DeletePlatformConnectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeletePlatformConnectionResponse) => void,
+  ): ClientUnaryCall;
+  deletePlatformConnection(
+    request: DeletePlatformConnectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeletePlatformConnectionResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -117,11 +117,27 @@ describe("decodeMessage", () => {
       revenueMicros: "0",
       currencyCode: "EUR",
       reportTime: at,
+      conversionsMicros: "0",
+      timeZone: "",
     };
     const ok = only(decodeMessage(encode({ payload: { $case: "report", value: report } }), at));
     assert.ok(ok.kind === "report" && ok.report.hour === 5 && ok.report.metrics.impressions === 10n);
     assert.equal(only(decodeMessage(encode({ payload: { $case: "report", value: { ...report, date: "2025-02-30" } } }), at)).kind, "dead");
     assert.equal(only(decodeMessage(encode({ payload: { $case: "report", value: { ...report, hour: 24 } } }), at)).kind, "dead");
+    assert.equal(only(decodeMessage(encode({ payload: { $case: "report", value: { ...report, timeZone: "Mars/Base" } } }), at)).kind, "dead");
+  });
+
+  it("keeps fractional conversions exact and reads whole ones from older producers as micros", () => {
+    const base = { tenantId: "t1", campaignId: "c1", platform: "google", region: "US", date: "2025-01-01", impressions: "1", clicks: "1", costMicros: "1" };
+    const record = { ...base, revenueMicros: "0", currencyCode: "EUR", reportTime: at, timeZone: "America/Los_Angeles" };
+    const fractional = only(decodeMessage(encode({ payload: { $case: "report", value: { ...record, conversions: "2", conversionsMicros: "2500000" } } }), at));
+    assert.ok(fractional.kind === "report");
+    assert.deepEqual(
+      [fractional.report.conversionsMicros, fractional.report.metrics.conversions, fractional.report.timeZone],
+      [2_500_000n, 2n, "America/Los_Angeles"],
+    );
+    const older = only(decodeMessage(encode({ payload: { $case: "report", value: { ...record, conversions: "3", conversionsMicros: "0" } } }), at));
+    assert.ok(older.kind === "report" && older.report.conversionsMicros === 3_000_000n);
   });
 });
 

@@ -7,6 +7,7 @@ import { AdEventEnvelope, type AdEventRecord, type PlatformReportRecord } from "
 import { eventKindOf } from "#common/contract/event-type.js";
 import { normalisePlatform, platformProblem } from "#common/contract/platform.js";
 import { normaliseRegion } from "#common/contract/region.js";
+import { isIanaTimeZone } from "#common/contract/time-zone.js";
 import { quoteValue } from "#common/input/text-rules.js";
 import type { PlatformReport, TrackedEvent } from "../domain/ad-events.js";
 import { dateProblem } from "../domain/date-range.js";
@@ -74,18 +75,30 @@ function toReport(r: PlatformReportRecord, messageTime: Date): Decoded {
   const problem = dateProblem(r.date);
   if (problem) return dead("INVALID_REPORT", `date: ${problem}`);
   if (r.hour !== undefined && !(Number.isInteger(r.hour) && r.hour >= 0 && r.hour <= 23)) return dead("INVALID_REPORT", `hour ${r.hour} is not 0-23`);
-  const numbers = [r.impressions, r.clicks, r.conversions, r.costMicros, r.revenueMicros];
+  const numbers = [r.impressions, r.clicks, r.conversions, r.costMicros, r.revenueMicros, r.conversionsMicros || "0"];
   if (!numbers.every((n) => INT64.test(n))) return dead("INVALID_REPORT", "a metric is not an integer");
+  if (r.timeZone !== "" && !isIanaTimeZone(r.timeZone)) return dead("INVALID_REPORT", `time_zone ${quoteValue(r.timeZone)} is not an IANA time zone`);
   const where = place(r.platform, r.region);
   if (typeof where === "string") return dead("INVALID_REPORT", where);
-  const [impressions, clicks, conversions, costMicros, revenueMicros] = numbers.map((n) => BigInt(n)) as [bigint, bigint, bigint, bigint, bigint];
+  const [impressions, clicks, conversions, costMicros, revenueMicros, sentConversionsMicros] = numbers.map((n) => BigInt(n)) as [
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+  ];
+  // A producer from before conversions_micros sends whole conversions only.
+  const conversionsMicros = sentConversionsMicros === 0n ? conversions * 1_000_000n : sentConversionsMicros;
   const report: PlatformReport = {
     tenantId: r.tenantId,
     campaignId: r.campaignId,
     ...where,
     date: r.date,
     hour: r.hour ?? null,
+    timeZone: r.timeZone,
     metrics: { impressions, clicks, conversions, costMicros, revenueMicros },
+    conversionsMicros,
     reportTime: r.reportTime ?? messageTime,
   };
   const refused = reportProblem(report);

@@ -27,7 +27,9 @@ const report = (over: Partial<PlatformReport["metrics"]> & { reportTime?: Date; 
     region: "US",
     date: "2025-01-01",
     hour: null,
+    timeZone: "",
     metrics: { impressions: 1n, clicks: 1n, conversions: 1n, costMicros: 1n, revenueMicros: 1n, ...metrics },
+    conversionsMicros: 1_000_000n,
     reportTime: reportTime ?? at,
   };
 };

@@ -62,5 +62,7 @@ export function reportProblem(r: PlatformReport): string | null {
     // A report row is one platform's day (or hour) of one campaign: the per-event cap holds for it too.
     microsProblem("cost_micros", costMicros),
     microsProblem("revenue_micros", revenueMicros),
+    // 10^9 conversions in one row: the same bound as money, so the whole count × 10^6 always fits.
+    microsProblem("conversions_micros", r.conversionsMicros),
   ]);
 }

@@ -52,7 +52,9 @@ describe("latestReports", () => {
       region: "DE",
       date: "2025-01-01",
       hour: null,
+      timeZone: "",
       metrics: { impressions, clicks: 0n, conversions: 0n, costMicros: 0n, revenueMicros: 0n },
+      conversionsMicros: 0n,
       reportTime: new Date(reportTime),
     },
   });

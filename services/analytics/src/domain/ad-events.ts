@@ -29,11 +29,18 @@ export interface PlatformReport {
   campaignId: string;
   platform: string;
   region: string;
-  /** YYYY-MM-DD in the campaign's time zone. */
+  /** YYYY-MM-DD in timeZone. */
   date: string;
-  /** 0–23 for an hourly row; null for a whole-day row. */
+  /** 0–23 of date in timeZone for an hourly row; null for a whole-day row. */
   hour: number | null;
+  /**
+   * IANA zone of date and hour (the ad account's): the row covers [date 00:00, date+1 00:00) there.
+   * "" (records from producers before the field) means the campaign's time zone.
+   */
+  timeZone: string;
   metrics: Omit<BaseMetrics, "filteredEvents">;
+  /** Conversions in millionths, exact (platforms report fractional ones); metrics.conversions is its whole part. */
+  conversionsMicros: bigint;
   reportTime: Date;
 }
 

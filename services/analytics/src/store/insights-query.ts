@@ -35,8 +35,8 @@ function bucketKeySql(granularity: Granularity): { local: string; key: string; z
 }
 
 /**
- * Tracked rollups plus platform report rows placed at the first instant of their local hour (or
- * day) in the campaign's time zone: the only zone the platforms report in.
+ * Tracked rollups plus platform report rows placed at the first instant of their hour (or day) in
+ * the row's own zone (the ad account's), or the campaign's for rows that carry none.
  */
 function factsSql(query: InsightsQuery): { sql: string; params: Knex.Value[] } {
   const filters: string[] = [];
@@ -57,7 +57,7 @@ function factsSql(query: InsightsQuery): { sql: string; params: Knex.Value[] } {
     WHERE tenant_id = ? AND campaign_id = ? AND bucket_start >= ? AND bucket_start < ? ${where}
     UNION ALL
     SELECT bucket_start, platform, region, 2::int2, impressions, clicks, conversions, cost_micros, revenue_micros, 0::int8
-    FROM (SELECT *, (report_date + make_interval(hours => greatest(hour, 0)::int)) AT TIME ZONE ? AS bucket_start
+    FROM (SELECT *, (report_date + make_interval(hours => greatest(hour, 0)::int)) AT TIME ZONE coalesce(nullif(time_zone, ''), ?) AS bucket_start
           FROM platform_report_rows WHERE tenant_id = ? AND campaign_id = ?) p
     WHERE bucket_start >= ? AND bucket_start < ? ${where}`;
   const params = [

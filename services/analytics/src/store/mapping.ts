@@ -132,6 +132,8 @@ export function reportColumns(items: PositionedReport[]): SqlColumn[] {
     r.map((x) => x.metrics.costMicros.toString()),
     r.map((x) => x.metrics.revenueMicros.toString()),
     r.map((x) => x.reportTime.toISOString()),
+    r.map((x) => x.conversionsMicros.toString()),
+    r.map((x) => x.timeZone),
     items.map((i) => i.partition),
     items.map((i) => i.offset.toString()),
   ].map(column);

@@ -132,4 +132,25 @@ export const migrations: Migration[] = [
       }
     },
   },
+  {
+    name: "0003_report_rows_conversions_micros_time_zone",
+    async up(db) {
+      await db.raw("ALTER TABLE platform_report_rows ADD COLUMN conversions_micros int8 NOT NULL DEFAULT 0, ADD COLUMN time_zone text NOT NULL DEFAULT ''");
+      // Rows stored before hold whole conversions; 10^9 conversions is the cap of the new column.
+      await db.raw("UPDATE platform_report_rows SET conversions_micros = conversions * 1000000 WHERE conversions <= 1000000000");
+      await commentColumn(
+        db,
+        "platform_report_rows",
+        "conversions_micros",
+        "Conversions in millionths, exact (fractional: data-driven attribution); conversions is its whole part.",
+      );
+      await commentColumn(
+        db,
+        "platform_report_rows",
+        "time_zone",
+        "IANA zone of report_date and hour (the ad account's); the row is placed at report_date + hour there. Empty: the campaign's zone.",
+      );
+      await commentColumn(db, "platform_report_rows", "report_date", "Reported day in time_zone (the campaign's zone when time_zone is empty).");
+    },
+  },
 ];

@@ -6,12 +6,13 @@ import { reportColumns } from "./mapping.js";
 const UPSERT_REPORTS = `
 INSERT INTO platform_report_rows AS p (tenant_id, campaign_id, platform, region, report_date, hour,
                                        impressions, clicks, conversions, cost_micros, revenue_micros, report_time,
-                                       kafka_partition, kafka_offset)
+                                       conversions_micros, time_zone, kafka_partition, kafka_offset)
 SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::date[], ?::int2[],
-                     ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::timestamptz[], ?::int4[], ?::int8[])
+                     ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::timestamptz[], ?::int8[], ?::text[], ?::int4[], ?::int8[])
 ON CONFLICT (tenant_id, campaign_id, platform, region, report_date, hour) DO UPDATE SET
   impressions = excluded.impressions, clicks = excluded.clicks, conversions = excluded.conversions,
   cost_micros = excluded.cost_micros, revenue_micros = excluded.revenue_micros, report_time = excluded.report_time,
+  conversions_micros = excluded.conversions_micros, time_zone = excluded.time_zone,
   kafka_partition = excluded.kafka_partition, kafka_offset = excluded.kafka_offset
 WHERE p.report_time <= excluded.report_time
 RETURNING tenant_id, campaign_id`;

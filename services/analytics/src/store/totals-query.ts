@@ -21,8 +21,8 @@ FROM w JOIN LATERAL (
   SELECT impressions, clicks, conversions, cost_micros, revenue_micros, 0
   FROM platform_report_rows p
   WHERE p.tenant_id = ? AND p.campaign_id = w.campaign_id
-    AND (p.report_date + make_interval(hours => greatest(p.hour, 0)::int)) AT TIME ZONE w.tz >= w.s
-    AND (p.report_date + make_interval(hours => greatest(p.hour, 0)::int)) AT TIME ZONE w.tz < w.e
+    AND (p.report_date + make_interval(hours => greatest(p.hour, 0)::int)) AT TIME ZONE coalesce(nullif(p.time_zone, ''), w.tz) >= w.s
+    AND (p.report_date + make_interval(hours => greatest(p.hour, 0)::int)) AT TIME ZONE coalesce(nullif(p.time_zone, ''), w.tz) < w.e
 ) f ON true
 GROUP BY w.campaign_id`;
 

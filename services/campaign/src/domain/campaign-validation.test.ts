@@ -11,6 +11,7 @@ describe("validateFields", () => {
     type: "PROMOTION",
     channels: ["SOCIAL"],
     platforms: ["meta"],
+    platformLinks: [{ platform: "meta", accountId: "1234", externalCampaignIds: ["120200001"] }],
     currencyCode: "EUR",
     budgetMicros: "1000000",
     timeZone: "Asia/Kathmandu",
@@ -27,6 +28,8 @@ describe("validateFields", () => {
     assert.deepEqual(problems({}), []);
     const n = normalizeFields({ ...valid, platforms: ["Meta", "meta", " Google "], currencyCode: "eur", name: "  Spring sale " });
     assert.deepEqual([n.platforms, n.currencyCode, n.name], [["meta", "google"], "EUR", "Spring sale"]);
+    const links = normalizeFields({ ...valid, platformLinks: [{ platform: " Google ", accountId: " 123-456 ", externalCampaignIds: ["9", " 9 ", "10"] }] });
+    assert.deepEqual(links.platformLinks, [{ platform: "google", accountId: "123-456", externalCampaignIds: ["9", "10"] }]);
   });
 
   const table: [string, Partial<CampaignFields>, string][] = [
@@ -35,6 +38,22 @@ describe("validateFields", () => {
     ["description too long", { description: "x".repeat(1001) }, "campaign.description"],
     ["unknown type", { type: "UNSPECIFIED" }, "campaign.type"],
     ["bad platform slug", { platforms: ["meta ads"] }, "campaign.platforms"],
+    ["bad link platform", { platformLinks: [{ platform: "Meta Ads", accountId: "", externalCampaignIds: ["1"] }] }, "campaign.platform_links[0].platform"],
+    [
+      "two links of one platform",
+      {
+        platformLinks: [
+          { platform: "meta", accountId: "1", externalCampaignIds: ["1"] },
+          { platform: "META", accountId: "2", externalCampaignIds: ["2"] },
+        ],
+      },
+      "campaign.platform_links[1].platform",
+    ],
+    [
+      "a link without external ids",
+      { platformLinks: [{ platform: "google", accountId: "", externalCampaignIds: [] }] },
+      "campaign.platform_links[0].external_campaign_ids",
+    ],
     ["unknown currency", { currencyCode: "XYZ1" }, "campaign.currency_code"],
     ["zero budget", { budgetMicros: "0" }, "campaign.budget_micros"],
     ["fractional budget", { budgetMicros: "1.5" }, "campaign.budget_micros"],

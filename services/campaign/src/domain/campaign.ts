@@ -15,6 +15,21 @@ export type CampaignType = (typeof CAMPAIGN_TYPES)[number];
 export const CHANNELS = ["SEARCH", "SOCIAL", "DISPLAY", "VIDEO", "EMAIL", "SMS", "PUSH"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/**
+ * The campaigns on one ad platform that a Tally campaign covers: report rows for these external
+ * ids (in the ad account accountId, or the tenant's only connection of the platform when empty) are
+ * summed into the campaign's.
+ */
+export interface PlatformCampaignLink {
+  platform: string;
+  accountId: string;
+  externalCampaignIds: string[];
+}
+
+/** At most this many links, and external ids per link. */
+export const MAX_PLATFORM_LINKS = 20;
+export const MAX_EXTERNAL_CAMPAIGN_IDS = 100;
+
 /** What a client may set on a campaign. Unknown enum values arrive as "UNSPECIFIED" and fail validation. */
 export interface CampaignFields {
   name: string;
@@ -22,6 +37,7 @@ export interface CampaignFields {
   type: CampaignType | "UNSPECIFIED";
   channels: (Channel | "UNSPECIFIED")[];
   platforms: string[];
+  platformLinks: PlatformCampaignLink[];
   currencyCode: string;
   budgetMicros: string;
   timeZone: string;
@@ -51,6 +67,7 @@ export const MUTABLE_FIELDS = {
   type: "type",
   channels: "channels",
   platforms: "platforms",
+  platform_links: "platformLinks",
   currency_code: "currencyCode",
   budget_micros: "budgetMicros",
   time_zone: "timeZone",

@@ -1,6 +1,6 @@
 import { parseScopes } from "#common/api-keys/scopes.js";
 import type { ApiKey } from "../domain/api-keys.js";
-import type { Campaign } from "../domain/campaign.js";
+import type { Campaign, PlatformCampaignLink } from "../domain/campaign.js";
 import type { User } from "../domain/identity-service.js";
 
 /** A row of campaign.campaigns as pg returns it (bigint as string). */
@@ -13,6 +13,8 @@ export interface CampaignRow {
   type: string;
   channels: string[];
   platforms: string[];
+  /** jsonb: pg parses it on read; written as JSON text (a JS array would become a Postgres array). */
+  platform_links: PlatformCampaignLink[] | string;
   currency_code: string;
   budget_micros: string;
   time_zone: string;
@@ -44,6 +46,7 @@ export function campaignFromRow(r: CampaignRow): Campaign {
     type: r.type as Campaign["type"],
     channels: r.channels as Campaign["channels"],
     platforms: r.platforms,
+    platformLinks: typeof r.platform_links === "string" ? (JSON.parse(r.platform_links) as PlatformCampaignLink[]) : r.platform_links,
     currencyCode: r.currency_code,
     budgetMicros: r.budget_micros,
     timeZone: r.time_zone,
@@ -66,6 +69,7 @@ export function campaignToRow(c: Campaign): Omit<CampaignRow, "delete_time"> {
     type: c.type,
     channels: c.channels,
     platforms: c.platforms,
+    platform_links: JSON.stringify(c.platformLinks),
     currency_code: c.currencyCode,
     budget_micros: c.budgetMicros,
     time_zone: c.timeZone,

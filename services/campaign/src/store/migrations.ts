@@ -107,6 +107,18 @@ export const migrations: Migration[] = [
       );
     },
   },
+  {
+    name: "005_campaign_platform_links",
+    async up(db: Knex) {
+      await db.raw(`ALTER TABLE campaigns ADD COLUMN platform_links jsonb NOT NULL DEFAULT '[]'`);
+      await commentColumn(
+        db,
+        "campaigns",
+        "platform_links",
+        "[{platform, accountId, externalCampaignIds}]: the ad-platform campaigns whose report rows are this campaign's; one link per platform.",
+      );
+    },
+  },
 ];
 
 /** The comments of the tables 001 and 002 created, as 003 writes them into the catalog. */

@@ -7,6 +7,14 @@ import { callMetadata, createClient, unaryCall } from "../grpc-client.js";
 
 export type CampaignState = "DRAFT" | "ACTIVE" | "PAUSED" | "COMPLETED" | "CANCELLED";
 
+/** The external campaigns on one ad platform that a campaign covers (Campaign.platform_links). */
+export interface PlatformLinkInfo {
+  platform: string;
+  /** The ad account; empty means the tenant's only connection of the platform. */
+  accountId: string;
+  externalCampaignIds: string[];
+}
+
 /** What other services need to know about a campaign. */
 export interface CampaignInfo {
   id: string;
@@ -15,6 +23,8 @@ export interface CampaignInfo {
   status: CampaignState;
   currencyCode: string;
   timeZone: string;
+  /** Absent in entries cached before links existed: read as none. */
+  platformLinks?: PlatformLinkInfo[];
 }
 
 const STATES: Partial<Record<CampaignStatus, CampaignState>> = {
@@ -29,7 +39,8 @@ const STATES: Partial<Record<CampaignStatus, CampaignState>> = {
 export function campaignInfoFromProto(c: Campaign, tenantId: string): CampaignInfo | null {
   const status = STATES[c.status];
   if (!status) return null;
-  return { id: c.id, tenantId, name: c.name, status, currencyCode: c.currencyCode, timeZone: c.timeZone };
+  const platformLinks = c.platformLinks.map((l) => ({ platform: l.platform, accountId: l.accountId, externalCampaignIds: l.externalCampaignIds }));
+  return { id: c.id, tenantId, name: c.name, status, currencyCode: c.currencyCode, timeZone: c.timeZone, platformLinks };
 }
 
 /** Per-call deadlines. A list walks every page, so it gets longer than a single get. */

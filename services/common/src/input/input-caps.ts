@@ -47,6 +47,15 @@ export const INPUT_CAPS: InputCaps = {
     "tally.ingestion.v1.AdEvent.attributes#key": 64,
     "tally.ingestion.v1.AdEvent.attributes#value": 256,
     "tally.ingestion.v1.PlatformReportRow.campaign_id": 128,
+    "tally.ingestion.v1.PlatformReportRow.time_zone": 64,
+    "tally.campaign.v1.PlatformCampaignLink.account_id": 128,
+    "tally.campaign.v1.PlatformCampaignLink.external_campaign_ids": 128,
+    "tally.ingestion.v1.PlatformConnection.account_id": 64,
+    "tally.ingestion.v1.PlatformConnection.display_name": 255,
+    // OAuth tokens: some platforms issue long JWT-style tokens.
+    "tally.ingestion.v1.PlatformCredentials.access_token": 4096,
+    "tally.ingestion.v1.PlatformCredentials.refresh_token": 4096,
+    "tally.ingestion.v1.PlatformCredentials.login_customer_id": 20,
   },
   defaultItems: 1000,
   items: {
@@ -57,6 +66,8 @@ export const INPUT_CAPS: InputCaps = {
     "tally.analytics.v1.GetCampaignInsightsRequest.regions": 300,
     "tally.analytics.v1.GetCampaignInsightsRequest.breakdowns": 3,
     "tally.identity.v1.CreateApiKeyRequest.scopes": 2,
+    "tally.campaign.v1.Campaign.platform_links": 20,
+    "tally.campaign.v1.PlatformCampaignLink.external_campaign_ids": 100,
   },
   // Counts and micros: never negative, and small enough that no sum of them can wrap an int64.
   defaultInt64: [0n, MAX_EVENT_MICROS],

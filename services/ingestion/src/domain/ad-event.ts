@@ -75,4 +75,6 @@ export type CampaignState = "DRAFT" | "ACTIVE" | "PAUSED" | "COMPLETED" | "CANCE
 export interface KnownCampaign {
   status: CampaignState;
   currencyCode: string;
+  /** IANA zone of the campaign's reports: the zone of report rows that name none. */
+  timeZone?: string;
 }

@@ -14,6 +14,8 @@ export const Reason = {
   OCCUR_TIME_IN_FUTURE: "OCCUR_TIME_IN_FUTURE",
   /** occur_time is older than the late-data window; it can never be counted. */
   OCCUR_TIME_TOO_OLD: "OCCUR_TIME_TOO_OLD",
+  /** A report row's date is older than the late-data window; it can never be counted. */
+  DATE_TOO_OLD: "DATE_TOO_OLD",
   /** currency_code differs from the campaign's. */
   CURRENCY_MISMATCH: "CURRENCY_MISMATCH",
   /** Unknown, deleted or another tenant's campaign. */

@@ -3,7 +3,9 @@ import { createProducer } from "#common/kafka.js";
 import type { Logger } from "#common/logger.js";
 import type { EventRecord } from "../domain/ad-event.js";
 import type { EventPublisher } from "../domain/ingest-events.js";
+import type { ReportPublisher, ReportRecord } from "../domain/platform-report.js";
 import { requestsOf, toKafkaMessages } from "./ad-event-messages.js";
+import { toReportMessages } from "./report-messages.js";
 
 /**
  * Publishes to `ad-events` with an idempotent producer (acks=all, one request in flight per
@@ -11,7 +13,7 @@ import { requestsOf, toKafkaMessages } from "./ad-event-messages.js";
  * duplicate or reorder them. publish() resolves only after the last of its requests did: that is
  * what makes a receipt ACCEPTED.
  */
-export class KafkaEventPublisher implements EventPublisher {
+export class KafkaEventPublisher implements EventPublisher, ReportPublisher {
   private readonly producer: Producer;
   private readonly log: Logger;
 
@@ -37,6 +39,11 @@ export class KafkaEventPublisher implements EventPublisher {
    */
   async publish(records: EventRecord[]): Promise<void> {
     for (const messages of requestsOf(toKafkaMessages(records))) await this.producer.send({ topic: this.topic, acks: -1, messages });
+  }
+
+  /** Report snapshots: one message per row, same guarantees (resolves once every replica has them). */
+  async publishReports(records: ReportRecord[]): Promise<void> {
+    for (const messages of requestsOf(toReportMessages(records))) await this.producer.send({ topic: this.topic, acks: -1, messages });
   }
 
   /** kafkajs buffers nothing: once in-flight send() calls have resolved, disconnecting loses nothing. */
