@@ -5,6 +5,10 @@ import {
   Source as SourcePb,
   type GetCampaignInsightsRequest,
   type GetCampaignInsightsResponse,
+  type GetCampaignSourceComparisonRequest,
+  type GetCampaignSourceComparisonResponse,
+  type MetricComparison as MetricComparisonPb,
+  type SourceComparisonRow as SourceComparisonRowPb,
   type InsightRow,
   type ListCampaignPerformanceRequest,
   type ListCampaignPerformanceResponse,
@@ -21,6 +25,7 @@ import type { LiveTotals, StreamInput } from "../domain/live-metrics.js";
 import type { DerivedMetrics } from "../domain/metrics.js";
 import type { PerformanceInput, PerformancePage } from "../domain/performance.js";
 import type { ReaggregateInput, ReaggregateResult } from "../domain/reaggregate.js";
+import type { MetricComparison, SourceComparison, SourceComparisonInput, SourceComparisonRow } from "../domain/source-comparison.js";
 
 const GRANULARITY_IN: Partial<Record<GranularityPb, Granularity | Unrecognized>> = {
   [GranularityPb.GRANULARITY_UNSPECIFIED]: "UNSPECIFIED",
@@ -150,4 +155,38 @@ export function fromReaggregateRequest(req: ReaggregateCampaignRequest): Reaggre
 
 export function toReaggregateResponse(r: ReaggregateResult): ReaggregateCampaignResponse {
   return { changedBuckets: r.changedBuckets.toString(), before: toMetrics(r.before), after: toMetrics(r.after) };
+}
+
+export function fromSourceComparisonRequest(req: GetCampaignSourceComparisonRequest): SourceComparisonInput {
+  return { campaignId: req.campaignId, startDate: req.startDate.trim(), endDate: req.endDate.trim(), platforms: req.platforms, timeZone: req.timeZone.trim() };
+}
+
+function toMetricComparison(c: MetricComparison): MetricComparisonPb {
+  return { tracked: c.tracked.toString(), platform: c.platform.toString(), difference: c.difference.toString(), relativeDifference: c.relativeDifference };
+}
+
+function toSourceComparisonRow(r: SourceComparisonRow): SourceComparisonRowPb {
+  const m = r.metrics;
+  return {
+    date: r.date,
+    platform: r.platform,
+    impressions: toMetricComparison(m.impressions),
+    clicks: toMetricComparison(m.clicks),
+    conversions: toMetricComparison(m.conversions),
+    costMicros: toMetricComparison(m.costMicros),
+    revenueMicros: toMetricComparison(m.revenueMicros),
+  };
+}
+
+export function toSourceComparisonResponse(c: SourceComparison): GetCampaignSourceComparisonResponse {
+  return {
+    campaignId: c.campaignId,
+    currencyCode: c.currencyCode,
+    timeZone: c.timeZone,
+    startDate: c.startDate,
+    endDate: c.endDate,
+    rows: c.rows.map(toSourceComparisonRow),
+    rangeTotals: c.rangeTotals.map(toSourceComparisonRow),
+    freshnessTime: c.dataFreshness,
+  };
 }

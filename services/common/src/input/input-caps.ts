@@ -56,6 +56,7 @@ export const INPUT_CAPS: InputCaps = {
     "tally.analytics.v1.GetCampaignInsightsRequest.platforms": 100,
     "tally.analytics.v1.GetCampaignInsightsRequest.regions": 300,
     "tally.analytics.v1.GetCampaignInsightsRequest.breakdowns": 3,
+    "tally.analytics.v1.GetCampaignSourceComparisonRequest.platforms": 100,
     "tally.identity.v1.CreateApiKeyRequest.scopes": 2,
   },
   // Counts and micros: never negative, and small enough that no sum of them can wrap an int64.
