@@ -183,6 +183,56 @@ export function sourceToJSON(object: Source): string {
   }
 }
 
+/** PacingState is where a campaign's spend to date stands against its budget. */
+export enum PacingState {
+  /** PACING_STATE_UNSPECIFIED - Unknown (no budget known). */
+  PACING_STATE_UNSPECIFIED = 0,
+  /** PACING_STATE_ON_TRACK - Below 90 % of the budget. */
+  PACING_STATE_ON_TRACK = 1,
+  /** PACING_STATE_APPROACHING - At least 90 % and below 100 % of the budget. */
+  PACING_STATE_APPROACHING = 2,
+  /** PACING_STATE_EXCEEDED - At least 100 % of the budget. */
+  PACING_STATE_EXCEEDED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function pacingStateFromJSON(object: any): PacingState {
+  switch (object) {
+    case 0:
+    case "PACING_STATE_UNSPECIFIED":
+      return PacingState.PACING_STATE_UNSPECIFIED;
+    case 1:
+    case "PACING_STATE_ON_TRACK":
+      return PacingState.PACING_STATE_ON_TRACK;
+    case 2:
+    case "PACING_STATE_APPROACHING":
+      return PacingState.PACING_STATE_APPROACHING;
+    case 3:
+    case "PACING_STATE_EXCEEDED":
+      return PacingState.PACING_STATE_EXCEEDED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PacingState.UNRECOGNIZED;
+  }
+}
+
+export function pacingStateToJSON(object: PacingState): string {
+  switch (object) {
+    case PacingState.PACING_STATE_UNSPECIFIED:
+      return "PACING_STATE_UNSPECIFIED";
+    case PacingState.PACING_STATE_ON_TRACK:
+      return "PACING_STATE_ON_TRACK";
+    case PacingState.PACING_STATE_APPROACHING:
+      return "PACING_STATE_APPROACHING";
+    case PacingState.PACING_STATE_EXCEEDED:
+      return "PACING_STATE_EXCEEDED";
+    case PacingState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Metrics are base counts plus ratios derived from them; a ratio is absent when its denominator is 0. */
 export interface Metrics {
   /** Impressions. */
@@ -352,7 +402,28 @@ export interface StreamCampaignMetricsResponse {
     | Metrics
     | undefined;
   /** Every event accepted before this time is included (AIP-142 `_time`; was data_freshness). */
-  freshnessTime?: Date | undefined;
+  freshnessTime?:
+    | Date
+    | undefined;
+  /** Spend to date (whole campaign, not only the window) against the budget. */
+  pacing?: BudgetPacing | undefined;
+}
+
+/** BudgetPacing is a campaign's spend to date against its budget. */
+export interface BudgetPacing {
+  /**
+   * Spend since the campaign began, in micros of its currency, from the default spend source
+   * (platform reports; tracked spend for platforms that do not report).
+   */
+  spendMicros: string;
+  /** The campaign's budget in micros of its currency. */
+  budgetMicros: string;
+  /** spend_micros / budget_micros; absent when the budget is 0. */
+  budgetUtilization?:
+    | number
+    | undefined;
+  /** The threshold reached. */
+  state: PacingState;
 }
 
 /** ReaggregateCampaignRequest names the campaign and range to rebuild. */
@@ -1935,7 +2006,7 @@ export const StreamCampaignMetricsRequest: MessageFns<StreamCampaignMetricsReque
 };
 
 function createBaseStreamCampaignMetricsResponse(): StreamCampaignMetricsResponse {
-  return { campaignId: "", totals: undefined, freshnessTime: undefined };
+  return { campaignId: "", totals: undefined, freshnessTime: undefined, pacing: undefined };
 }
 
 export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResponse> = {
@@ -1948,6 +2019,9 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
     }
     if (message.freshnessTime !== undefined) {
       Timestamp.encode(toTimestamp(message.freshnessTime), writer.uint32(26).fork()).join();
+    }
+    if (message.pacing !== undefined) {
+      BudgetPacing.encode(message.pacing, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1989,6 +2063,14 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
             message.freshnessTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pacing = BudgetPacing.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2014,6 +2096,7 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
         : isSet(object.freshness_time)
         ? fromJsonTimestamp(object.freshness_time)
         : undefined,
+      pacing: isSet(object.pacing) ? BudgetPacing.fromJSON(object.pacing) : undefined,
     };
   },
 
@@ -2027,6 +2110,9 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
     }
     if (message.freshnessTime !== undefined) {
       obj.freshnessTime = message.freshnessTime.toISOString();
+    }
+    if (message.pacing !== undefined) {
+      obj.pacing = BudgetPacing.toJSON(message.pacing);
     }
     return obj;
   },
@@ -2043,6 +2129,138 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
       ? Metrics.fromPartial(object.totals)
       : undefined;
     message.freshnessTime = object.freshnessTime ?? undefined;
+    message.pacing = (object.pacing !== undefined && object.pacing !== null)
+      ? BudgetPacing.fromPartial(object.pacing)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBudgetPacing(): BudgetPacing {
+  return { spendMicros: "0", budgetMicros: "0", budgetUtilization: undefined, state: 0 };
+}
+
+export const BudgetPacing: MessageFns<BudgetPacing> = {
+  encode(message: BudgetPacing, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.spendMicros !== "0") {
+      writer.uint32(8).int64(message.spendMicros);
+    }
+    if (message.budgetMicros !== "0") {
+      writer.uint32(16).int64(message.budgetMicros);
+    }
+    if (message.budgetUtilization !== undefined) {
+      writer.uint32(25).double(message.budgetUtilization);
+    }
+    if (message.state !== 0) {
+      writer.uint32(32).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BudgetPacing {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBudgetPacing();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.spendMicros = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.budgetMicros = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.budgetUtilization = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BudgetPacing {
+    return {
+      spendMicros: isSet(object.spendMicros)
+        ? globalThis.String(object.spendMicros)
+        : isSet(object.spend_micros)
+        ? globalThis.String(object.spend_micros)
+        : "0",
+      budgetMicros: isSet(object.budgetMicros)
+        ? globalThis.String(object.budgetMicros)
+        : isSet(object.budget_micros)
+        ? globalThis.String(object.budget_micros)
+        : "0",
+      budgetUtilization: isSet(object.budgetUtilization)
+        ? globalThis.Number(object.budgetUtilization)
+        : isSet(object.budget_utilization)
+        ? globalThis.Number(object.budget_utilization)
+        : undefined,
+      state: isSet(object.state) ? pacingStateFromJSON(object.state) : 0,
+    };
+  },
+
+  toJSON(message: BudgetPacing): unknown {
+    const obj: any = {};
+    if (message.spendMicros !== "0") {
+      obj.spendMicros = message.spendMicros;
+    }
+    if (message.budgetMicros !== "0") {
+      obj.budgetMicros = message.budgetMicros;
+    }
+    if (message.budgetUtilization !== undefined) {
+      obj.budgetUtilization = floatToJson(message.budgetUtilization);
+    }
+    if (message.state !== 0) {
+      obj.state = pacingStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BudgetPacing>, I>>(base?: I): BudgetPacing {
+    return BudgetPacing.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BudgetPacing>, I>>(object: I): BudgetPacing {
+    const message = createBaseBudgetPacing();
+    message.spendMicros = object.spendMicros ?? "0";
+    message.budgetMicros = object.budgetMicros ?? "0";
+    message.budgetUtilization = object.budgetUtilization ?? undefined;
+    message.state = object.state ?? 0;
     return message;
   },
 };

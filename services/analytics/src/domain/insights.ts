@@ -19,6 +19,8 @@ export interface CampaignFacts {
   currencyCode: string;
   /** IANA zone the campaign's dates are read in. */
   timeZone: string;
+  /** Total budget in micros of currencyCode, a decimal string; budget pacing measures spend against it. Absent: unknown. */
+  budgetMicros?: string;
 }
 
 /** Null when the tenant has no such campaign. */

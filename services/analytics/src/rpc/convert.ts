@@ -2,6 +2,8 @@
 import {
   Dimension as DimensionPb,
   Granularity as GranularityPb,
+  PacingState as PacingStatePb,
+  type BudgetPacing as BudgetPacingPb,
   Source as SourcePb,
   type GetCampaignInsightsRequest,
   type GetCampaignInsightsResponse,
@@ -23,6 +25,7 @@ import type { Dimension, InsightsInput, SourceKind, Unrecognized } from "../doma
 import type { InsightsReport, InsightsRow } from "../domain/insights-report.js";
 import type { LiveTotals, StreamInput } from "../domain/live-metrics.js";
 import type { DerivedMetrics } from "../domain/metrics.js";
+import type { BudgetPacing, PacingState } from "../domain/budget-pacing.js";
 import type { PerformanceInput, PerformancePage } from "../domain/performance.js";
 import type { ReaggregateInput, ReaggregateResult } from "../domain/reaggregate.js";
 import type { MetricComparison, SourceComparison, SourceComparisonInput, SourceComparisonRow } from "../domain/source-comparison.js";
@@ -145,8 +148,18 @@ export function fromStreamRequest(req: StreamCampaignMetricsRequest): StreamInpu
   return { campaignId: req.campaignId, startDate: req.startDate.trim(), timeZone: req.timeZone.trim() };
 }
 
+const PACING_STATE_OUT: Record<PacingState, PacingStatePb> = {
+  ON_TRACK: PacingStatePb.PACING_STATE_ON_TRACK,
+  APPROACHING: PacingStatePb.PACING_STATE_APPROACHING,
+  EXCEEDED: PacingStatePb.PACING_STATE_EXCEEDED,
+};
+
+export function toBudgetPacing(p: BudgetPacing): BudgetPacingPb {
+  return { spendMicros: p.spendMicros.toString(), budgetMicros: p.budgetMicros.toString(), budgetUtilization: p.utilization, state: PACING_STATE_OUT[p.state] };
+}
+
 export function toStreamResponse(t: LiveTotals): StreamCampaignMetricsResponse {
-  return { campaignId: t.campaignId, totals: toMetrics(t.totals), freshnessTime: t.dataFreshness };
+  return { campaignId: t.campaignId, totals: toMetrics(t.totals), freshnessTime: t.dataFreshness, pacing: t.pacing ? toBudgetPacing(t.pacing) : undefined };
 }
 
 export function fromReaggregateRequest(req: ReaggregateCampaignRequest): ReaggregateInput {

@@ -15,6 +15,8 @@ export interface CampaignInfo {
   status: CampaignState;
   currencyCode: string;
   timeZone: string;
+  /** Total budget in micros of currencyCode, a decimal string like every int64 (JSON-safe in caches); absent when unknown. */
+  budgetMicros?: string;
 }
 
 const STATES: Partial<Record<CampaignStatus, CampaignState>> = {
@@ -29,7 +31,7 @@ const STATES: Partial<Record<CampaignStatus, CampaignState>> = {
 export function campaignInfoFromProto(c: Campaign, tenantId: string): CampaignInfo | null {
   const status = STATES[c.status];
   if (!status) return null;
-  return { id: c.id, tenantId, name: c.name, status, currencyCode: c.currencyCode, timeZone: c.timeZone };
+  return { id: c.id, tenantId, name: c.name, status, currencyCode: c.currencyCode, timeZone: c.timeZone, budgetMicros: c.budgetMicros };
 }
 
 /** Per-call deadlines. A list walks every page, so it gets longer than a single get. */
