@@ -10,6 +10,7 @@ import type { InsightsService } from "./domain/insights.js";
 import type { LiveMetricsService } from "./domain/live-metrics.js";
 import type { PerformanceService } from "./domain/performance.js";
 import type { ReaggregateService } from "./domain/reaggregate.js";
+import type { SourceComparisonService } from "./domain/source-comparison.js";
 import { createAnalyticsRpc } from "./rpc/analytics-rpc.js";
 
 export interface ServerDeps {
@@ -22,6 +23,7 @@ export interface ServerDeps {
   performance: PerformanceService;
   live: LiveMetricsService;
   reaggregate: ReaggregateService;
+  comparison: SourceComparisonService;
 }
 
 export function createServer(deps: ServerDeps): GrpcServer {

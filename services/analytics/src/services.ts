@@ -17,6 +17,7 @@ import { createInsightsService, type CampaignLookup } from "./domain/insights.js
 import { createLiveMetricsService } from "./domain/live-metrics.js";
 import { createPerformanceService, type CampaignDirectory } from "./domain/performance.js";
 import { createReaggregateService } from "./domain/reaggregate.js";
+import { createSourceComparisonService } from "./domain/source-comparison.js";
 import type { ServerDeps } from "./server.js";
 import { PgOffsetStore } from "./store/offset-store.js";
 import { PgRollupRebuilder } from "./store/rebuild-store.js";
@@ -36,15 +37,16 @@ export interface ServiceAdapters {
   metrics?: Metrics;
 }
 
-export type AnalyticsServices = Pick<ServerDeps, "insights" | "performance" | "live" | "reaggregate">;
+export type AnalyticsServices = Pick<ServerDeps, "insights" | "performance" | "live" | "reaggregate" | "comparison">;
 
 export function createServices(config: AnalyticsConfig, adapters: ServiceAdapters): AnalyticsServices {
   const { db, redis, directory, logger } = adapters;
   const campaigns = new CachedCampaignLookup(adapters.campaigns, config.campaignCacheMs);
   const freshness = new PgOffsetStore(db, config.aggregatorGroup, topicNames(config.kafkaTopicPrefix).adEvents);
+  const rollups = new PgInsightsReader(db);
   const insights = createInsightsService({
     campaigns,
-    rollups: new PgInsightsReader(db),
+    rollups,
     cache: new RedisInsightsCache(
       redis,
       config.insightsCacheTtlSeconds,
@@ -68,5 +70,6 @@ export function createServices(config: AnalyticsConfig, adapters: ServiceAdapter
   const live = createLiveMetricsService({ campaigns, totals, freshness, updates, logger: logger.child({ component: "live" }) });
   const signals = new RedisCampaignSignals(redis, config.redisKeyPrefix, logger.child({ component: "signals" }));
   const reaggregate = createReaggregateService({ campaigns, rebuilder: new PgRollupRebuilder(db), signals });
-  return { insights, performance, live, reaggregate };
+  const comparison = createSourceComparisonService({ campaigns, rollups, freshness, logger: logger.child({ component: "source-comparison" }) });
+  return { insights, performance, live, reaggregate, comparison };
 }

@@ -12,6 +12,7 @@ import { createDb, type Knex } from "#common/db.js";
 import { createKafka, ensureTopics, topicConfigs, topicNames } from "#common/kafka.js";
 import { createTestDatabase, testLogger, type TestDatabase } from "../../../test/support/stack.js";
 import { wireAggregator } from "../src/aggregator/wire.js";
+import { InMemoryCampaigns } from "./harness.js";
 import { DLQ_HEADERS } from "../src/aggregator/dead-letter.js";
 import type { AnalyticsConfig } from "../src/config.js";
 import { adEvent, batchMessages, eventMessage, eventually, platformReport, reportMessage, stopList, testConfig, testNames } from "./support.js";
@@ -31,7 +32,8 @@ let running = stopList();
 
 async function runAggregator() {
   running = stopList();
-  const aggregator = await wireAggregator(config, logger);
+  // No campaigns known: budget checks find none and fire nothing (never the lead's campaign service).
+  const aggregator = await wireAggregator(config, logger, { campaigns: new InMemoryCampaigns() });
   running.onStop("aggregator", () => aggregator.stop());
   return aggregator.metrics;
 }

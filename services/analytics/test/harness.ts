@@ -27,9 +27,10 @@ export const TENANT = "tenant-1";
 export class InMemoryCampaigns implements CampaignLookup, CampaignDirectory {
   private readonly campaigns = new Map<string, CampaignInfo>();
 
+  /** A campaign of the tenant (TENANT unless given); the budget defaults to 1,000,000 units of currency. */
   add(c: Omit<CampaignInfo, "status" | "name" | "tenantId"> & { tenantId?: string; name?: string }): void {
     const tenantId = c.tenantId ?? TENANT;
-    this.campaigns.set(`${tenantId}/${c.id}`, { name: c.id, ...c, tenantId, status: "ACTIVE" });
+    this.campaigns.set(`${tenantId}/${c.id}`, { name: c.id, budgetMicros: "1000000000000", ...c, tenantId, status: "ACTIVE" });
   }
 
   async get(tenantId: string, campaignId: string): Promise<CampaignInfo | null> {
@@ -74,9 +75,9 @@ export async function startHarness(label: string): Promise<Harness> {
   const config = testConfig(database.url, names);
 
   // The two analytics processes, wired exactly as their main.ts wires them.
-  const aggregator = await wireAggregator(config, logger);
-  stops.onStop("aggregator", () => aggregator.stop());
   const campaigns = new InMemoryCampaigns();
+  const aggregator = await wireAggregator(config, logger, { campaigns });
+  stops.onStop("aggregator", () => aggregator.stop());
   const api = await wireInsightsApi(config, logger, { campaigns });
   stops.onStop("insights api", () => api.stop());
 

@@ -134,7 +134,17 @@ describe("GetCampaignInsights", () => {
         ["2025-03-12", Source.SOURCE_PLATFORM, "40", "0"],
       ],
     );
-    assert.deepEqual([res.totals!.impressions, res.totals!.costMicros, res.currencyCode], ["141", "5000000", "INR"]);
+    // Totals never add the two sources: impressions, clicks and spend from the platform (140, not 141).
+    assert.deepEqual([res.totals!.impressions, res.totals!.clicks, res.totals!.costMicros, res.currencyCode], ["140", "10", "5000000", "INR"]);
+    const plain = await call({ campaignId: "camp-mixed", startDate: "2025-03-11", endDate: "2025-03-12" });
+    assert.deepEqual(
+      plain.rows.map((r) => [r.bucket, r.metrics!.impressions, r.metrics!.clicks, r.metrics!.costMicros]),
+      [
+        ["2025-03-11", "100", "10", "5000000"],
+        ["2025-03-12", "40", "0", "0"],
+      ],
+    );
+    assert.equal(plain.totals!.impressions, "140");
   });
 
   it("buckets local hours exactly on a fall-back day (America/New_York, 25 hours)", async () => {

@@ -65,8 +65,10 @@ describe("rollup money sums", () => {
     assert.equal(grouped!.metrics.costMicros, expectedCost);
 
     const totals = await new PgTotalsReader(db).readTotals("t", [{ campaignId: "c", interval, campaignTimeZone: "UTC" }]);
-    assert.equal(totals.get("c")!.revenueMicros, expectedRevenue);
-    assert.equal(totals.get("c")!.conversions, 3n);
+    const [part] = totals.get("c")!;
+    assert.equal(part!.source, "TRACKED");
+    assert.equal(part!.metrics.revenueMicros, expectedRevenue);
+    assert.equal(part!.metrics.conversions, 3n);
   });
 
   it("documents the choice on the columns", async () => {

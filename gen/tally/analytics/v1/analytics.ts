@@ -183,6 +183,56 @@ export function sourceToJSON(object: Source): string {
   }
 }
 
+/** PacingState is where a campaign's spend to date stands against its budget. */
+export enum PacingState {
+  /** PACING_STATE_UNSPECIFIED - Unknown (no budget known). */
+  PACING_STATE_UNSPECIFIED = 0,
+  /** PACING_STATE_ON_TRACK - Below 90 % of the budget. */
+  PACING_STATE_ON_TRACK = 1,
+  /** PACING_STATE_APPROACHING - At least 90 % and below 100 % of the budget. */
+  PACING_STATE_APPROACHING = 2,
+  /** PACING_STATE_EXCEEDED - At least 100 % of the budget. */
+  PACING_STATE_EXCEEDED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function pacingStateFromJSON(object: any): PacingState {
+  switch (object) {
+    case 0:
+    case "PACING_STATE_UNSPECIFIED":
+      return PacingState.PACING_STATE_UNSPECIFIED;
+    case 1:
+    case "PACING_STATE_ON_TRACK":
+      return PacingState.PACING_STATE_ON_TRACK;
+    case 2:
+    case "PACING_STATE_APPROACHING":
+      return PacingState.PACING_STATE_APPROACHING;
+    case 3:
+    case "PACING_STATE_EXCEEDED":
+      return PacingState.PACING_STATE_EXCEEDED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PacingState.UNRECOGNIZED;
+  }
+}
+
+export function pacingStateToJSON(object: PacingState): string {
+  switch (object) {
+    case PacingState.PACING_STATE_UNSPECIFIED:
+      return "PACING_STATE_UNSPECIFIED";
+    case PacingState.PACING_STATE_ON_TRACK:
+      return "PACING_STATE_ON_TRACK";
+    case PacingState.PACING_STATE_APPROACHING:
+      return "PACING_STATE_APPROACHING";
+    case PacingState.PACING_STATE_EXCEEDED:
+      return "PACING_STATE_EXCEEDED";
+    case PacingState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Metrics are base counts plus ratios derived from them; a ratio is absent when its denominator is 0. */
 export interface Metrics {
   /** Impressions. */
@@ -352,7 +402,28 @@ export interface StreamCampaignMetricsResponse {
     | Metrics
     | undefined;
   /** Every event accepted before this time is included (AIP-142 `_time`; was data_freshness). */
-  freshnessTime?: Date | undefined;
+  freshnessTime?:
+    | Date
+    | undefined;
+  /** Spend to date (whole campaign, not only the window) against the budget. */
+  pacing?: BudgetPacing | undefined;
+}
+
+/** BudgetPacing is a campaign's spend to date against its budget. */
+export interface BudgetPacing {
+  /**
+   * Spend since the campaign began, in micros of its currency, from the default spend source
+   * (platform reports; tracked spend for platforms that do not report).
+   */
+  spendMicros: string;
+  /** The campaign's budget in micros of its currency. */
+  budgetMicros: string;
+  /** spend_micros / budget_micros; absent when the budget is 0. */
+  budgetUtilization?:
+    | number
+    | undefined;
+  /** The threshold reached. */
+  state: PacingState;
 }
 
 /** ReaggregateCampaignRequest names the campaign and range to rebuild. */
@@ -375,6 +446,81 @@ export interface ReaggregateCampaignResponse {
     | undefined;
   /** Totals over the range after the rebuild. */
   after?: Metrics | undefined;
+}
+
+/** MetricComparison is one metric as first-party tracking counted it and as the ad platform reported it. */
+export interface MetricComparison {
+  /** From tracked events. */
+  tracked: string;
+  /** From platform reports. */
+  platform: string;
+  /** platform − tracked. */
+  difference: string;
+  /** difference / tracked (0.25: the platform reports 25 % more); absent when tracked is 0. */
+  relativeDifference?: number | undefined;
+}
+
+/** SourceComparisonRow compares one platform's numbers over one day (or the whole range). */
+export interface SourceComparisonRow {
+  /** The day, YYYY-MM-DD in the report time zone; empty in range_totals. */
+  date: string;
+  /** Platform slug. */
+  platform: string;
+  /** Impressions. */
+  impressions?:
+    | MetricComparison
+    | undefined;
+  /** Clicks. */
+  clicks?:
+    | MetricComparison
+    | undefined;
+  /** Conversions. */
+  conversions?:
+    | MetricComparison
+    | undefined;
+  /** Spend in micros of the campaign's currency. */
+  costMicros?:
+    | MetricComparison
+    | undefined;
+  /** Conversion revenue in micros of the campaign's currency. */
+  revenueMicros?: MetricComparison | undefined;
+}
+
+/** GetCampaignSourceComparisonRequest selects a campaign and a range of days. */
+export interface GetCampaignSourceComparisonRequest {
+  /** The campaign. */
+  campaignId: string;
+  /** First day, YYYY-MM-DD, inclusive; default 29 days before end_date. */
+  startDate: string;
+  /** Last day, YYYY-MM-DD, inclusive; default today in the report time zone. */
+  endDate: string;
+  /** Only these platforms (also accepts one comma-separated value); empty means all. */
+  platforms: string[];
+  /** IANA time zone of the days; default the campaign's, the zone platform reports are dated in. */
+  timeZone: string;
+}
+
+/** GetCampaignSourceComparisonResponse is the reconciliation table. */
+export interface GetCampaignSourceComparisonResponse {
+  /** The campaign. */
+  campaignId: string;
+  /** Currency of every money amount. */
+  currencyCode: string;
+  /** The time zone of the days. */
+  timeZone: string;
+  /** First day of the range used. */
+  startDate: string;
+  /** Last day of the range used. */
+  endDate: string;
+  /**
+   * One row per day × platform that has data from either source in the range, by date then
+   * platform; a platform's days without data are zero-filled.
+   */
+  rows: SourceComparisonRow[];
+  /** One row per platform over the whole range (date empty), by platform. */
+  rangeTotals: SourceComparisonRow[];
+  /** Every event accepted before this time is included. */
+  freshnessTime?: Date | undefined;
 }
 
 function createBaseMetrics(): Metrics {
@@ -1860,7 +2006,7 @@ export const StreamCampaignMetricsRequest: MessageFns<StreamCampaignMetricsReque
 };
 
 function createBaseStreamCampaignMetricsResponse(): StreamCampaignMetricsResponse {
-  return { campaignId: "", totals: undefined, freshnessTime: undefined };
+  return { campaignId: "", totals: undefined, freshnessTime: undefined, pacing: undefined };
 }
 
 export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResponse> = {
@@ -1873,6 +2019,9 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
     }
     if (message.freshnessTime !== undefined) {
       Timestamp.encode(toTimestamp(message.freshnessTime), writer.uint32(26).fork()).join();
+    }
+    if (message.pacing !== undefined) {
+      BudgetPacing.encode(message.pacing, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1914,6 +2063,14 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
             message.freshnessTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pacing = BudgetPacing.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1939,6 +2096,7 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
         : isSet(object.freshness_time)
         ? fromJsonTimestamp(object.freshness_time)
         : undefined,
+      pacing: isSet(object.pacing) ? BudgetPacing.fromJSON(object.pacing) : undefined,
     };
   },
 
@@ -1952,6 +2110,9 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
     }
     if (message.freshnessTime !== undefined) {
       obj.freshnessTime = message.freshnessTime.toISOString();
+    }
+    if (message.pacing !== undefined) {
+      obj.pacing = BudgetPacing.toJSON(message.pacing);
     }
     return obj;
   },
@@ -1968,6 +2129,138 @@ export const StreamCampaignMetricsResponse: MessageFns<StreamCampaignMetricsResp
       ? Metrics.fromPartial(object.totals)
       : undefined;
     message.freshnessTime = object.freshnessTime ?? undefined;
+    message.pacing = (object.pacing !== undefined && object.pacing !== null)
+      ? BudgetPacing.fromPartial(object.pacing)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBudgetPacing(): BudgetPacing {
+  return { spendMicros: "0", budgetMicros: "0", budgetUtilization: undefined, state: 0 };
+}
+
+export const BudgetPacing: MessageFns<BudgetPacing> = {
+  encode(message: BudgetPacing, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.spendMicros !== "0") {
+      writer.uint32(8).int64(message.spendMicros);
+    }
+    if (message.budgetMicros !== "0") {
+      writer.uint32(16).int64(message.budgetMicros);
+    }
+    if (message.budgetUtilization !== undefined) {
+      writer.uint32(25).double(message.budgetUtilization);
+    }
+    if (message.state !== 0) {
+      writer.uint32(32).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BudgetPacing {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBudgetPacing();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.spendMicros = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.budgetMicros = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.budgetUtilization = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BudgetPacing {
+    return {
+      spendMicros: isSet(object.spendMicros)
+        ? globalThis.String(object.spendMicros)
+        : isSet(object.spend_micros)
+        ? globalThis.String(object.spend_micros)
+        : "0",
+      budgetMicros: isSet(object.budgetMicros)
+        ? globalThis.String(object.budgetMicros)
+        : isSet(object.budget_micros)
+        ? globalThis.String(object.budget_micros)
+        : "0",
+      budgetUtilization: isSet(object.budgetUtilization)
+        ? globalThis.Number(object.budgetUtilization)
+        : isSet(object.budget_utilization)
+        ? globalThis.Number(object.budget_utilization)
+        : undefined,
+      state: isSet(object.state) ? pacingStateFromJSON(object.state) : 0,
+    };
+  },
+
+  toJSON(message: BudgetPacing): unknown {
+    const obj: any = {};
+    if (message.spendMicros !== "0") {
+      obj.spendMicros = message.spendMicros;
+    }
+    if (message.budgetMicros !== "0") {
+      obj.budgetMicros = message.budgetMicros;
+    }
+    if (message.budgetUtilization !== undefined) {
+      obj.budgetUtilization = floatToJson(message.budgetUtilization);
+    }
+    if (message.state !== 0) {
+      obj.state = pacingStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BudgetPacing>, I>>(base?: I): BudgetPacing {
+    return BudgetPacing.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BudgetPacing>, I>>(object: I): BudgetPacing {
+    const message = createBaseBudgetPacing();
+    message.spendMicros = object.spendMicros ?? "0";
+    message.budgetMicros = object.budgetMicros ?? "0";
+    message.budgetUtilization = object.budgetUtilization ?? undefined;
+    message.state = object.state ?? 0;
     return message;
   },
 };
@@ -2194,6 +2487,697 @@ export const ReaggregateCampaignResponse: MessageFns<ReaggregateCampaignResponse
   },
 };
 
+function createBaseMetricComparison(): MetricComparison {
+  return { tracked: "0", platform: "0", difference: "0", relativeDifference: undefined };
+}
+
+export const MetricComparison: MessageFns<MetricComparison> = {
+  encode(message: MetricComparison, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tracked !== "0") {
+      writer.uint32(8).int64(message.tracked);
+    }
+    if (message.platform !== "0") {
+      writer.uint32(16).int64(message.platform);
+    }
+    if (message.difference !== "0") {
+      writer.uint32(24).int64(message.difference);
+    }
+    if (message.relativeDifference !== undefined) {
+      writer.uint32(33).double(message.relativeDifference);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MetricComparison {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMetricComparison();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tracked = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.platform = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.difference = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.relativeDifference = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MetricComparison {
+    return {
+      tracked: isSet(object.tracked) ? globalThis.String(object.tracked) : "0",
+      platform: isSet(object.platform) ? globalThis.String(object.platform) : "0",
+      difference: isSet(object.difference) ? globalThis.String(object.difference) : "0",
+      relativeDifference: isSet(object.relativeDifference)
+        ? globalThis.Number(object.relativeDifference)
+        : isSet(object.relative_difference)
+        ? globalThis.Number(object.relative_difference)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MetricComparison): unknown {
+    const obj: any = {};
+    if (message.tracked !== "0") {
+      obj.tracked = message.tracked;
+    }
+    if (message.platform !== "0") {
+      obj.platform = message.platform;
+    }
+    if (message.difference !== "0") {
+      obj.difference = message.difference;
+    }
+    if (message.relativeDifference !== undefined) {
+      obj.relativeDifference = floatToJson(message.relativeDifference);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MetricComparison>, I>>(base?: I): MetricComparison {
+    return MetricComparison.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MetricComparison>, I>>(object: I): MetricComparison {
+    const message = createBaseMetricComparison();
+    message.tracked = object.tracked ?? "0";
+    message.platform = object.platform ?? "0";
+    message.difference = object.difference ?? "0";
+    message.relativeDifference = object.relativeDifference ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSourceComparisonRow(): SourceComparisonRow {
+  return {
+    date: "",
+    platform: "",
+    impressions: undefined,
+    clicks: undefined,
+    conversions: undefined,
+    costMicros: undefined,
+    revenueMicros: undefined,
+  };
+}
+
+export const SourceComparisonRow: MessageFns<SourceComparisonRow> = {
+  encode(message: SourceComparisonRow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.date !== "") {
+      writer.uint32(10).string(message.date);
+    }
+    if (message.platform !== "") {
+      writer.uint32(18).string(message.platform);
+    }
+    if (message.impressions !== undefined) {
+      MetricComparison.encode(message.impressions, writer.uint32(26).fork()).join();
+    }
+    if (message.clicks !== undefined) {
+      MetricComparison.encode(message.clicks, writer.uint32(34).fork()).join();
+    }
+    if (message.conversions !== undefined) {
+      MetricComparison.encode(message.conversions, writer.uint32(42).fork()).join();
+    }
+    if (message.costMicros !== undefined) {
+      MetricComparison.encode(message.costMicros, writer.uint32(50).fork()).join();
+    }
+    if (message.revenueMicros !== undefined) {
+      MetricComparison.encode(message.revenueMicros, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SourceComparisonRow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSourceComparisonRow();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.date = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.impressions = MetricComparison.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.clicks = MetricComparison.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.conversions = MetricComparison.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.costMicros = MetricComparison.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.revenueMicros = MetricComparison.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SourceComparisonRow {
+    return {
+      date: isSet(object.date) ? globalThis.String(object.date) : "",
+      platform: isSet(object.platform) ? globalThis.String(object.platform) : "",
+      impressions: isSet(object.impressions) ? MetricComparison.fromJSON(object.impressions) : undefined,
+      clicks: isSet(object.clicks) ? MetricComparison.fromJSON(object.clicks) : undefined,
+      conversions: isSet(object.conversions) ? MetricComparison.fromJSON(object.conversions) : undefined,
+      costMicros: isSet(object.costMicros)
+        ? MetricComparison.fromJSON(object.costMicros)
+        : isSet(object.cost_micros)
+        ? MetricComparison.fromJSON(object.cost_micros)
+        : undefined,
+      revenueMicros: isSet(object.revenueMicros)
+        ? MetricComparison.fromJSON(object.revenueMicros)
+        : isSet(object.revenue_micros)
+        ? MetricComparison.fromJSON(object.revenue_micros)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SourceComparisonRow): unknown {
+    const obj: any = {};
+    if (message.date !== "") {
+      obj.date = message.date;
+    }
+    if (message.platform !== "") {
+      obj.platform = message.platform;
+    }
+    if (message.impressions !== undefined) {
+      obj.impressions = MetricComparison.toJSON(message.impressions);
+    }
+    if (message.clicks !== undefined) {
+      obj.clicks = MetricComparison.toJSON(message.clicks);
+    }
+    if (message.conversions !== undefined) {
+      obj.conversions = MetricComparison.toJSON(message.conversions);
+    }
+    if (message.costMicros !== undefined) {
+      obj.costMicros = MetricComparison.toJSON(message.costMicros);
+    }
+    if (message.revenueMicros !== undefined) {
+      obj.revenueMicros = MetricComparison.toJSON(message.revenueMicros);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SourceComparisonRow>, I>>(base?: I): SourceComparisonRow {
+    return SourceComparisonRow.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SourceComparisonRow>, I>>(object: I): SourceComparisonRow {
+    const message = createBaseSourceComparisonRow();
+    message.date = object.date ?? "";
+    message.platform = object.platform ?? "";
+    message.impressions = (object.impressions !== undefined && object.impressions !== null)
+      ? MetricComparison.fromPartial(object.impressions)
+      : undefined;
+    message.clicks = (object.clicks !== undefined && object.clicks !== null)
+      ? MetricComparison.fromPartial(object.clicks)
+      : undefined;
+    message.conversions = (object.conversions !== undefined && object.conversions !== null)
+      ? MetricComparison.fromPartial(object.conversions)
+      : undefined;
+    message.costMicros = (object.costMicros !== undefined && object.costMicros !== null)
+      ? MetricComparison.fromPartial(object.costMicros)
+      : undefined;
+    message.revenueMicros = (object.revenueMicros !== undefined && object.revenueMicros !== null)
+      ? MetricComparison.fromPartial(object.revenueMicros)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetCampaignSourceComparisonRequest(): GetCampaignSourceComparisonRequest {
+  return { campaignId: "", startDate: "", endDate: "", platforms: [], timeZone: "" };
+}
+
+export const GetCampaignSourceComparisonRequest: MessageFns<GetCampaignSourceComparisonRequest> = {
+  encode(message: GetCampaignSourceComparisonRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.campaignId !== "") {
+      writer.uint32(10).string(message.campaignId);
+    }
+    if (message.startDate !== "") {
+      writer.uint32(18).string(message.startDate);
+    }
+    if (message.endDate !== "") {
+      writer.uint32(26).string(message.endDate);
+    }
+    for (const v of message.platforms) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.timeZone !== "") {
+      writer.uint32(42).string(message.timeZone);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCampaignSourceComparisonRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCampaignSourceComparisonRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.campaignId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.startDate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.endDate = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.platforms.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.timeZone = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCampaignSourceComparisonRequest {
+    return {
+      campaignId: isSet(object.campaignId)
+        ? globalThis.String(object.campaignId)
+        : isSet(object.campaign_id)
+        ? globalThis.String(object.campaign_id)
+        : "",
+      startDate: isSet(object.startDate)
+        ? globalThis.String(object.startDate)
+        : isSet(object.start_date)
+        ? globalThis.String(object.start_date)
+        : "",
+      endDate: isSet(object.endDate)
+        ? globalThis.String(object.endDate)
+        : isSet(object.end_date)
+        ? globalThis.String(object.end_date)
+        : "",
+      platforms: globalThis.Array.isArray(object?.platforms)
+        ? object.platforms.map((e: any) => globalThis.String(e))
+        : [],
+      timeZone: isSet(object.timeZone)
+        ? globalThis.String(object.timeZone)
+        : isSet(object.time_zone)
+        ? globalThis.String(object.time_zone)
+        : "",
+    };
+  },
+
+  toJSON(message: GetCampaignSourceComparisonRequest): unknown {
+    const obj: any = {};
+    if (message.campaignId !== "") {
+      obj.campaignId = message.campaignId;
+    }
+    if (message.startDate !== "") {
+      obj.startDate = message.startDate;
+    }
+    if (message.endDate !== "") {
+      obj.endDate = message.endDate;
+    }
+    if (message.platforms?.length) {
+      obj.platforms = message.platforms;
+    }
+    if (message.timeZone !== "") {
+      obj.timeZone = message.timeZone;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetCampaignSourceComparisonRequest>, I>>(
+    base?: I,
+  ): GetCampaignSourceComparisonRequest {
+    return GetCampaignSourceComparisonRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetCampaignSourceComparisonRequest>, I>>(
+    object: I,
+  ): GetCampaignSourceComparisonRequest {
+    const message = createBaseGetCampaignSourceComparisonRequest();
+    message.campaignId = object.campaignId ?? "";
+    message.startDate = object.startDate ?? "";
+    message.endDate = object.endDate ?? "";
+    message.platforms = object.platforms?.map((e) => e) || [];
+    message.timeZone = object.timeZone ?? "";
+    return message;
+  },
+};
+
+function createBaseGetCampaignSourceComparisonResponse(): GetCampaignSourceComparisonResponse {
+  return {
+    campaignId: "",
+    currencyCode: "",
+    timeZone: "",
+    startDate: "",
+    endDate: "",
+    rows: [],
+    rangeTotals: [],
+    freshnessTime: undefined,
+  };
+}
+
+export const GetCampaignSourceComparisonResponse: MessageFns<GetCampaignSourceComparisonResponse> = {
+  encode(message: GetCampaignSourceComparisonResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.campaignId !== "") {
+      writer.uint32(10).string(message.campaignId);
+    }
+    if (message.currencyCode !== "") {
+      writer.uint32(18).string(message.currencyCode);
+    }
+    if (message.timeZone !== "") {
+      writer.uint32(26).string(message.timeZone);
+    }
+    if (message.startDate !== "") {
+      writer.uint32(34).string(message.startDate);
+    }
+    if (message.endDate !== "") {
+      writer.uint32(42).string(message.endDate);
+    }
+    for (const v of message.rows) {
+      SourceComparisonRow.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.rangeTotals) {
+      SourceComparisonRow.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.freshnessTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.freshnessTime), writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCampaignSourceComparisonResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCampaignSourceComparisonResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.campaignId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.currencyCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.timeZone = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.startDate = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.endDate = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.rows.push(SourceComparisonRow.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.rangeTotals.push(SourceComparisonRow.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.freshnessTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCampaignSourceComparisonResponse {
+    return {
+      campaignId: isSet(object.campaignId)
+        ? globalThis.String(object.campaignId)
+        : isSet(object.campaign_id)
+        ? globalThis.String(object.campaign_id)
+        : "",
+      currencyCode: isSet(object.currencyCode)
+        ? globalThis.String(object.currencyCode)
+        : isSet(object.currency_code)
+        ? globalThis.String(object.currency_code)
+        : "",
+      timeZone: isSet(object.timeZone)
+        ? globalThis.String(object.timeZone)
+        : isSet(object.time_zone)
+        ? globalThis.String(object.time_zone)
+        : "",
+      startDate: isSet(object.startDate)
+        ? globalThis.String(object.startDate)
+        : isSet(object.start_date)
+        ? globalThis.String(object.start_date)
+        : "",
+      endDate: isSet(object.endDate)
+        ? globalThis.String(object.endDate)
+        : isSet(object.end_date)
+        ? globalThis.String(object.end_date)
+        : "",
+      rows: globalThis.Array.isArray(object?.rows)
+        ? object.rows.map((e: any) => SourceComparisonRow.fromJSON(e))
+        : [],
+      rangeTotals: globalThis.Array.isArray(object?.rangeTotals)
+        ? object.rangeTotals.map((e: any) => SourceComparisonRow.fromJSON(e))
+        : globalThis.Array.isArray(object?.range_totals)
+        ? object.range_totals.map((e: any) => SourceComparisonRow.fromJSON(e))
+        : [],
+      freshnessTime: isSet(object.freshnessTime)
+        ? fromJsonTimestamp(object.freshnessTime)
+        : isSet(object.freshness_time)
+        ? fromJsonTimestamp(object.freshness_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetCampaignSourceComparisonResponse): unknown {
+    const obj: any = {};
+    if (message.campaignId !== "") {
+      obj.campaignId = message.campaignId;
+    }
+    if (message.currencyCode !== "") {
+      obj.currencyCode = message.currencyCode;
+    }
+    if (message.timeZone !== "") {
+      obj.timeZone = message.timeZone;
+    }
+    if (message.startDate !== "") {
+      obj.startDate = message.startDate;
+    }
+    if (message.endDate !== "") {
+      obj.endDate = message.endDate;
+    }
+    if (message.rows?.length) {
+      obj.rows = message.rows.map((e) => SourceComparisonRow.toJSON(e));
+    }
+    if (message.rangeTotals?.length) {
+      obj.rangeTotals = message.rangeTotals.map((e) => SourceComparisonRow.toJSON(e));
+    }
+    if (message.freshnessTime !== undefined) {
+      obj.freshnessTime = message.freshnessTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetCampaignSourceComparisonResponse>, I>>(
+    base?: I,
+  ): GetCampaignSourceComparisonResponse {
+    return GetCampaignSourceComparisonResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetCampaignSourceComparisonResponse>, I>>(
+    object: I,
+  ): GetCampaignSourceComparisonResponse {
+    const message = createBaseGetCampaignSourceComparisonResponse();
+    message.campaignId = object.campaignId ?? "";
+    message.currencyCode = object.currencyCode ?? "";
+    message.timeZone = object.timeZone ?? "";
+    message.startDate = object.startDate ?? "";
+    message.endDate = object.endDate ?? "";
+    message.rows = object.rows?.map((e) => SourceComparisonRow.fromPartial(e)) || [];
+    message.rangeTotals = object.rangeTotals?.map((e) => SourceComparisonRow.fromPartial(e)) || [];
+    message.freshnessTime = object.freshnessTime ?? undefined;
+    return message;
+  },
+};
+
 /** AnalyticsService answers insight queries over exact rollups of accepted events and reports. */
 export type AnalyticsServiceService = typeof AnalyticsServiceService;
 export const AnalyticsServiceService = {
@@ -2234,6 +3218,23 @@ export const AnalyticsServiceService = {
       Buffer.from(StreamCampaignMetricsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StreamCampaignMetricsResponse => StreamCampaignMetricsResponse.decode(value),
   },
+  /**
+   * GetCampaignSourceComparison shows, per day and platform, tracked and platform-reported numbers
+   * side by side with their discrepancy.
+   */
+  getCampaignSourceComparison: {
+    path: "/tally.analytics.v1.AnalyticsService/GetCampaignSourceComparison" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetCampaignSourceComparisonRequest): Buffer =>
+      Buffer.from(GetCampaignSourceComparisonRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetCampaignSourceComparisonRequest =>
+      GetCampaignSourceComparisonRequest.decode(value),
+    responseSerialize: (value: GetCampaignSourceComparisonResponse): Buffer =>
+      Buffer.from(GetCampaignSourceComparisonResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetCampaignSourceComparisonResponse =>
+      GetCampaignSourceComparisonResponse.decode(value),
+  },
   /** ReaggregateCampaign rebuilds a campaign's rollups from retained raw events and reports the change. */
   reaggregateCampaign: {
     path: "/tally.analytics.v1.AnalyticsService/ReaggregateCampaign" as const,
@@ -2255,6 +3256,11 @@ export interface AnalyticsServiceServer extends UntypedServiceImplementation {
   listCampaignPerformance: handleUnaryCall<ListCampaignPerformanceRequest, ListCampaignPerformanceResponse>;
   /** StreamCampaignMetrics sends a campaign's totals now and again whenever new data arrives. */
   streamCampaignMetrics: handleServerStreamingCall<StreamCampaignMetricsRequest, StreamCampaignMetricsResponse>;
+  /**
+   * GetCampaignSourceComparison shows, per day and platform, tracked and platform-reported numbers
+   * side by side with their discrepancy.
+   */
+  getCampaignSourceComparison: handleUnaryCall<GetCampaignSourceComparisonRequest, GetCampaignSourceComparisonResponse>;
   /** ReaggregateCampaign rebuilds a campaign's rollups from retained raw events and reports the change. */
   reaggregateCampaign: handleUnaryCall<ReaggregateCampaignRequest, ReaggregateCampaignResponse>;
 }
@@ -2302,6 +3308,25 @@ export interface AnalyticsServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<StreamCampaignMetricsResponse>;
+  /**
+   * GetCampaignSourceComparison shows, per day and platform, tracked and platform-reported numbers
+   * side by side with their discrepancy.
+   */
+  getCampaignSourceComparison(
+    request: GetCampaignSourceComparisonRequest,
+    callback: (error: ServiceError | null, response: GetCampaignSourceComparisonResponse) => void,
+  ): ClientUnaryCall;
+  getCampaignSourceComparison(
+    request: GetCampaignSourceComparisonRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetCampaignSourceComparisonResponse) => void,
+  ): ClientUnaryCall;
+  getCampaignSourceComparison(
+    request: GetCampaignSourceComparisonRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetCampaignSourceComparisonResponse) => void,
+  ): ClientUnaryCall;
   /** ReaggregateCampaign rebuilds a campaign's rollups from retained raw events and reports the change. */
   reaggregateCampaign(
     request: ReaggregateCampaignRequest,

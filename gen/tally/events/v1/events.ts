@@ -83,6 +83,10 @@ export enum CampaignEventType {
   CAMPAIGN_EVENT_TYPE_CANCELLED = 7,
   /** CAMPAIGN_EVENT_TYPE_DELETED - Soft-deleted. */
   CAMPAIGN_EVENT_TYPE_DELETED = 8,
+  /** CAMPAIGN_EVENT_TYPE_BUDGET_APPROACHING - Spend to date reached 90 % of the budget; published by analytics once per campaign and budget. */
+  CAMPAIGN_EVENT_TYPE_BUDGET_APPROACHING = 9,
+  /** CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED - Spend to date reached 100 % of the budget; published by analytics once per campaign and budget. */
+  CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED = 10,
   UNRECOGNIZED = -1,
 }
 
@@ -115,6 +119,12 @@ export function campaignEventTypeFromJSON(object: any): CampaignEventType {
     case 8:
     case "CAMPAIGN_EVENT_TYPE_DELETED":
       return CampaignEventType.CAMPAIGN_EVENT_TYPE_DELETED;
+    case 9:
+    case "CAMPAIGN_EVENT_TYPE_BUDGET_APPROACHING":
+      return CampaignEventType.CAMPAIGN_EVENT_TYPE_BUDGET_APPROACHING;
+    case 10:
+    case "CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED":
+      return CampaignEventType.CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -142,6 +152,10 @@ export function campaignEventTypeToJSON(object: CampaignEventType): string {
       return "CAMPAIGN_EVENT_TYPE_CANCELLED";
     case CampaignEventType.CAMPAIGN_EVENT_TYPE_DELETED:
       return "CAMPAIGN_EVENT_TYPE_DELETED";
+    case CampaignEventType.CAMPAIGN_EVENT_TYPE_BUDGET_APPROACHING:
+      return "CAMPAIGN_EVENT_TYPE_BUDGET_APPROACHING";
+    case CampaignEventType.CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED:
+      return "CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED";
     case CampaignEventType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -258,6 +272,19 @@ export interface AdEventEnvelope {
     | undefined;
 }
 
+/** BudgetPacing is a campaign's spend to date against its budget when a budget signal fired. */
+export interface BudgetPacing {
+  /**
+   * Spend to date in micros of currency_code, from the default spend source (platform reports,
+   * tracked spend where a platform does not report).
+   */
+  spendMicros: string;
+  /** The budget the signal is about, in micros of currency_code. */
+  budgetMicros: string;
+  /** The campaign's currency. */
+  currencyCode: string;
+}
+
 /** CampaignEvent is published to the `campaign-events` topic (key: campaign_id) from the outbox. */
 export interface CampaignEvent {
   /** Unique id of this event (the outbox row). */
@@ -266,12 +293,16 @@ export interface CampaignEvent {
   type: CampaignEventType;
   /** The tenant that owns the campaign. */
   tenantId: string;
-  /** The campaign after the change. */
+  /** The campaign after the change; for budget signals only id, currency_code and budget_micros. */
   campaign?:
     | Campaign
     | undefined;
   /** When the change was committed. */
-  occurTime?: Date | undefined;
+  occurTime?:
+    | Date
+    | undefined;
+  /** Set for CAMPAIGN_EVENT_TYPE_BUDGET_APPROACHING and CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED. */
+  pacing?: BudgetPacing | undefined;
 }
 
 function createBaseAdEventRecord(): AdEventRecord {
@@ -1251,8 +1282,121 @@ export const AdEventEnvelope: MessageFns<AdEventEnvelope> = {
   },
 };
 
+function createBaseBudgetPacing(): BudgetPacing {
+  return { spendMicros: "0", budgetMicros: "0", currencyCode: "" };
+}
+
+export const BudgetPacing: MessageFns<BudgetPacing> = {
+  encode(message: BudgetPacing, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.spendMicros !== "0") {
+      writer.uint32(8).int64(message.spendMicros);
+    }
+    if (message.budgetMicros !== "0") {
+      writer.uint32(16).int64(message.budgetMicros);
+    }
+    if (message.currencyCode !== "") {
+      writer.uint32(26).string(message.currencyCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BudgetPacing {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBudgetPacing();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.spendMicros = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.budgetMicros = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.currencyCode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BudgetPacing {
+    return {
+      spendMicros: isSet(object.spendMicros)
+        ? globalThis.String(object.spendMicros)
+        : isSet(object.spend_micros)
+        ? globalThis.String(object.spend_micros)
+        : "0",
+      budgetMicros: isSet(object.budgetMicros)
+        ? globalThis.String(object.budgetMicros)
+        : isSet(object.budget_micros)
+        ? globalThis.String(object.budget_micros)
+        : "0",
+      currencyCode: isSet(object.currencyCode)
+        ? globalThis.String(object.currencyCode)
+        : isSet(object.currency_code)
+        ? globalThis.String(object.currency_code)
+        : "",
+    };
+  },
+
+  toJSON(message: BudgetPacing): unknown {
+    const obj: any = {};
+    if (message.spendMicros !== "0") {
+      obj.spendMicros = message.spendMicros;
+    }
+    if (message.budgetMicros !== "0") {
+      obj.budgetMicros = message.budgetMicros;
+    }
+    if (message.currencyCode !== "") {
+      obj.currencyCode = message.currencyCode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BudgetPacing>, I>>(base?: I): BudgetPacing {
+    return BudgetPacing.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BudgetPacing>, I>>(object: I): BudgetPacing {
+    const message = createBaseBudgetPacing();
+    message.spendMicros = object.spendMicros ?? "0";
+    message.budgetMicros = object.budgetMicros ?? "0";
+    message.currencyCode = object.currencyCode ?? "";
+    return message;
+  },
+};
+
 function createBaseCampaignEvent(): CampaignEvent {
-  return { eventId: "", type: 0, tenantId: "", campaign: undefined, occurTime: undefined };
+  return { eventId: "", type: 0, tenantId: "", campaign: undefined, occurTime: undefined, pacing: undefined };
 }
 
 export const CampaignEvent: MessageFns<CampaignEvent> = {
@@ -1271,6 +1415,9 @@ export const CampaignEvent: MessageFns<CampaignEvent> = {
     }
     if (message.occurTime !== undefined) {
       Timestamp.encode(toTimestamp(message.occurTime), writer.uint32(42).fork()).join();
+    }
+    if (message.pacing !== undefined) {
+      BudgetPacing.encode(message.pacing, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -1328,6 +1475,14 @@ export const CampaignEvent: MessageFns<CampaignEvent> = {
             message.occurTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.pacing = BudgetPacing.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1359,6 +1514,7 @@ export const CampaignEvent: MessageFns<CampaignEvent> = {
         : isSet(object.occur_time)
         ? fromJsonTimestamp(object.occur_time)
         : undefined,
+      pacing: isSet(object.pacing) ? BudgetPacing.fromJSON(object.pacing) : undefined,
     };
   },
 
@@ -1379,6 +1535,9 @@ export const CampaignEvent: MessageFns<CampaignEvent> = {
     if (message.occurTime !== undefined) {
       obj.occurTime = message.occurTime.toISOString();
     }
+    if (message.pacing !== undefined) {
+      obj.pacing = BudgetPacing.toJSON(message.pacing);
+    }
     return obj;
   },
 
@@ -1394,6 +1553,9 @@ export const CampaignEvent: MessageFns<CampaignEvent> = {
       ? Campaign.fromPartial(object.campaign)
       : undefined;
     message.occurTime = object.occurTime ?? undefined;
+    message.pacing = (object.pacing !== undefined && object.pacing !== null)
+      ? BudgetPacing.fromPartial(object.pacing)
+      : undefined;
     return message;
   },
 };

@@ -13,6 +13,7 @@ import type { Logger } from "#common/logger.js";
 import { campaignsOf, latestReports, type CampaignRef, type KafkaPosition, type PositionedEvent, type PositionedReport } from "../domain/ad-events.js";
 import type { CampaignSignals } from "../signals/campaign-signals.js";
 import type { PartitionPosition, PgOffsetStore } from "../store/offset-store.js";
+import { markPacingChecks } from "../store/pacing-store.js";
 import type { AggregatorMetrics } from "./aggregator-metrics.js";
 import type { DeadLetterSink } from "./dead-letter.js";
 import { classifyFailure, describeFailure } from "./failure-classifier.js";
@@ -27,6 +28,8 @@ export interface FlushDeps {
   signals: CampaignSignals;
   metrics: AggregatorMetrics;
   logger: Logger;
+  /** Budget pacing (pacing-monitor.ts): told after COMMIT that checks are waiting. */
+  pacing?: { poke(): void };
 }
 
 export interface FlushOutcome {
@@ -108,6 +111,9 @@ export function createFlush(deps: FlushDeps): Flush {
     const after = new Map(stored);
     for (const p of positions) if (p.nextOffset > (after.get(p.partition) ?? 0n)) after.set(p.partition, p.nextOffset);
     const changed: CampaignRef[] = campaignsOf([...written.applied.map((a) => a.event), ...written.reportCampaigns]);
+    // 4b. Mark the changed campaigns for a budget check, in the same transaction: the check is
+    //     never lost, and runs after COMMIT (pacing-monitor.ts), where a remote call is harmless.
+    await markPacingChecks(trx, changed);
     const replayed = fresh.replayedMessages;
     const applied = written.applied.length;
     const refusedEvents = written.refused.filter((r) => r.item.kind === "event").length;
@@ -138,6 +144,7 @@ export function createFlush(deps: FlushDeps): Flush {
     //    start the aggregator seeks to the stored ones). A crash here loses only hints: the data
     //    is committed; cached answers may stay stale for at most their TTL.
     await deps.signals.changed(result.changed).catch((err) => logger.error({ err }, "could not signal changed campaigns"));
+    if (result.changed.length > 0) deps.pacing?.poke();
     await commitHint(result.positions).catch((err) => logger.debug({ err: (err as Error).message }, "kafka offset commit (hint) failed"));
 
     metrics.applied.inc(result.applied);

@@ -4,6 +4,8 @@
  * tick. main.ts and the service tests both call wireAggregator. Parts stop in reverse start order
  * (the consumer leaves its group before Postgres closes); a failed start stops what started.
  */
+import { createTokenService } from "#common/auth.js";
+import { GrpcCampaignServiceClient } from "#common/clients/campaign-service-client.js";
 import { createDb, migrate } from "#common/db.js";
 import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames } from "#common/kafka.js";
 import { ShutdownSequence } from "#common/process-shutdown.js";
@@ -11,18 +13,28 @@ import type { Logger } from "#common/logger.js";
 import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics.js";
 import { createRedis } from "#common/redis.js";
 import type { AnalyticsConfig } from "../config.js";
+import { CachedCampaignLookup } from "../cache/cached-campaign-lookup.js";
+import type { CampaignLookup } from "../domain/insights.js";
 import { RedisCampaignSignals } from "../signals/campaign-signals.js";
 import { ANALYTICS_SCHEMA, migrations } from "../store/migrations.js";
 import { PgOffsetStore } from "../store/offset-store.js";
+import { PgPacingStore } from "../store/pacing-store.js";
+import { PgTotalsReader } from "../store/totals-query.js";
 import { createAggregatorMetrics } from "./aggregator-metrics.js";
 import { KafkaAggregator } from "./consumer.js";
 import { KafkaDeadLetterSink } from "./dead-letter.js";
 import { createFlush } from "./flush.js";
 import { startFreshnessTick } from "./freshness-tick.js";
+import { PacingMonitor } from "./pacing-monitor.js";
+
+/** How often budget checks left over (campaign service down, a crash) are retried. */
+const PACING_RETRY_MS = 5_000;
 
 export interface AggregatorOptions {
   /** Called when the consumer cannot go on (main.ts stops the process). */
   onFatal?: (err: unknown) => void;
+  /** Replaces the campaign service (budgets for pacing); tests only. */
+  campaigns?: CampaignLookup;
 }
 
 export interface Aggregator {
@@ -56,6 +68,17 @@ export async function wireAggregator(config: AnalyticsConfig, logger: Logger, op
     await admin.connect();
     parts.onStop("kafka admin", () => admin.disconnect());
 
+    const remote = options.campaigns ?? campaignClient(config, parts);
+    const pacing = new PacingMonitor({
+      store: new PgPacingStore(db),
+      campaigns: new CachedCampaignLookup(remote, config.campaignCacheMs),
+      totals: new PgTotalsReader(db),
+      producer,
+      topic: topics.campaignEvents,
+      intervalMs: PACING_RETRY_MS,
+      logger: logger.child({ component: "pacing" }),
+    });
+
     const offsets = new PgOffsetStore(db, config.aggregatorGroup, topics.adEvents);
     const aggregatorMetrics = createAggregatorMetrics(metrics);
     const flush = createFlush({
@@ -65,6 +88,7 @@ export async function wireAggregator(config: AnalyticsConfig, logger: Logger, op
       signals: new RedisCampaignSignals(redis, config.redisKeyPrefix, logger.child({ component: "signals" })),
       metrics: aggregatorMetrics,
       logger: logger.child({ component: "flush" }),
+      pacing,
     });
     const aggregator = new KafkaAggregator({
       kafka,
@@ -79,6 +103,9 @@ export async function wireAggregator(config: AnalyticsConfig, logger: Logger, op
       // when main.ts has not registered the aggregator's stop yet.
       onFatal: (err) => void parts.stop().finally(() => options.onFatal?.(err)),
     });
+    pacing.start();
+    // Stopped after the consumer (reverse order); checks left over run at the next start.
+    parts.onStop("budget pacing", () => pacing.stop());
     await aggregator.start();
     parts.onStop("consumer", () => aggregator.stop());
 
@@ -89,4 +116,10 @@ export async function wireAggregator(config: AnalyticsConfig, logger: Logger, op
     await parts.stop();
     throw err;
   }
+}
+
+function campaignClient(config: AnalyticsConfig, parts: ShutdownSequence): GrpcCampaignServiceClient {
+  const client = new GrpcCampaignServiceClient(config.campaignAddr, createTokenService({ secret: config.jwtSecret }), "analytics-aggregator");
+  parts.onStop("campaign client", () => client.close());
+  return client;
 }

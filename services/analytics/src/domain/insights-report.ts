@@ -5,6 +5,7 @@
 import type { Bucket, Granularity } from "./buckets.js";
 import type { Dimension, SourceKind } from "./insights-input.js";
 import { addInto, deriveMetrics, sumMetrics, zeroMetrics, type BaseMetrics, type DerivedMetrics } from "./metrics.js";
+import { chooseSources, countedPart } from "./source-policy.js";
 
 /** One group of the SQL query: a bucket key and the breakdown values asked for ("" / null otherwise). */
 export interface GroupedMetrics {
@@ -92,4 +93,26 @@ export function assembleRows(buckets: Bucket[], groups: GroupedMetrics[], breakd
 /** Totals straight from the groups: the same numbers the rows add up to, with ratios from the sums. */
 export function totalsOf(groups: GroupedMetrics[]): DerivedMetrics {
   return deriveMetrics(sumMetrics(groups.map((g) => g.metrics)));
+}
+
+/** A group as the store reads it: always per platform and source, whatever the breakdowns. */
+export type SourcedGroup = GroupedMetrics & { source: SourceKind };
+
+/**
+ * Applies the source policy (source-policy.ts) to groups read per platform and source: `counted`
+ * holds, per group, only the metrics that count (the totals are their sum); `rows` are the groups
+ * for the breakdowns asked — counted ones folded over platform and source, or, when broken down
+ * by source, each source's own numbers.
+ */
+export function applySourcePolicy(groups: SourcedGroup[], breakdowns: Dimension[]): { rows: GroupedMetrics[]; counted: GroupedMetrics[] } {
+  const choice = chooseSources(groups);
+  const counted = groups.map((g) => ({ ...g, metrics: countedPart(g.metrics, g.source, choice.get(g.platform)) }));
+  const bySource = breakdowns.includes("SOURCE");
+  const byPlatform = breakdowns.includes("PLATFORM");
+  const rows = (bySource ? groups : counted).map((g) => ({
+    ...g,
+    platform: byPlatform ? g.platform : "",
+    source: bySource ? g.source : null,
+  }));
+  return { rows, counted };
 }

@@ -7,7 +7,7 @@ import type { Logger } from "#common/logger.js";
 import { enumerateBuckets, rangeToUtc, type Granularity, type UtcInterval } from "./buckets.js";
 import { normalizeTimeZone, resolveDateRange } from "./date-range.js";
 import { checkInsightsInput, type Dimension, type InsightsInput, type InsightsRequest } from "./insights-input.js";
-import { assembleRows, MAX_INSIGHT_ROWS, reportRowCount, totalsOf, type GroupedMetrics, type InsightsReport } from "./insights-report.js";
+import { applySourcePolicy, assembleRows, MAX_INSIGHT_ROWS, reportRowCount, totalsOf, type InsightsReport, type SourcedGroup } from "./insights-report.js";
 
 /**
  * The campaign facts analytics needs, declared here so the domain depends on no transport (the
@@ -19,6 +19,8 @@ export interface CampaignFacts {
   currencyCode: string;
   /** IANA zone the campaign's dates are read in. */
   timeZone: string;
+  /** Total budget in micros of currencyCode, a decimal string; budget pacing measures spend against it. Absent: unknown. */
+  budgetMicros?: string;
 }
 
 /** Null when the tenant has no such campaign. */
@@ -41,8 +43,11 @@ export interface InsightsQuery {
 }
 
 export interface InsightsReader {
-  /** Sums grouped by bucket key (see buckets.ts) and the breakdown dimensions. */
-  readInsights(query: InsightsQuery): Promise<GroupedMetrics[]>;
+  /**
+   * Sums grouped by bucket key (see buckets.ts), platform, source, and region when broken down by
+   * region: always per platform and source, so that the source policy can choose.
+   */
+  readInsights(query: InsightsQuery): Promise<SourcedGroup[]>;
 }
 
 export interface FreshnessReader {
@@ -121,7 +126,9 @@ export function createInsightsService(deps: InsightsDeps): InsightsService {
     const { range, granularity } = request;
     // Freshness is read before the rollups: anything flushed later only makes the answer fresher.
     const dataFreshness = await deps.freshness.dataFreshness();
-    const groups = await deps.rollups.readInsights({ tenantId, ...request, interval: rangeToUtc(range), timeZone: range.timeZone, campaignTimeZone });
+    const read = await deps.rollups.readInsights({ tenantId, ...request, interval: rangeToUtc(range), timeZone: range.timeZone, campaignTimeZone });
+    // Tracked and platform numbers of the same metric are never added: one source counts.
+    const { rows: groups, counted } = applySourcePolicy(read, request.breakdowns);
     const buckets = enumerateBuckets(range, granularity);
     const rowCount = reportRowCount(buckets, groups, request.breakdowns);
     if (rowCount > MAX_INSIGHT_ROWS) throw tooManyRows(rowCount, buckets.length);
@@ -132,7 +139,7 @@ export function createInsightsService(deps: InsightsDeps): InsightsService {
       startDate: range.startDate,
       endDate: range.endDate,
       granularity,
-      totals: totalsOf(groups),
+      totals: totalsOf(counted),
       rows: assembleRows(buckets, groups, request.breakdowns),
       dataFreshness,
     };

@@ -10,7 +10,9 @@ import type { CampaignRef } from "./ad-events.js";
 import { rangeToUtc } from "./buckets.js";
 import { checkDates, checkOrderAndSpan, normalizeTimeZone, todayIn } from "./date-range.js";
 import { campaignZone, requireCampaign, type CampaignLookup, type FreshnessReader } from "./insights.js";
-import { deriveMetrics, zeroMetrics, type DerivedMetrics } from "./metrics.js";
+import { deriveMetrics, type DerivedMetrics } from "./metrics.js";
+import { combineSources } from "./source-policy.js";
+import { currentPacing, type BudgetPacing } from "./budget-pacing.js";
 import type { TotalsReader } from "./performance.js";
 
 /** Change notifications per campaign. subscribe() resolves once no later change can be missed. */
@@ -30,6 +32,8 @@ export interface LiveTotals {
   campaignId: string;
   totals: DerivedMetrics;
   dataFreshness: Date;
+  /** Spend to date (the whole campaign) against the budget; null when the budget is unknown. */
+  pacing: BudgetPacing | null;
 }
 
 export interface LiveMetricsDeps {
@@ -74,8 +78,11 @@ export function createLiveMetricsService(deps: LiveMetricsDeps) {
     const dataFreshness = await deps.freshness.dataFreshness();
     // The window's end follows the calendar: a stream open past midnight includes the new day.
     const interval = rangeToUtc({ startDate: w.startDate, endDate: todayIn(w.timeZone, now()), timeZone: w.timeZone });
-    const sums = await deps.totals.readTotals(tenantId, [{ campaignId: w.campaign.id, interval, campaignTimeZone: w.campaignTimeZone }]);
-    return { campaignId: w.campaign.id, totals: deriveMetrics(sums.get(w.campaign.id) ?? zeroMetrics()), dataFreshness };
+    const [sums, pacing] = await Promise.all([
+      deps.totals.readTotals(tenantId, [{ campaignId: w.campaign.id, interval, campaignTimeZone: w.campaignTimeZone }]),
+      currentPacing(deps.totals, tenantId, w.campaign, w.campaignTimeZone),
+    ]);
+    return { campaignId: w.campaign.id, totals: deriveMetrics(combineSources(sums.get(w.campaign.id) ?? [])), dataFreshness, pacing };
   }
 
   return {

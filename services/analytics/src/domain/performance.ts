@@ -9,7 +9,8 @@ import type { Logger } from "#common/logger.js";
 import { rangeToUtc, type UtcInterval } from "./buckets.js";
 import { checkDates, checkOrderAndSpan, resolveDateRange, type DateRangeInput } from "./date-range.js";
 import { campaignZone, type CampaignLookup, type FreshnessReader } from "./insights.js";
-import { deriveMetrics, zeroMetrics, type BaseMetrics } from "./metrics.js";
+import { deriveMetrics } from "./metrics.js";
+import { combineSources, type SourcedMetrics } from "./source-policy.js";
 import { decodePageToken, encodePageToken, parseOrder, requestFingerprint, sortRows, type Order, type PerformanceRow } from "./performance-order.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -31,8 +32,8 @@ export interface CampaignWindow {
 }
 
 export interface TotalsReader {
-  /** Sums per campaign over its window; campaigns without data may be absent. */
-  readTotals(tenantId: string, windows: CampaignWindow[]): Promise<Map<string, BaseMetrics>>;
+  /** Sums per campaign, platform and source over its window; campaigns without data may be absent. */
+  readTotals(tenantId: string, windows: CampaignWindow[]): Promise<Map<string, SourcedMetrics[]>>;
 }
 
 export interface PerformanceInput extends DateRangeInput {
@@ -115,7 +116,7 @@ export function createPerformanceService(deps: PerformanceDeps) {
         tenantId,
         windows.map((w) => w.window),
       );
-      const rows = windows.map((w) => ({ campaign: w.campaign, timeZone: w.zone, metrics: deriveMetrics(sums.get(w.campaign.id) ?? zeroMetrics()) }));
+      const rows = windows.map((w) => ({ campaign: w.campaign, timeZone: w.zone, metrics: deriveMetrics(combineSources(sums.get(w.campaign.id) ?? [])) }));
       sortRows(rows, checked.order);
       const end = checked.offset + checked.pageSize;
       return {

@@ -3,6 +3,8 @@ import type {
   AnalyticsServiceServer,
   GetCampaignInsightsRequest,
   GetCampaignInsightsResponse,
+  GetCampaignSourceComparisonRequest,
+  GetCampaignSourceComparisonResponse,
   ListCampaignPerformanceRequest,
   ListCampaignPerformanceResponse,
   ReaggregateCampaignRequest,
@@ -16,14 +18,17 @@ import type { InsightsService } from "../domain/insights.js";
 import type { LiveMetricsService } from "../domain/live-metrics.js";
 import type { PerformanceService } from "../domain/performance.js";
 import type { ReaggregateService } from "../domain/reaggregate.js";
+import type { SourceComparisonService } from "../domain/source-comparison.js";
 import {
   fromInsightsRequest,
   fromPerformanceRequest,
   fromReaggregateRequest,
+  fromSourceComparisonRequest,
   fromStreamRequest,
   toInsightsResponse,
   toPerformanceResponse,
   toReaggregateResponse,
+  toSourceComparisonResponse,
   toStreamResponse,
 } from "./convert.js";
 
@@ -33,11 +38,12 @@ export interface AnalyticsRpcDeps {
   performance: PerformanceService;
   live: LiveMetricsService;
   reaggregate: ReaggregateService;
+  comparison: SourceComparisonService;
 }
 
 const M = "tally.analytics.v1.AnalyticsService";
 
-export function createAnalyticsRpc({ kit, insights, performance, live, reaggregate }: AnalyticsRpcDeps): AnalyticsServiceServer {
+export function createAnalyticsRpc({ kit, insights, performance, live, reaggregate, comparison }: AnalyticsRpcDeps): AnalyticsServiceServer {
   return {
     getCampaignInsights: kit.unary<GetCampaignInsightsRequest, GetCampaignInsightsResponse, typeof read>(`${M}/GetCampaignInsights`, read, async (req, ctx) =>
       toInsightsResponse(await insights.getCampaignInsights(ctx.principal.tenantId, fromInsightsRequest(req), ctx.requestId)),
@@ -51,6 +57,12 @@ export function createAnalyticsRpc({ kit, insights, performance, live, reaggrega
       `${M}/StreamCampaignMetrics`,
       read,
       (req, ctx, send) => live.stream(ctx.principal.tenantId, fromStreamRequest(req), (t) => send(toStreamResponse(t)), ctx.signal, ctx.requestId),
+    ),
+    getCampaignSourceComparison: kit.unary<GetCampaignSourceComparisonRequest, GetCampaignSourceComparisonResponse, typeof read>(
+      `${M}/GetCampaignSourceComparison`,
+      read,
+      async (req, ctx) =>
+        toSourceComparisonResponse(await comparison.getSourceComparison(ctx.principal.tenantId, fromSourceComparisonRequest(req), ctx.requestId)),
     ),
     // Rewrites stored numbers: editors and owners only (API keys have no scope for it).
     reaggregateCampaign: kit.unary<ReaggregateCampaignRequest, ReaggregateCampaignResponse, typeof edit>(`${M}/ReaggregateCampaign`, edit, async (req, ctx) =>

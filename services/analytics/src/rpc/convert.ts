@@ -2,9 +2,15 @@
 import {
   Dimension as DimensionPb,
   Granularity as GranularityPb,
+  PacingState as PacingStatePb,
+  type BudgetPacing as BudgetPacingPb,
   Source as SourcePb,
   type GetCampaignInsightsRequest,
   type GetCampaignInsightsResponse,
+  type GetCampaignSourceComparisonRequest,
+  type GetCampaignSourceComparisonResponse,
+  type MetricComparison as MetricComparisonPb,
+  type SourceComparisonRow as SourceComparisonRowPb,
   type InsightRow,
   type ListCampaignPerformanceRequest,
   type ListCampaignPerformanceResponse,
@@ -19,8 +25,10 @@ import type { Dimension, InsightsInput, SourceKind, Unrecognized } from "../doma
 import type { InsightsReport, InsightsRow } from "../domain/insights-report.js";
 import type { LiveTotals, StreamInput } from "../domain/live-metrics.js";
 import type { DerivedMetrics } from "../domain/metrics.js";
+import type { BudgetPacing, PacingState } from "../domain/budget-pacing.js";
 import type { PerformanceInput, PerformancePage } from "../domain/performance.js";
 import type { ReaggregateInput, ReaggregateResult } from "../domain/reaggregate.js";
+import type { MetricComparison, SourceComparison, SourceComparisonInput, SourceComparisonRow } from "../domain/source-comparison.js";
 
 const GRANULARITY_IN: Partial<Record<GranularityPb, Granularity | Unrecognized>> = {
   [GranularityPb.GRANULARITY_UNSPECIFIED]: "UNSPECIFIED",
@@ -140,8 +148,18 @@ export function fromStreamRequest(req: StreamCampaignMetricsRequest): StreamInpu
   return { campaignId: req.campaignId, startDate: req.startDate.trim(), timeZone: req.timeZone.trim() };
 }
 
+const PACING_STATE_OUT: Record<PacingState, PacingStatePb> = {
+  ON_TRACK: PacingStatePb.PACING_STATE_ON_TRACK,
+  APPROACHING: PacingStatePb.PACING_STATE_APPROACHING,
+  EXCEEDED: PacingStatePb.PACING_STATE_EXCEEDED,
+};
+
+export function toBudgetPacing(p: BudgetPacing): BudgetPacingPb {
+  return { spendMicros: p.spendMicros.toString(), budgetMicros: p.budgetMicros.toString(), budgetUtilization: p.utilization, state: PACING_STATE_OUT[p.state] };
+}
+
 export function toStreamResponse(t: LiveTotals): StreamCampaignMetricsResponse {
-  return { campaignId: t.campaignId, totals: toMetrics(t.totals), freshnessTime: t.dataFreshness };
+  return { campaignId: t.campaignId, totals: toMetrics(t.totals), freshnessTime: t.dataFreshness, pacing: t.pacing ? toBudgetPacing(t.pacing) : undefined };
 }
 
 export function fromReaggregateRequest(req: ReaggregateCampaignRequest): ReaggregateInput {
@@ -150,4 +168,38 @@ export function fromReaggregateRequest(req: ReaggregateCampaignRequest): Reaggre
 
 export function toReaggregateResponse(r: ReaggregateResult): ReaggregateCampaignResponse {
   return { changedBuckets: r.changedBuckets.toString(), before: toMetrics(r.before), after: toMetrics(r.after) };
+}
+
+export function fromSourceComparisonRequest(req: GetCampaignSourceComparisonRequest): SourceComparisonInput {
+  return { campaignId: req.campaignId, startDate: req.startDate.trim(), endDate: req.endDate.trim(), platforms: req.platforms, timeZone: req.timeZone.trim() };
+}
+
+function toMetricComparison(c: MetricComparison): MetricComparisonPb {
+  return { tracked: c.tracked.toString(), platform: c.platform.toString(), difference: c.difference.toString(), relativeDifference: c.relativeDifference };
+}
+
+function toSourceComparisonRow(r: SourceComparisonRow): SourceComparisonRowPb {
+  const m = r.metrics;
+  return {
+    date: r.date,
+    platform: r.platform,
+    impressions: toMetricComparison(m.impressions),
+    clicks: toMetricComparison(m.clicks),
+    conversions: toMetricComparison(m.conversions),
+    costMicros: toMetricComparison(m.costMicros),
+    revenueMicros: toMetricComparison(m.revenueMicros),
+  };
+}
+
+export function toSourceComparisonResponse(c: SourceComparison): GetCampaignSourceComparisonResponse {
+  return {
+    campaignId: c.campaignId,
+    currencyCode: c.currencyCode,
+    timeZone: c.timeZone,
+    startDate: c.startDate,
+    endDate: c.endDate,
+    rows: c.rows.map(toSourceComparisonRow),
+    rangeTotals: c.rangeTotals.map(toSourceComparisonRow),
+    freshnessTime: c.dataFreshness,
+  };
 }

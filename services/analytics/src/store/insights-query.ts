@@ -7,7 +7,7 @@ import type { Knex } from "#common/db.js";
 import type { Granularity } from "../domain/buckets.js";
 import type { InsightsQuery, InsightsReader } from "../domain/insights.js";
 import type { Dimension } from "../domain/insights-input.js";
-import type { GroupedMetrics } from "../domain/insights-report.js";
+import type { SourcedGroup } from "../domain/insights-report.js";
 import { SUMS_SQL, toGroupedMetrics, type GroupedSumsRow } from "./mapping.js";
 
 const DIMENSION_COLUMN: Record<Dimension, string> = { PLATFORM: "platform", REGION: "region", SOURCE: "source" };
@@ -77,9 +77,11 @@ function factsSql(query: InsightsQuery): { sql: string; params: Knex.Value[] } {
 export class PgInsightsReader implements InsightsReader {
   constructor(private readonly db: Knex) {}
 
-  async readInsights(query: InsightsQuery): Promise<GroupedMetrics[]> {
+  async readInsights(query: InsightsQuery): Promise<SourcedGroup[]> {
     const bucket = bucketKeySql(query.granularity);
-    const dims = query.breakdowns
+    // Always per platform and source (the source policy chooses per platform); region only when asked.
+    const dimensions = new Set<Dimension>(["PLATFORM", "SOURCE", ...query.breakdowns]);
+    const dims = [...dimensions]
       .map((d) => DIMENSION_COLUMN[d])
       .map((d) => `, ${d}`)
       .join("");
@@ -90,6 +92,6 @@ export class PgInsightsReader implements InsightsReader {
       GROUP BY local_bucket${dims}`;
     const zone = Array.from({ length: bucket.zoneParams }, () => query.timeZone);
     const result = await this.db.raw(sql, [...zone, ...facts.params]);
-    return (result.rows as GroupedSumsRow[]).map(toGroupedMetrics);
+    return (result.rows as GroupedSumsRow[]).map(toGroupedMetrics) as SourcedGroup[];
   }
 }

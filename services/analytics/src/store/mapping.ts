@@ -15,7 +15,7 @@ export const column = (values: readonly unknown[]): SqlColumn => values as unkno
 
 /** tally.analytics.v1.Source numbers, as stored in rollups.source. */
 export const SOURCE_CODE: Record<SourceKind, number> = { TRACKED: 1, PLATFORM: 2 };
-const SOURCE_OF_CODE: Record<number, SourceKind> = { 1: "TRACKED", 2: "PLATFORM" };
+export const SOURCE_OF_CODE: Record<number, SourceKind> = { 1: "TRACKED", 2: "PLATFORM" };
 
 /** platform_report_rows.hour for a whole-day row (the primary key cannot hold NULL). */
 export const WHOLE_DAY_HOUR = -1;

@@ -111,6 +111,39 @@ const moneySumColumns: [column: string, comment: string][] = [
   ["revenue_micros", "Conversion revenue in micros of the campaign currency (not filtered). NUMERIC(38,0): a sum of capped events that cannot overflow."],
 ];
 
+const pacingChecks: TableSpec = {
+  name: "pacing_checks",
+  comment:
+    "Campaigns whose spend may have changed, written by the flush in the rollups' transaction: the outbox of budget pacing. A check after COMMIT reads spend and budget and deletes its row.",
+  columns: [
+    ["tenant_id", "text NOT NULL", "Tenant owning the campaign."],
+    ["campaign_id", "text NOT NULL", "Campaign whose numbers changed."],
+    [
+      "mark_time",
+      "timestamptz NOT NULL DEFAULT clock_timestamp()",
+      "Last flush that changed it; a check deletes the row only if no later flush marked it again.",
+    ],
+  ],
+  constraints: ["PRIMARY KEY (tenant_id, campaign_id)"],
+};
+
+const pacingSignals: TableSpec = {
+  name: "pacing_signals",
+  comment:
+    "Budget signals fired: at most one per campaign, threshold and budget (the key), published to campaign-events after COMMIT (publish_time), relay-style.",
+  columns: [
+    ["tenant_id", "text NOT NULL", "Tenant owning the campaign."],
+    ["campaign_id", "text NOT NULL", "Campaign."],
+    ["threshold", "smallint NOT NULL", "tally.events.v1.CampaignEventType: 9 BUDGET_APPROACHING (90 %), 10 BUDGET_EXCEEDED (100 %)."],
+    ["budget_micros", "bigint NOT NULL", "The budget the threshold was reached against; a changed budget re-arms both thresholds."],
+    ["spend_micros", "numeric(38,0) NOT NULL", "Spend to date when the threshold was found reached (default spend source)."],
+    ["currency_code", "text NOT NULL", "Currency of both amounts."],
+    ["fire_time", "timestamptz NOT NULL DEFAULT now()", "When the threshold was found reached."],
+    ["publish_time", "timestamptz", "When Kafka acknowledged the CampaignEvent; null until then."],
+  ],
+  constraints: ["PRIMARY KEY (tenant_id, campaign_id, threshold, budget_micros)"],
+};
+
 export const migrations: Migration[] = [
   {
     name: "0001_rollups_raw_events_offsets",
@@ -151,6 +184,15 @@ export const migrations: Migration[] = [
         "IANA zone of report_date and hour (the ad account's); the row is placed at report_date + hour there. Empty: the campaign's zone.",
       );
       await commentColumn(db, "platform_report_rows", "report_date", "Reported day in time_zone (the campaign's zone when time_zone is empty).");
+    },
+  },
+  {
+    name: "0004_budget_pacing",
+    async up(db) {
+      await createTable(db, pacingChecks);
+      await createTable(db, pacingSignals);
+      // The relay reads what is not yet published.
+      await db.raw("CREATE INDEX pacing_signals_unpublished ON pacing_signals (fire_time) WHERE publish_time IS NULL");
     },
   },
 ];

@@ -3,33 +3,33 @@
  * window. Every read filters on tenant_id.
  */
 import type { Knex } from "#common/db.js";
-import type { BaseMetrics } from "../domain/metrics.js";
 import type { CampaignWindow, TotalsReader } from "../domain/performance.js";
-import { column, SUMS_SQL, toBaseMetrics, type MetricSumsRow } from "./mapping.js";
+import type { SourcedMetrics } from "../domain/source-policy.js";
+import { column, SOURCE_OF_CODE, SUMS_SQL, toBaseMetrics, type MetricSumsRow } from "./mapping.js";
 
 /**
- * Sums per campaign over each campaign's own window, tracked rollups and platform report rows
- * together, in one statement.
+ * Sums per campaign, platform and source over each campaign's own window, tracked rollups and
+ * platform report rows in one statement; the domain's source policy decides what counts.
  */
 const TOTALS_SQL = `
 WITH w AS (SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[]) AS w(campaign_id, s, e, tz))
-SELECT w.campaign_id, ${SUMS_SQL}
+SELECT w.campaign_id, f.platform, f.source, ${SUMS_SQL}
 FROM w JOIN LATERAL (
-  SELECT impressions, clicks, conversions, cost_micros, revenue_micros, filtered_events
+  SELECT platform, source, impressions, clicks, conversions, cost_micros, revenue_micros, filtered_events
   FROM rollups r WHERE r.tenant_id = ? AND r.campaign_id = w.campaign_id AND r.bucket_start >= w.s AND r.bucket_start < w.e
   UNION ALL
-  SELECT impressions, clicks, conversions, cost_micros, revenue_micros, 0
+  SELECT platform, 2::int2, impressions, clicks, conversions, cost_micros, revenue_micros, 0
   FROM platform_report_rows p
   WHERE p.tenant_id = ? AND p.campaign_id = w.campaign_id
     AND (p.report_date + make_interval(hours => greatest(p.hour, 0)::int)) AT TIME ZONE coalesce(nullif(p.time_zone, ''), w.tz) >= w.s
     AND (p.report_date + make_interval(hours => greatest(p.hour, 0)::int)) AT TIME ZONE coalesce(nullif(p.time_zone, ''), w.tz) < w.e
 ) f ON true
-GROUP BY w.campaign_id`;
+GROUP BY w.campaign_id, f.platform, f.source`;
 
 export class PgTotalsReader implements TotalsReader {
   constructor(private readonly db: Knex) {}
 
-  async readTotals(tenantId: string, windows: CampaignWindow[]): Promise<Map<string, BaseMetrics>> {
+  async readTotals(tenantId: string, windows: CampaignWindow[]): Promise<Map<string, SourcedMetrics[]>> {
     if (windows.length === 0) return new Map();
     const result = await this.db.raw(TOTALS_SQL, [
       column(windows.map((w) => w.campaignId)),
@@ -39,6 +39,12 @@ export class PgTotalsReader implements TotalsReader {
       tenantId,
       tenantId,
     ]);
-    return new Map((result.rows as (MetricSumsRow & { campaign_id: string })[]).map((r) => [r.campaign_id, toBaseMetrics(r)]));
+    const out = new Map<string, SourcedMetrics[]>();
+    for (const r of result.rows as (MetricSumsRow & { campaign_id: string; platform: string; source: number })[]) {
+      const parts = out.get(r.campaign_id) ?? [];
+      parts.push({ platform: r.platform, source: SOURCE_OF_CODE[r.source] ?? "TRACKED", metrics: toBaseMetrics(r) });
+      out.set(r.campaign_id, parts);
+    }
+    return out;
   }
 }

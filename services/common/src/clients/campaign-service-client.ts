@@ -25,6 +25,8 @@ export interface CampaignInfo {
   timeZone: string;
   /** Absent in entries cached before links existed: read as none. */
   platformLinks?: PlatformLinkInfo[];
+  /** Total budget in micros of currencyCode, a decimal string like every int64 (JSON-safe in caches); absent when unknown. */
+  budgetMicros?: string;
 }
 
 const STATES: Partial<Record<CampaignStatus, CampaignState>> = {
@@ -40,7 +42,7 @@ export function campaignInfoFromProto(c: Campaign, tenantId: string): CampaignIn
   const status = STATES[c.status];
   if (!status) return null;
   const platformLinks = c.platformLinks.map((l) => ({ platform: l.platform, accountId: l.accountId, externalCampaignIds: l.externalCampaignIds }));
-  return { id: c.id, tenantId, name: c.name, status, currencyCode: c.currencyCode, timeZone: c.timeZone, platformLinks };
+  return { id: c.id, tenantId, name: c.name, status, currencyCode: c.currencyCode, timeZone: c.timeZone, budgetMicros: c.budgetMicros, platformLinks };
 }
 
 /** Per-call deadlines. A list walks every page, so it gets longer than a single get. */

@@ -65,6 +65,7 @@ export const INPUT_CAPS: InputCaps = {
     "tally.analytics.v1.GetCampaignInsightsRequest.platforms": 100,
     "tally.analytics.v1.GetCampaignInsightsRequest.regions": 300,
     "tally.analytics.v1.GetCampaignInsightsRequest.breakdowns": 3,
+    "tally.analytics.v1.GetCampaignSourceComparisonRequest.platforms": 100,
     "tally.identity.v1.CreateApiKeyRequest.scopes": 2,
     "tally.campaign.v1.Campaign.platform_links": 20,
     "tally.campaign.v1.PlatformCampaignLink.external_campaign_ids": 100,
