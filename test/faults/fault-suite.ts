@@ -63,6 +63,8 @@ export interface FaultResult {
   exactAfterSeconds: number | null;
   /** How long the fault action itself took (kill + restart until healthy, stop + 10 s + start, ...). */
   faultSeconds: number;
+  /** Why the fault action itself failed (e.g. a component did not come back), if it did. */
+  faultError: string | null;
   ok: boolean;
 }
 
@@ -173,7 +175,11 @@ export async function runFaultSuite(opts: SuiteOptions): Promise<SuiteOutcome> {
       ledger.gaps.start();
       queryGaps.start();
       const faultStart = Date.now();
-      await faults[fault]();
+      // A fault action that fails (a component that does not come back) fails this fault, not the run.
+      const faultError = await faults[fault]().then(
+        () => null,
+        (err: Error) => err.message,
+      );
       const faultSeconds = seconds(Date.now() - faultStart);
       await sleep(opts.afterMs);
       ledger.stopGenerating();
@@ -221,9 +227,16 @@ export async function runFaultSuite(opts: SuiteOptions): Promise<SuiteOutcome> {
         queriesDownSeconds: seconds(queryGaps.longestMs()),
         exactAfterSeconds,
         faultSeconds,
+        faultError,
         ok: false,
       };
-      result.ok = result.lost === 0 && result.doubleCounted === 0 && result.unsettled === 0 && counted === acknowledged && result.countedUnacknowledged === 0;
+      result.ok =
+        faultError === null &&
+        result.lost === 0 &&
+        result.doubleCounted === 0 &&
+        result.unsettled === 0 &&
+        counted === acknowledged &&
+        result.countedUnacknowledged === 0;
       results.push(result);
       log(`  ${fault}: ${acknowledged} acknowledged, ${counted} counted, ${result.lost} lost, ${result.doubleCounted} double${result.ok ? "" : "  ✗"}`);
     }
@@ -296,9 +309,8 @@ export function formatTable(results: FaultResult[]): string {
     String(r.queriesDownSeconds),
     r.exactAfterSeconds === null ? "never" : String(r.exactAfterSeconds),
     String(r.faultSeconds),
-    Object.entries(r.failures)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(", ") || "-",
+    [...Object.entries(r.failures).map(([k, v]) => `${k} ${v}`), ...(r.faultError ? [`FAULT ACTION FAILED: ${r.faultError.slice(0, 200)}`] : [])].join(", ") ||
+      "-",
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
