@@ -1,7 +1,7 @@
 /**
  * The aggregator process (ad-events → exact rollups in Postgres), wired from its config: the
- * metrics server, Postgres, Redis, Kafka (dead-letter producer, admin, consumer) and the freshness
- * tick. main.ts and the service tests both call wireAggregator. Parts stop in reverse start order
+ * metrics server, Postgres (and raw event retention), Redis, Kafka (dead-letter producer, admin,
+ * consumer) and the freshness tick. main.ts and the service tests both call wireAggregator. Parts stop in reverse start order
  * (the consumer leaves its group before Postgres closes); a failed start stops what started.
  */
 import { createDb, migrate } from "#common/db.js";
@@ -14,11 +14,13 @@ import type { AnalyticsConfig } from "../config.js";
 import { RedisCampaignSignals } from "../signals/campaign-signals.js";
 import { ANALYTICS_SCHEMA, migrations } from "../store/migrations.js";
 import { PgOffsetStore } from "../store/offset-store.js";
+import { PgRawEventRetention } from "../store/raw-event-retention.js";
 import { createAggregatorMetrics } from "./aggregator-metrics.js";
 import { KafkaAggregator } from "./consumer.js";
 import { KafkaDeadLetterSink } from "./dead-letter.js";
 import { createFlush } from "./flush.js";
 import { startFreshnessTick } from "./freshness-tick.js";
+import { startRetentionTimer } from "./retention-timer.js";
 
 export interface AggregatorOptions {
   /** Called when the consumer cannot go on (main.ts stops the process). */
@@ -43,6 +45,13 @@ export async function wireAggregator(config: AnalyticsConfig, logger: Logger, op
     const db = createDb({ url: config.pgUrl, schema: ANALYTICS_SCHEMA, poolMax: 4, applicationName: "analytics-aggregator" });
     parts.onStop("postgres", () => db.destroy());
     await migrate(db, ANALYTICS_SCHEMA, migrations);
+
+    const retention = await startRetentionTimer({
+      retention: new PgRawEventRetention(db, config.rawEventRetentionDays, logger.child({ component: "retention" })),
+      intervalMs: config.retentionIntervalMs,
+      logger,
+    });
+    parts.onStop("raw event retention", () => retention.stop());
 
     const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
     parts.onStop("redis", async () => void (await redis.quit()));
