@@ -59,6 +59,8 @@ export interface FaultResult {
   /** Longest stretch without an answered ingest call, and without an answered insights query, from the fault on. */
   ingestDownSeconds: number;
   queriesDownSeconds: number;
+  /** Longest stretch, from the fault to the end of ingest, in which the insights total did not grow: how long aggregation stood still. */
+  countingStalledSeconds: number;
   /** From the end of ingest until insights equalled the ledger; null if they never did within the timeout. */
   exactAfterSeconds: number | null;
   /** How long the fault action itself took (kill + restart until healthy, stop + 10 s + start, ...). */
@@ -158,11 +160,19 @@ export async function runFaultSuite(opts: SuiteOptions): Promise<SuiteOutcome> {
       const ledger = new IngestLedger(ingestion, token, campaignId, `${id}-${results.length}`);
       const insights = () => queryInsights(analytics, token, campaignId);
       const queryGaps = new GapMeter();
+      // Counting stalls: stretches in which the insights total did not grow while events came in.
+      const countGaps = new GapMeter();
+      let lastCount = -1;
       let probing = true;
       const probe = (async () => {
         while (probing) {
           await insights().then(
-            () => queryGaps.success(),
+            (res) => {
+              queryGaps.success();
+              const n = Number(res.totals?.impressions ?? 0);
+              if (n > lastCount) countGaps.success();
+              lastCount = n;
+            },
             () => undefined,
           );
           await sleep(250);
@@ -174,6 +184,7 @@ export async function runFaultSuite(opts: SuiteOptions): Promise<SuiteOutcome> {
       log(`  ${fault} …`);
       ledger.gaps.start();
       queryGaps.start();
+      countGaps.start();
       const faultStart = Date.now();
       // A fault action that fails (a component that does not come back) fails this fault, not the run.
       const faultError = await faults[fault]().then(
@@ -183,6 +194,7 @@ export async function runFaultSuite(opts: SuiteOptions): Promise<SuiteOutcome> {
       const faultSeconds = seconds(Date.now() - faultStart);
       await sleep(opts.afterMs);
       ledger.stopGenerating();
+      countGaps.end();
       await ledger.settle(60_000);
       const ingestEnd = Date.now();
 
@@ -225,6 +237,7 @@ export async function runFaultSuite(opts: SuiteOptions): Promise<SuiteOutcome> {
         failures: counts.failures,
         ingestDownSeconds: seconds(ledger.gaps.longestMs()),
         queriesDownSeconds: seconds(queryGaps.longestMs()),
+        countingStalledSeconds: seconds(countGaps.longestMs()),
         exactAfterSeconds,
         faultSeconds,
         faultError,
@@ -294,6 +307,7 @@ export function formatTable(results: FaultResult[]): string {
     "unacked counted",
     "ingest down s",
     "queries down s",
+    "counting stalled s",
     "exact after s",
     "fault s",
     "failed requests / receipts",
@@ -307,6 +321,7 @@ export function formatTable(results: FaultResult[]): string {
     String(r.countedUnacknowledged),
     String(r.ingestDownSeconds),
     String(r.queriesDownSeconds),
+    String(r.countingStalledSeconds),
     r.exactAfterSeconds === null ? "never" : String(r.exactAfterSeconds),
     String(r.faultSeconds),
     [...Object.entries(r.failures).map(([k, v]) => `${k} ${v}`), ...(r.faultError ? [`FAULT ACTION FAILED: ${r.faultError.slice(0, 200)}`] : [])].join(", ") ||
