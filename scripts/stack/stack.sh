@@ -9,6 +9,9 @@
 #   scripts/stack/stack.sh wait    [components]   wait until the components answer
 #   scripts/stack/stack.sh status  [components]   one line per component (exit 3 if one is down)
 #   scripts/stack/stack.sh stop    [components]   stop (reverse order: envoy, kafka, redis, postgres)
+#   scripts/stack/stack.sh restart components     stop, then start and wait for the named ones (the
+#                                                 fault suite restarts Kafka and PostgreSQL this way;
+#                                                 never on a stack that others' tests are using)
 #   scripts/stack/stack.sh reset                  stop everything and delete data + logs
 #                                                 (keeps the Kafka jars and the Envoy venv)
 #   scripts/stack/stack.sh env                    print the env file (eval-able exports)
@@ -245,6 +248,8 @@ export TALLY_REDIS_PORT=$TALLY_REDIS_PORT
 export TALLY_REDIS_URL=redis://127.0.0.1:$TALLY_REDIS_PORT
 export TALLY_KAFKA_PORT=$TALLY_KAFKA_PORT
 export TALLY_KAFKA_BROKERS=127.0.0.1:$TALLY_KAFKA_PORT
+# with it, a script that sources this file and calls stack.sh (restart kafka) gets this stack's controller
+export TALLY_KAFKA_CONTROLLER_PORT=$TALLY_KAFKA_CONTROLLER_PORT
 export TALLY_ENVOY_PORT=$TALLY_ENVOY_PORT
 export TALLY_ENVOY_URL=http://127.0.0.1:$TALLY_ENVOY_PORT
 export TALLY_ENVOY_ADMIN_PORT=$TALLY_ENVOY_ADMIN_PORT
@@ -847,6 +852,12 @@ cmd_stop() {
   done
 }
 
+cmd_restart() {
+  [[ $# -gt 0 ]] || die "restart: name the components to restart (${ALL_COMPONENTS[*]}); restarting everything by accident is not offered"
+  cmd_stop "$@"
+  cmd_start "$@"
+}
+
 cmd_status() {
   local comps c pid state port rc=0
   parse_components "$@"
@@ -925,6 +936,7 @@ main() {
     start) cmd_start "$@" ;;
     wait) cmd_wait "$@" ;;
     stop) cmd_stop "$@" ;;
+    restart) cmd_restart "$@" ;;
     status) cmd_status "$@" ;;
     reset) cmd_reset ;;
     env) cmd_env ;;

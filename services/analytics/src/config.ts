@@ -22,6 +22,14 @@ export interface AnalyticsConfig extends CommonConfig {
   /** How long campaign facts (currency, time zone) are reused in-process. */
   campaignCacheMs: number;
   pgPoolMax: number;
+  /**
+   * Raw events (and their de-duplication keys) are kept at least this many days after receipt,
+   * then dropped by whole days; rollups are kept. Keep it ≥ ingestion's TALLY_LATE_DATA_WINDOW_DAYS,
+   * or a resend accepted after it is counted again (store/raw-event-retention.ts).
+   */
+  rawEventRetentionDays: number;
+  /** How often an aggregator runs a retention pass (one at a time across processes). */
+  retentionIntervalMs: number;
 }
 
 export function loadConfig(env: Env): Readonly<AnalyticsConfig> {
@@ -40,6 +48,8 @@ export function loadConfig(env: Env): Readonly<AnalyticsConfig> {
     insightsCacheTtlSeconds: r.int("TALLY_INSIGHTS_CACHE_TTL_S", 300, 0, 86_400),
     campaignCacheMs: r.int("TALLY_ANALYTICS_CAMPAIGN_CACHE_MS", 5000, 0, 600_000),
     pgPoolMax: r.int("TALLY_ANALYTICS_PG_POOL_MAX", 10, 1, 100),
+    rawEventRetentionDays: r.int("TALLY_RAW_EVENT_RETENTION_DAYS", 90, 1, 3650),
+    retentionIntervalMs: r.int("TALLY_RETENTION_INTERVAL_MS", 3_600_000, 1_000, 86_400_000),
   };
   return r.done(config);
 }

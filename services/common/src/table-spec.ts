@@ -10,6 +10,8 @@ export interface TableSpec {
   comment: string;
   columns: [name: string, definition: string, comment: string][];
   constraints: string[];
+  /** For a partitioned table: the PARTITION BY clause, e.g. "RANGE (receive_time)". */
+  partitionBy?: string;
 }
 
 /** A SQL string literal: COMMENT takes no bind parameters. The texts are ours, never user input. */
@@ -18,7 +20,8 @@ const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 /** CREATE TABLE plus a COMMENT on the table and on every column. */
 export async function createTable(db: Knex, spec: TableSpec): Promise<void> {
   const body = [...spec.columns.map(([name, def]) => `${name} ${def}`), ...spec.constraints].join(",\n  ");
-  await db.raw(`CREATE TABLE ${spec.name} (\n  ${body}\n)`);
+  const partitioning = spec.partitionBy ? ` PARTITION BY ${spec.partitionBy}` : "";
+  await db.raw(`CREATE TABLE ${spec.name} (\n  ${body}\n)${partitioning}`);
   await commentTable(
     db,
     spec.name,

@@ -1,7 +1,7 @@
 /**
  * The aggregator process (ad-events → exact rollups in Postgres), wired from its config: the
- * metrics server, Postgres, Redis, Kafka (dead-letter producer, admin, consumer) and the freshness
- * tick. main.ts and the service tests both call wireAggregator. Parts stop in reverse start order
+ * metrics server, Postgres (and raw event retention), Redis, Kafka (dead-letter producer, admin,
+ * consumer) and the freshness tick. main.ts and the service tests both call wireAggregator. Parts stop in reverse start order
  * (the consumer leaves its group before Postgres closes); a failed start stops what started.
  */
 import { createTokenService } from "#common/auth.js";
@@ -20,12 +20,14 @@ import { ANALYTICS_SCHEMA, migrations } from "../store/migrations.js";
 import { PgOffsetStore } from "../store/offset-store.js";
 import { PgPacingStore } from "../store/pacing-store.js";
 import { PgTotalsReader } from "../store/totals-query.js";
+import { PgRawEventRetention } from "../store/raw-event-retention.js";
 import { createAggregatorMetrics } from "./aggregator-metrics.js";
 import { KafkaAggregator } from "./consumer.js";
 import { KafkaDeadLetterSink } from "./dead-letter.js";
 import { createFlush } from "./flush.js";
 import { startFreshnessTick } from "./freshness-tick.js";
 import { PacingMonitor } from "./pacing-monitor.js";
+import { startRetentionTimer } from "./retention-timer.js";
 
 /** How often budget checks left over (campaign service down, a crash) are retried. */
 const PACING_RETRY_MS = 5_000;
@@ -55,6 +57,13 @@ export async function wireAggregator(config: AnalyticsConfig, logger: Logger, op
     const db = createDb({ url: config.pgUrl, schema: ANALYTICS_SCHEMA, poolMax: 4, applicationName: "analytics-aggregator" });
     parts.onStop("postgres", () => db.destroy());
     await migrate(db, ANALYTICS_SCHEMA, migrations);
+
+    const retention = await startRetentionTimer({
+      retention: new PgRawEventRetention(db, config.rawEventRetentionDays, logger.child({ component: "retention" })),
+      intervalMs: config.retentionIntervalMs,
+      logger,
+    });
+    parts.onStop("raw event retention", () => retention.stop());
 
     const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
     parts.onStop("redis", async () => void (await redis.quit()));

@@ -10,8 +10,11 @@ import { requireCampaign, type CampaignLookup } from "./insights.js";
 import { deriveMetrics, type BaseMetrics, type DerivedMetrics } from "./metrics.js";
 
 export interface RollupRebuilder {
-  /** UTC date (YYYY-MM-DD) of the campaign's oldest retained raw event; null when there is none. */
-  oldestEventDate(tenantId: string, campaignId: string): Promise<string | null>;
+  /**
+   * UTC date (YYYY-MM-DD) from which the campaign's raw events are all retained: its oldest raw
+   * event's day, or later where retention dropped older ones; null when there is none.
+   */
+  oldestRebuildableDate(tenantId: string, campaignId: string): Promise<string | null>;
   /** Makes the tracked rollups in the interval equal the sums of the raw events, safely beside a running aggregator. */
   rebuild(tenantId: string, campaignId: string, interval: UtcInterval): Promise<RebuildOutcome>;
 }
@@ -60,9 +63,9 @@ export function createReaggregateService(deps: ReaggregateDeps) {
       if (datesOk && input.startDate) checkOrderAndSpan({ startDate: input.startDate, endDate }, "DAY", v);
       v.throwIfAny();
       const campaign = await requireCampaign(deps.campaigns, tenantId, input.campaignId.trim(), requestId);
-      // Days before the oldest retained event cannot be rebuilt: their raw events are gone, and
-      // rebuilding them would erase rollups that are still right.
-      const oldest = (await deps.rebuilder.oldestEventDate(tenantId, campaign.id)) ?? endDate;
+      // Days before that cannot be rebuilt: (some of) their raw events are gone, and rebuilding
+      // them would erase rollups that are still right.
+      const oldest = (await deps.rebuilder.oldestRebuildableDate(tenantId, campaign.id)) ?? endDate;
       const startDate = input.startDate && input.startDate > oldest ? input.startDate : oldest;
       const interval = startDate > endDate ? { start: new Date(0), end: new Date(0) } : rangeToUtc({ startDate, endDate, timeZone: "UTC" });
       const outcome = await deps.rebuilder.rebuild(tenantId, campaign.id, interval);

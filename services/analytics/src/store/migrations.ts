@@ -1,13 +1,14 @@
 /**
  * Schema `analytics`. Only this service reads or writes it.
  *
- * Retention note: raw_events is meant to be range-partitioned by receive day and dropped after the
- * retention window (default 90 days). That is a later issue: a partitioned table needs the
- * partition key in its primary key, so de-duplication will then move to (tenant_id, event_id,
- * receive day) within the window or to a separate key table.
+ * Retention: raw_events is range-partitioned by receive day and whole days are dropped after the
+ * retention window (store/raw-event-retention.ts, which also says where de-duplication stands at
+ * the window's edge). A partitioned table can only be unique on keys containing the partition key,
+ * so de-duplication by (tenant_id, event_id) lives in event_keys, pruned on the same schedule.
  */
 import type { Migration } from "#common/db.js";
 import { commentColumn, createTable, type TableSpec } from "#common/table-spec.js";
+import { ensureDayPartitions, utcDay } from "./raw-event-retention.js";
 
 export const ANALYTICS_SCHEMA = "analytics";
 
@@ -144,6 +145,38 @@ const pacingSignals: TableSpec = {
   constraints: ["PRIMARY KEY (tenant_id, campaign_id, threshold, budget_micros)"],
 };
 
+/** raw_events from migration 0003 on: the same columns, partitioned by receive day, unique nowhere. */
+const rawEventsByDay: TableSpec = {
+  ...rawEvents,
+  comment:
+    "Every tracked event applied to rollups, the base for re-aggregation. Partitioned by UTC receive day (raw_events_YYYYMMDD, raw_events_default for days without one); days past the retention window are dropped. Uniqueness per (tenant_id, event_id) is kept by event_keys.",
+  constraints: [],
+  partitionBy: "RANGE (receive_time)",
+};
+
+const eventKeys: TableSpec = {
+  name: "event_keys",
+  comment:
+    "The de-duplication truth: one row per (tenant_id, event_id) whose raw event is retained. Not partitioned, so unique across receive days; pruned with the raw_events day partitions.",
+  columns: [
+    ["tenant_id", "text NOT NULL", "Tenant that sent the event."],
+    ["event_id", "text NOT NULL", "Client idempotency key; unique per tenant."],
+    ["receive_day", "date NOT NULL", "UTC day the first copy was received: the raw_events partition holding it; the key is pruned with that day."],
+  ],
+  constraints: ["PRIMARY KEY (tenant_id, event_id)"],
+};
+
+const rawEventRetention: TableSpec = {
+  name: "raw_event_retention",
+  comment: "Where retention has cut raw_events (one row). Re-aggregation rebuilds only occur days after it.",
+  columns: [
+    ["id", "smallint NOT NULL CHECK (id = 1)", "Always 1: the table has one row."],
+    ["dropped_before", "timestamptz NOT NULL", "Raw events received before this time were dropped (their day partitions and keys)."],
+    ["update_time", "timestamptz NOT NULL DEFAULT now()", "Last change of the row."],
+  ],
+  constraints: ["PRIMARY KEY (id)"],
+};
+
 export const migrations: Migration[] = [
   {
     name: "0001_rollups_raw_events_offsets",
@@ -193,6 +226,37 @@ export const migrations: Migration[] = [
       await createTable(db, pacingSignals);
       // The relay reads what is not yet published.
       await db.raw("CREATE INDEX pacing_signals_unpublished ON pacing_signals (fire_time) WHERE publish_time IS NULL");
+    },
+  },
+  {
+    /**
+     * Converts raw_events in place: the old table is renamed, the partitioned one created with a
+     * partition for every receive day it holds (and the coming days), its rows and keys copied,
+     * and the old table dropped. One transaction: every reader sees the old table or the new one.
+     * The copy rewrites every row under an exclusive lock; on a large installation that is a
+     * maintenance window. Days older than the window are dropped by the first retention pass.
+     */
+    name: "0005_raw_events_partitioned_by_receive_day",
+    async up(db) {
+      await db.raw("ALTER TABLE raw_events RENAME TO raw_events_unpartitioned");
+      await db.raw("ALTER TABLE raw_events_unpartitioned RENAME CONSTRAINT raw_events_pkey TO raw_events_unpartitioned_pkey");
+      await db.raw("ALTER INDEX raw_events_campaign_time RENAME TO raw_events_unpartitioned_campaign_time");
+      await createTable(db, rawEventsByDay);
+      // Re-aggregation reads one campaign's events by time (in every partition: they are by receive day).
+      await db.raw("CREATE INDEX raw_events_campaign_time ON raw_events (tenant_id, campaign_id, occur_time)");
+      await db.raw("CREATE TABLE raw_events_default PARTITION OF raw_events DEFAULT");
+      await createTable(db, eventKeys);
+      // Keys arrive in receive order, so a BRIN index finds a day's keys for pruning at almost no insert cost.
+      await db.raw("CREATE INDEX event_keys_receive_day ON event_keys USING brin (receive_day)");
+      await createTable(db, rawEventRetention);
+
+      const held = await db.raw("SELECT DISTINCT to_char(receive_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM raw_events_unpartitioned");
+      const today = Date.now();
+      const coming = [-1, 0, 1, 2, 3].map((d) => utcDay(new Date(today + d * 86_400_000)));
+      await ensureDayPartitions(db, [...(held.rows as { day: string }[]).map((r) => r.day), ...coming]);
+      await db.raw("INSERT INTO raw_events SELECT * FROM raw_events_unpartitioned");
+      await db.raw("INSERT INTO event_keys SELECT tenant_id, event_id, (receive_time AT TIME ZONE 'UTC')::date FROM raw_events_unpartitioned");
+      await db.raw("DROP TABLE raw_events_unpartitioned");
     },
   },
 ];

@@ -8,6 +8,7 @@ import type { Knex } from "#common/db.js";
 import type { UtcInterval } from "../domain/buckets.js";
 import type { RebuildOutcome, RollupRebuilder } from "../domain/reaggregate.js";
 import { toBaseMetrics, type MetricSumsRow } from "./mapping.js";
+import { PgRawEventRetention, utcDay } from "./raw-event-retention.js";
 
 const KEY = "tenant_id, campaign_id, bucket_start, platform, region, source";
 const METRICS = ["impressions", "clicks", "conversions", "cost_micros", "revenue_micros", "filtered_events"];
@@ -53,12 +54,23 @@ WHERE tenant_id = :tenant AND campaign_id = :campaign AND source = 1 AND bucket_
 export class PgRollupRebuilder implements RollupRebuilder {
   constructor(private readonly db: Knex) {}
 
-  async oldestEventDate(tenantId: string, campaignId: string): Promise<string | null> {
+  /**
+   * The campaign's oldest occur day (UTC) with a retained raw event; once retention has dropped
+   * days, never before the day after the horizon: an event of an earlier occur day may have been
+   * received before the horizon and be gone, so rebuilding that day would erase right rollups.
+   * (Ingestion refuses events more than 5 minutes in the future, so every event of a later occur
+   * day was received after the horizon.)
+   */
+  async oldestRebuildableDate(tenantId: string, campaignId: string): Promise<string | null> {
     const result = await this.db.raw(
       `SELECT to_char(min(occur_time) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM raw_events WHERE tenant_id = ? AND campaign_id = ?`,
       [tenantId, campaignId],
     );
-    return (result.rows[0] as { day: string | null }).day;
+    const oldest = (result.rows[0] as { day: string | null }).day;
+    const horizon = await PgRawEventRetention.horizon(this.db);
+    if (oldest === null || horizon === null) return oldest;
+    const firstWhole = utcDay(new Date(horizon.getTime() + 86_400_000));
+    return oldest > firstWhole ? oldest : firstWhole;
   }
 
   async rebuild(tenantId: string, campaignId: string, interval: UtcInterval): Promise<RebuildOutcome> {
