@@ -1,7 +1,7 @@
 /**
  * `npm test`: every check and every test tier against the real stack.
  *   1. contracts: gen/ is fresh, buf lint, buf breaking (against the previous commit)
- *   2. typecheck
+ *   2. typecheck, and the layering rule (domain code imports no generated code and no I/O library)
  *   3. infrastructure (installed if missing) and the services + Envoy — reused when already running
  *   4. one `node --test` run over unit, service and e2e tests
  *   5. stop only what step 3 started
@@ -40,6 +40,7 @@ try {
   run("buf lint", "buf", ["lint"]);
   if (hasPreviousCommit()) run("buf breaking (WIRE_JSON, against HEAD~1)", "buf", ["breaking", "--against", ".git#ref=HEAD~1"]);
   run("typecheck", "tsc", ["--noEmit", "-p", "."]);
+  run("layering: domain imports no generated code, rpc/, store/, client or I/O module", process.execPath, ["--import", "tsx", "scripts/dev/check-layering.ts"]);
   console.log("▶ infrastructure");
   stack("start", "postgres", "redis", "kafka");
   if (!(await servicesHealthy())) {
@@ -49,7 +50,7 @@ try {
     console.log("▶ services: reusing the running ones");
   }
   await startEnvoy();
-  const files = testFiles(join(ROOT, "services")).concat(testFiles(join(ROOT, "test")));
+  const files = ["services", "scripts", "test"].flatMap((dir) => testFiles(join(ROOT, dir)));
   console.log(`▶ ${files.length} test files`);
   const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files], { cwd: ROOT, stdio: "inherit" });
   exitCode = r.status ?? 1;
