@@ -39,13 +39,18 @@ export interface Fixtures {
   fuzzOf: Record<string, Tenant>;
   /** Credentials that must all get UNAUTHENTICATED; each names tenant A's OWNER where it names anyone. */
   badCredentials: Record<CredentialKind, string | undefined>;
-  /** A real next_page_token of ListCampaigns for tenant F (page_size 1, default order). */
+  /** A real next_page_token of ListCampaigns' valid request in rpc-specs.ts (page_size 1), tenant F. */
   pageToken: string;
+  /** A real next_page_token of a different ListCampaigns request (ordered by name). */
+  foreignPageToken: string;
   campaignClient: CampaignServiceClient;
   close(): void;
 }
 
 const PASSWORD = "sweep password 123";
+/** ListCampaigns' valid request (rpc-specs.ts) filters and orders like this, so its page tokens fit it. */
+export const LIST_FILTER = 'name:"sweep"';
+export const LIST_ORDER = "create_time desc";
 const hourFromNow = (h: number) => new Date(Date.now() + h * 3_600_000);
 
 async function tenant(identity: IdentityServiceClient, campaigns: CampaignServiceClient, label: string, withUsers = true): Promise<Tenant> {
@@ -88,8 +93,9 @@ export async function createFixtures(stateChangingRpcs: string[]): Promise<Fixtu
   for (let i = 0; i < stateChangingRpcs.length; i += 4) {
     await Promise.all(stateChangingRpcs.slice(i, i + 4).map(async (id) => (fuzzOf[id] = await tenant(identity, campaigns, `f-${id.split("/")[1]!.toLowerCase()}`, false))));
   }
-  const page = await call(campaigns, campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "" }, fuzz!.tokens.OWNER);
-  if (!page.nextPageToken) throw new Error("ListCampaigns with page_size 1 over 5 campaigns gave no next_page_token");
+  const firstPage = (orderBy: string) => call(campaigns, campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: LIST_FILTER, orderBy }, fuzz!.tokens.OWNER);
+  const [page, foreign] = await Promise.all([firstPage(LIST_ORDER), firstPage("name")]);
+  if (!page.nextPageToken || !foreign.nextPageToken) throw new Error("ListCampaigns with page_size 1 over 5 campaigns gave no next_page_token");
 
   const claims = { tenantId: victim!.tenantId, userId: victim!.ownerId, role: "OWNER" as const };
   const wrongKey = await createTokenService({ secret: `not-the-tally-secret-${randomBytes(16).toString("hex")}` }).issueUserToken(claims);
@@ -111,6 +117,7 @@ export async function createFixtures(stateChangingRpcs: string[]): Promise<Fixtu
       expired: expired.token,
     },
     pageToken: page.nextPageToken,
+    foreignPageToken: foreign.nextPageToken,
     campaignClient: campaigns,
     close() {
       identity.close();

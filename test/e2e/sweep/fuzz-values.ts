@@ -16,15 +16,18 @@ export interface Mutation {
   /** JSON path from the request root (json names; numbers index lists). */
   path: (string | number)[];
   label: string;
-  value: JsonValue;
+  /** The hostile value, or how to make it from the valid request's value at `path`. */
+  value: JsonValue | ((valid: JsonValue | undefined) => JsonValue);
   mustRefuse: boolean;
   /** Only meaningful inside a JSON body (a wrong JSON type): skipped where the field travels in a URL. */
   bodyOnly?: boolean;
 }
 
 export interface FuzzContext {
-  /** A genuine page token, to garble and tamper with. */
+  /** A genuine page token of ListCampaigns' valid request, to garble and forge. */
   pageToken: string;
+  /** A genuine page token of a different ListCampaigns request (another order). */
+  foreignPageToken: string;
   /** google.api.field_behavior of a field. */
   behavior(field: DescField): string[];
   /** JSON paths (dotted) of OUTPUT_ONLY fields the RPC reads as input all the same. */
@@ -41,8 +44,13 @@ export function mutationsOf(message: DescMessage, ctx: FuzzContext, path: (strin
     const p = [...path, field.jsonName];
     const readAnyway = ctx.inputPaths?.includes(p.filter((x) => typeof x === "string").join(".")) ?? false;
     const ignored = !readAnyway && (outputOnly || ctx.behavior(field).includes("OUTPUT_ONLY"));
-    const add = (values: Omit<Mutation, "path">[], at = p, wrap = (v: JsonValue): JsonValue => v) => {
-      for (const v of values) out.push({ ...v, path: at, value: wrap(v.value), mustRefuse: v.mustRefuse && !ignored });
+    const add = (values: Omit<Mutation, "path">[], at = p, list = false) => {
+      for (const v of values) {
+        const value = v.value;
+        // A list field gets a one-element list, derived from the valid list's first element.
+        const listed = typeof value === "function" ? (valid: JsonValue | undefined) => [value(Array.isArray(valid) ? valid[0] : undefined)] : [value];
+        out.push({ ...v, path: at, value: list ? listed : value, mustRefuse: v.mustRefuse && !ignored });
+      }
     };
     switch (field.fieldKind) {
       case "scalar":
@@ -59,9 +67,9 @@ export function mutationsOf(message: DescMessage, ctx: FuzzContext, path: (strin
         }
         break;
       case "list":
-        if (field.listKind === "scalar") add(scalarValues(field.scalar, field.name, ctx).slice(0, 4), p, (v) => [v]);
-        else if (field.listKind === "enum") add(enumValues(), p, (v) => [v]);
-        else if (field.message.typeName.startsWith("google.protobuf.")) add(wellKnownValues(field.message.typeName), p, (v) => [v]);
+        if (field.listKind === "scalar") add(scalarValues(field.scalar, field.name, ctx).slice(0, 4), p, true);
+        else if (field.listKind === "enum") add(enumValues(), p, true);
+        else if (field.message.typeName.startsWith("google.protobuf.")) add(wellKnownValues(field.message.typeName), p, true);
         else if (depth < 3) {
           add([{ label: "wrong type (object for list)", value: { a: 1 }, mustRefuse: true, bodyOnly: true }]);
           out.push(...mutationsOf(field.message, ctx, [...p, 0], depth + 1, ignored));
@@ -83,13 +91,15 @@ export function mutationsOf(message: DescMessage, ctx: FuzzContext, path: (strin
 function scalarValues(type: ScalarType, name: string, ctx: FuzzContext): Omit<Mutation, "path">[] {
   switch (type) {
     case ScalarType.STRING:
+      // Built from the valid value, so that its format still holds (an email stays an email, a
+      // name filter a name filter) and only the hostile part is wrong: that is what reaches storage.
       return [
-        { label: "NUL byte", value: "sweep\u0000nul", mustRefuse: true },
-        { label: "100 KB string", value: HUGE, mustRefuse: true },
-        { label: "invalid UTF-8", value: BAD_UTF8, mustRefuse: true },
+        { label: "NUL byte", value: (v) => embed(v, "\u0000"), mustRefuse: true },
+        { label: "100 KB string", value: (v) => `${text(v)}${HUGE}`, mustRefuse: true },
+        { label: "invalid UTF-8", value: (v) => embed(v, BAD_UTF8), mustRefuse: true },
         { label: "wrong type (number for string)", value: 12345, mustRefuse: true, bodyOnly: true },
         ...(name.endsWith("date") ? dateValues() : []),
-        ...(name === "page_token" ? pageTokenValues(ctx.pageToken) : []),
+        ...(name === "page_token" ? pageTokenValues(ctx.pageToken, ctx.foreignPageToken) : []),
       ];
     case ScalarType.INT64:
     case ScalarType.SINT64:
@@ -156,13 +166,21 @@ function dateValues(): Omit<Mutation, "path">[] {
   ];
 }
 
-function pageTokenValues(real: string): Omit<Mutation, "path">[] {
+const text = (v: JsonValue | undefined) => (typeof v === "string" && v !== "" ? v : "sweep");
+/** `what` inserted two characters before the end ("a@example.c\0om"), where formats rarely look. */
+function embed(v: JsonValue | undefined, what: string): string {
+  const t = text(v);
+  const at = Math.max(0, t.length - 2);
+  return `${t.slice(0, at)}${what}${t.slice(at)}`;
+}
+
+function pageTokenValues(real: string, foreign: string): Omit<Mutation, "path">[] {
   const mid = Math.floor(real.length / 2);
   const flipped = `${real.slice(0, mid)}${real[mid] === "A" ? "B" : "A"}${real.slice(mid + 1)}`;
   const values: Omit<Mutation, "path">[] = [
     { label: "garbage page token", value: "not a page token!", mustRefuse: true },
     { label: "garbled page token", value: flipped, mustRefuse: true },
-    { label: "another request's page token", value: real, mustRefuse: true },
+    { label: "another request's page token", value: foreign, mustRefuse: true },
   ];
   // Today's tokens are base64url JSON: keep the shape, forge the values inside.
   try {

@@ -63,7 +63,7 @@ export function judge(expect: Expectation, o: Outcome, spec: RpcSpec, leakIds: s
   // refused, the refusal comes before any dependency is asked, so a 503/504 there hides a bug
   // (e.g. an unvalidated id passed on until the campaign service fails).
   if (isTolerated(o) && (expect.kind === "no-server-error" || expect.kind === "control")) return { kind: "tolerated", why: status };
-  if (isTolerated(o)) return { kind: "unexpected", why: `expected ${expect.kind === "code" ? expect.code : "a refusal"}, got ${status} (a dependency failing on input that should have been refused first)` };
+  if (isTolerated(o)) return { kind: "unexpected", why: `expected ${expect.kind === "code" ? expect.code : "a refusal"}, got ${status} (input the contract refuses must be refused before anything can time out or fail downstream)` };
   const serverError = o.transport === "grpc" ? !isOk(o) && !isClientError(o) && !isUnimplemented(o) : o.http === undefined || o.http >= 500;
   if (serverError && !(spec.unimplemented && isUnimplemented(o))) return { kind: "unexpected", why: `server error ${status}` };
   // An unimplemented RPC still authenticates first; past that, UNIMPLEMENTED tells nobody anything.

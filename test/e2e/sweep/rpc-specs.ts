@@ -6,7 +6,7 @@
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { Role } from "../../../services/common/src/auth.js";
-import type { Tenant } from "./fixtures.js";
+import { LIST_FILTER, LIST_ORDER, type Tenant } from "./fixtures.js";
 
 export type OtherTenantRule =
   /** Tenant B naming tenant A's resource: NOT_FOUND / 404, as if it did not exist. */
@@ -133,7 +133,7 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
     minRole: "VIEWER",
     mutates: false,
     otherTenant: "NO_LEAK",
-    valid: () => ({ pageSize: 10, pageToken: "", filter: "status=ACTIVE", orderBy: "create_time desc" }),
+    valid: () => ({ pageSize: 10, pageToken: "", filter: LIST_FILTER, orderBy: LIST_ORDER }),
   },
   "tally.campaign.v1.CampaignService/UpdateCampaign": {
     minRole: "EDITOR",

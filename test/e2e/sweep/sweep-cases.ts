@@ -123,10 +123,10 @@ export function fuzzTenant(fx: Fixtures, rpc: Rpc): Tenant {
 function fuzzCases(rpc: Rpc, spec: RpcSpec, fx: Fixtures, contract: Contract, add: Add): void {
   const tenant = fuzzTenant(fx, rpc);
   const token = tenant.tokens.OWNER;
-  for (const m of mutationsOf(rpc.input, { pageToken: fx.pageToken, behavior: contract.behavior, inputPaths: spec.inputPaths })) {
+  for (const m of mutationsOf(rpc.input, { pageToken: fx.pageToken, foreignPageToken: fx.foreignPageToken, behavior: contract.behavior, inputPaths: spec.inputPaths })) {
     const mutated = () => {
       const json = spec.valid(tenant, unique());
-      setPath(json, m.path, m.value);
+      setPath(json, m.path, typeof m.value === "function" ? m.value(getPath(json, m.path)) : m.value);
       spec.focus?.(json, m.path.map(String));
       return { json };
     };
@@ -147,11 +147,21 @@ function fuzzCases(rpc: Rpc, spec: RpcSpec, fx: Fixtures, contract: Contract, ad
     add("fuzz", "unknown query parameter", token, () => ({ rawRest: { pathAndQuery: `${base.pathAndQuery}${sep}no_such_param=1` } }), { kind: "refused" }, { only: "rest" });
   }
   if (rpc.id === "tally.ingestion.v1.IngestionService/IngestEvents") {
-    const body = Buffer.alloc(OVERSIZED_BODY_BYTES, 0x20);
-    Buffer.from('{"events":[').copy(body, 0);
-    Buffer.from("]}").copy(body, body.length - 2);
+    // One event whose id is 17 MB long: a body Envoy must buffer whole to transcode.
+    const body = Buffer.alloc(OVERSIZED_BODY_BYTES, 0x78);
+    Buffer.from('{"events":[{"eventId":"').copy(body, 0);
+    Buffer.from('"}]}').copy(body, body.length - 4);
     add("fuzz", "17 MB body (over the edge's 16 MiB limit)", token, () => ({ rawRest: { pathAndQuery: path, body } }), { kind: "http", http: 413 }, { only: "rest" });
   }
+}
+
+function getPath(obj: JsonObject, path: (string | number)[]): JsonValue | undefined {
+  let cur: any = obj;
+  for (const key of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = cur[key];
+  }
+  return cur as JsonValue | undefined;
 }
 
 function setPath(obj: JsonObject, path: (string | number)[], value: JsonValue): void {

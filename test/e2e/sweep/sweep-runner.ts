@@ -108,6 +108,16 @@ export async function runSweep(cases: SweepCase[], deps: RunnerDeps): Promise<Sw
   for (const problem of await ledger.settle(deps)) {
     result.unexpected.push({ rpc: "tally.ingestion.v1.IngestionService/*", transport: "both", phase: "fuzz", name: "insights equal the ACCEPTED fuzz events", status: "-", why: problem });
   }
+  // 5. Every tenant still readable through the edge: a value stored by an accepted hostile request
+  //    must not make the tenant's list unanswerable from then on.
+  const list = deps.contract.rpcs.find((r) => r.id === LIST)!;
+  for (const t of [deps.fixtures.victim, deps.fixtures.fuzz, ...Object.values(deps.fixtures.fuzzOf)]) {
+    const o = await sendRest(deps.envoyUrl, list, { method: "GET", pathAndQuery: "/v1/campaigns?page_size=1000" }, t.tokens.OWNER);
+    if (o.http !== 200 || o.formProblem) {
+      const lane = Object.entries(deps.fixtures.fuzzOf).find(([, x]) => x === t)?.[0] ?? "shared";
+      result.unexpected.push({ rpc: LIST, transport: "rest", phase: "fuzz", name: `tenant of ${lane} still listable after the sweep`, status: statusOf(o), why: `GET /v1/campaigns answers ${statusOf(o)}: ${o.message ?? ""}`.trim() });
+    }
+  }
   const victimAfter = await snapshot(deps, deps.fixtures.victim, true);
   if (victimAfter.state !== victimBefore.state) {
     result.unexpected.push({ rpc: "*", transport: "both", phase: "auth", name: "tenant A unchanged by refused requests", status: "-", why: diff(victimBefore.state, victimAfter.state) });
