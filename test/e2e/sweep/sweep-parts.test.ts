@@ -1,0 +1,62 @@
+/** The sweep's pure parts, without the stack: descriptor reading, REST mapping, hostile values. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { loadContract } from "./contract.js";
+import { BAD_UTF8, BAD_UTF8_BYTES, mutationsOf } from "./fuzz-values.js";
+import { restRequest } from "./transports.js";
+
+const contract = loadContract();
+const rpc = (id: string) => contract.rpcs.find((r) => r.id === id)!;
+
+describe("sweep contract", () => {
+  it("reads every tally RPC with its HTTP binding from envoy/tally.binpb", () => {
+    const insights = rpc("tally.analytics.v1.AnalyticsService/GetCampaignInsights");
+    assert.deepEqual(insights.http, { verb: "get", template: "/v1/campaigns/{campaign_id}/insights", body: "" });
+    assert.equal(rpc("tally.ingestion.v1.IngestionService/StreamEvents").http, null);
+    assert.equal(rpc("tally.ingestion.v1.IngestionService/StreamEvents").kind, "client_streaming");
+    const name = contract.registry.getMessage("tally.campaign.v1.Campaign")!.fields.find((f) => f.name === "id")!;
+    assert.deepEqual(contract.behavior(name), ["OUTPUT_ONLY"]);
+  });
+});
+
+describe("restRequest", () => {
+  it("puts path variables in the path and the rest in the query, repeating repeated fields", () => {
+    const req = restRequest(contract, rpc("tally.analytics.v1.AnalyticsService/GetCampaignInsights"), {
+      json: { campaignId: "c 1", platforms: ["meta", "google"], granularity: "GRANULARITY_DAY" },
+    });
+    assert.deepEqual(req, { method: "GET", pathAndQuery: "/v1/campaigns/c%201/insights?platforms=meta&platforms=google&granularity=GRANULARITY_DAY" });
+  });
+
+  it("takes a nested path variable out of a body: \"*\" request, and writes invalid UTF-8 as raw bytes", () => {
+    const req = restRequest(contract, rpc("tally.campaign.v1.CampaignService/UpdateCampaign"), {
+      json: { campaign: { id: `x${BAD_UTF8}`, description: `d${BAD_UTF8}` }, updateMask: "description" },
+    })!;
+    assert.equal(req.method, "PATCH");
+    assert.equal(req.pathAndQuery, "/v1/campaigns/x%61%FF%FE%C3%28%A0%A1%E2%28%A1%80%62");
+    assert.equal(req.body!.indexOf(BAD_UTF8_BYTES), Buffer.byteLength('{"campaign":{"description":"d'));
+    assert.equal(req.body!.indexOf(BAD_UTF8), -1);
+    assert.ok(!req.body!.toString("latin1").includes('"id"'), "the id travels in the path only");
+  });
+
+  it("skips a wrong-JSON-type case where its field travels in the URL", () => {
+    const get = rpc("tally.campaign.v1.CampaignService/GetCampaign");
+    assert.equal(restRequest(contract, get, { json: { id: 12345 } }, ["id"]), null);
+  });
+});
+
+describe("mutationsOf", () => {
+  it("keeps a value's format and makes one part hostile", () => {
+    const login = rpc("tally.identity.v1.IdentityService/Login");
+    const nul = mutationsOf(login.input, { pageToken: "", foreignPageToken: "", behavior: contract.behavior }).find((m) => m.path.join(".") === "email" && m.label === "NUL byte")!;
+    assert.equal(typeof nul.value === "function" ? nul.value("me@example.com") : nul.value, "me@example.c\u0000om");
+    assert.equal(nul.mustRefuse, true);
+  });
+
+  it("expects refusals only where the field is input: OUTPUT_ONLY fields merely must not break anything", () => {
+    const create = rpc("tally.campaign.v1.CampaignService/CreateCampaign");
+    const all = mutationsOf(create.input, { pageToken: "", foreignPageToken: "", behavior: contract.behavior });
+    const year9999 = (path: string) => all.find((m) => m.path.join(".") === path && m.label === "year 9999")!.mustRefuse;
+    assert.equal(year9999("campaign.endTime"), true);
+    assert.equal(year9999("campaign.createTime"), false);
+  });
+});
