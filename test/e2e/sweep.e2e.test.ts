@@ -18,7 +18,7 @@ import { RPC_SPECS } from "./sweep/rpc-specs.js";
 import { createFixtures, type Fixtures } from "./sweep/fixtures.js";
 import { buildCases, type BuiltCases } from "./sweep/sweep-cases.js";
 import { runSweep, type Finding, type SweepResult } from "./sweep/sweep-runner.js";
-import { GrpcTransport } from "./sweep/transports.js";
+import { GrpcTransport } from "./sweep/grpc-transport.js";
 
 /** Which process serves a package (identity lives in the campaign service, DESIGN §2.1). */
 const ADDRESS_OF_AREA: Record<string, string> = {

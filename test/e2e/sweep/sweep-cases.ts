@@ -16,7 +16,9 @@ import type { Fixtures, Tenant } from "./fixtures.js";
 import { mutationsOf } from "./fuzz-values.js";
 import type { Expectation } from "./judge.js";
 import { RPC_SPECS, type RpcSpec } from "./rpc-specs.js";
-import { GrpcTransport, restRequest, type RestRequest, type Transport, type Wire } from "./transports.js";
+import { GrpcTransport } from "./grpc-transport.js";
+import { restRequest, type RestRequest } from "./rest-transport.js";
+import type { Transport, Wire } from "./transports.js";
 
 export type Phase = "control" | "auth" | "fuzz";
 

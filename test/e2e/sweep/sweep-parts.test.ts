@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadContract } from "./contract.js";
 import { BAD_UTF8, BAD_UTF8_BYTES, mutationsOf } from "./fuzz-values.js";
-import { restRequest } from "./transports.js";
+import { restRequest } from "./rest-transport.js";
 
 const contract = loadContract();
 const rpc = (id: string) => contract.rpcs.find((r) => r.id === id)!;

@@ -13,7 +13,9 @@ import type { Contract } from "./contract.js";
 import type { Fixtures, Tenant } from "./fixtures.js";
 import { judge, statusOf, type Verdict } from "./judge.js";
 import { fuzzTenant, type SweepCase } from "./sweep-cases.js";
-import { GrpcTransport, sendRest, type Outcome } from "./transports.js";
+import type { GrpcTransport } from "./grpc-transport.js";
+import { sendRest } from "./rest-transport.js";
+import type { Outcome } from "./transports.js";
 
 export interface Finding {
   rpc: string;
