@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadContract } from "./contract.js";
 import { BAD_UTF8, BAD_UTF8_BYTES, mutationsOf } from "./fuzz-values.js";
+import type { Fixtures, Tenant } from "./fixtures.js";
+import { GrpcTransport } from "./grpc-transport.js";
 import { restRequest } from "./rest-transport.js";
+import { RPC_SPECS } from "./rpc-specs.js";
+import { buildCases } from "./sweep-cases.js";
 
 const contract = loadContract();
 const rpc = (id: string) => contract.rpcs.find((r) => r.id === id)!;
@@ -58,5 +62,41 @@ describe("mutationsOf", () => {
     const year9999 = (path: string) => all.find((m) => m.path.join(".") === path && m.label === "year 9999")!.mustRefuse;
     assert.equal(year9999("campaign.endTime"), true);
     assert.equal(year9999("campaign.createTime"), false);
+  });
+});
+
+describe("buildCases", () => {
+  const tenant = (n: string): Tenant => ({
+    tenantId: `t-${n}`, ownerId: `u-${n}`, ownerEmail: `${n}@example.com`, password: "pw",
+    tokens: { OWNER: `owner-${n}`, EDITOR: `editor-${n}`, VIEWER: `viewer-${n}` },
+    campaigns: { draft: `${n}-d`, active: `${n}-a`, paused: `${n}-p`, completed: `${n}-c`, cancelled: `${n}-x` },
+  });
+  const fx = {
+    victim: tenant("a"), attacker: tenant("b"), fuzz: tenant("f"), fuzzOf: {},
+    badCredentials: { none: undefined, garbage: "garbage", "fake-api-key": "tk_x", "alg-none": "x.y.", "wrong-key": "w", expired: "e" },
+    pageToken: "cGFnZQ", foreignPageToken: "Zm9yZWlnbg", campaignClient: undefined as never, close() {},
+  } satisfies Fixtures;
+  const grpc = new GrpcTransport(contract, () => "127.0.0.1:1");
+
+  it("sweeps every RPC over gRPC, and over REST where it has a binding, in the auth and fuzz phases", () => {
+    const { cases, problems } = buildCases(contract, fx, grpc);
+    assert.deepEqual(problems, []);
+    for (const r of contract.rpcs) {
+      assert.ok(cases.some((c) => c.rpc.id === r.id && c.transport === "grpc" && c.phase === "auth"), r.id);
+      assert.equal(cases.some((c) => c.rpc.id === r.id && c.transport === "rest"), r.http !== null, r.id);
+    }
+    const expired = cases.find((c) => c.rpc.name === "GetCampaign" && c.transport === "rest" && c.name === "credential: expired")!;
+    assert.deepEqual([expired.token, expired.rest?.pathAndQuery, expired.expect], ["e", "/v1/campaigns/a-a", { kind: "code", code: "UNAUTHENTICATED" }]);
+  });
+
+  it("fails the sweep for an RPC without a spec", () => {
+    const id = "tally.campaign.v1.CampaignService/GetCampaign";
+    const spec = RPC_SPECS[id]!;
+    delete RPC_SPECS[id];
+    try {
+      assert.deepEqual(buildCases(contract, fx, grpc).problems, [`${id} has no entry in test/e2e/sweep/rpc-specs.ts, so the sweep has no cases for it`]);
+    } finally {
+      RPC_SPECS[id] = spec;
+    }
   });
 });
