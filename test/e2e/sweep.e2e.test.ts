@@ -5,7 +5,9 @@
  * code for every credential kind, refusals where the contract says input is refused, no data
  * changed by a refused request, and every service still healthy at the end.
  *
- * TALLY_SWEEP_REPORT=path writes every unexpected and tolerated answer there as JSON.
+ * TALLY_SWEEP_REPORT=path writes every unexpected and tolerated answer there as JSON;
+ * TALLY_SWEEP_TRACE=1 prints every case; TALLY_SWEEP_ONLY=regex runs only the cases whose
+ * "RPC [transport] case" matches (for chasing one finding; controls always run).
  */
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -61,8 +63,11 @@ describe("sweep: fuzz and authorization over every RPC, gRPC and REST", () => {
   });
 
   it("finds no unexpected status, no refused request that changed data", { timeout: 180_000 }, async () => {
+    const only = process.env.TALLY_SWEEP_ONLY ? new RegExp(process.env.TALLY_SWEEP_ONLY) : null;
+    const cases = only ? built.cases.filter((c) => c.phase === "control" || only.test(`${c.rpc.name} [${c.transport}] ${c.name}`)) : built.cases;
+    if (only) console.log(`sweep: TALLY_SWEEP_ONLY=${only.source} keeps ${cases.length} of ${built.cases.length} cases`);
     const started = Date.now();
-    result = await runSweep(built.cases, { contract, fixtures, grpc, envoyUrl: stack.envoyUrl, concurrency: 6 });
+    result = await runSweep(cases, { contract, fixtures, grpc, envoyUrl: stack.envoyUrl, concurrency: 6 });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const perTransport = Object.entries(result.byTransport).map(([t, n]) => `${t} ${n}`).join(", ");
     console.log(`sweep: ${result.ran} cases (${perTransport}) over ${contract.rpcs.length} RPCs in ${seconds} s, ${result.unexpected.length} unexpected, ${result.tolerated.length} tolerated (503/504)`);

@@ -8,6 +8,8 @@ import { GrpcTransport } from "./grpc-transport.js";
 import { restRequest } from "./rest-transport.js";
 import { RPC_SPECS } from "./rpc-specs.js";
 import { buildCases } from "./sweep-cases.js";
+import { judge, type Expectation } from "./judge.js";
+import type { Outcome } from "./transports.js";
 
 const contract = loadContract();
 const rpc = (id: string) => contract.rpcs.find((r) => r.id === id)!;
@@ -98,5 +100,36 @@ describe("buildCases", () => {
     } finally {
       RPC_SPECS[id] = spec;
     }
+  });
+});
+
+describe("judge", () => {
+  const spec = RPC_SPECS["tally.ingestion.v1.IngestionService/IngestEvents"]!;
+  const unimplemented = RPC_SPECS["tally.identity.v1.IdentityService/ListApiKeys"]!;
+  const grpc = (code: string, body?: object): Outcome => ({ transport: "grpc", code, body: body as never });
+  const rest = (http: number, code?: string, formProblem?: string): Outcome => ({ transport: "rest", http, code, formProblem });
+  const refused: Expectation = { kind: "refused" };
+  const unauthenticated: Expectation = { kind: "code", code: "UNAUTHENTICATED" };
+  const cases: [string, Expectation, Outcome, typeof spec, string][] = [
+    ["a refusal by status", refused, grpc("INVALID_ARGUMENT"), spec, "expected"],
+    ["a refusal in the receipts", refused, grpc("OK", { receipts: [{ status: "RECEIPT_STATUS_REJECTED" }] }), spec, "expected"],
+    ["accepted where refused", refused, grpc("OK", { receipts: [{ status: "RECEIPT_STATUS_ACCEPTED" }] }), spec, "unexpected"],
+    ["INTERNAL", { kind: "no-server-error" }, grpc("INTERNAL"), spec, "unexpected"],
+    ["UNAVAILABLE where any answer would do", { kind: "no-server-error" }, grpc("UNAVAILABLE"), spec, "tolerated"],
+    ["UNAVAILABLE where a refusal is due", refused, grpc("UNAVAILABLE"), spec, "unexpected"],
+    ["HTTP 401 for UNAUTHENTICATED", unauthenticated, rest(401, "UNAUTHENTICATED"), spec, "expected"],
+    ["HTTP 403 for UNAUTHENTICATED", unauthenticated, rest(403, "PERMISSION_DENIED"), spec, "unexpected"],
+    ["a text/plain edge error", refused, rest(400, undefined, "error body is not Tally's JSON error shape"), spec, "unexpected"],
+    ["HTTP 502", { kind: "no-server-error" }, rest(502), spec, "unexpected"],
+    ["501 from a documented unimplemented RPC", { kind: "code", code: "PERMISSION_DENIED" }, rest(501, "UNIMPLEMENTED"), unimplemented, "expected"],
+    ["501 before authentication", unauthenticated, rest(501, "UNIMPLEMENTED"), unimplemented, "unexpected"],
+    ["501 from an implemented RPC", refused, rest(501, "UNIMPLEMENTED"), spec, "unexpected"],
+  ];
+  for (const [what, expect, outcome, s, verdict] of cases) {
+    it(`${what}: ${verdict}`, () => assert.equal(judge(expect, outcome, s).kind, verdict));
+  }
+
+  it("finds another tenant's ids in an answer", () => {
+    assert.equal(judge({ kind: "no-server-error" }, grpc("OK", { campaigns: [{ id: "a-1" }] }), spec, ["a-1"]).kind, "unexpected");
   });
 });
