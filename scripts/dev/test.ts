@@ -2,7 +2,8 @@
  * `npm test`: every check and every test tier against the real stack.
  *   1. contracts: gen/ is fresh, buf lint, buf breaking (against the previous commit); deploy/k8s and
  *      docker-compose.yml validate offline (scripts/dev/check-deploy.sh)
- *   2. typecheck
+ *   2. typecheck, formatting (Prettier), and the layering rule (domain code imports no generated
+ *      code and no I/O library)
  *   3. infrastructure (installed if missing) and the services + Envoy — reused when already running
  *   4. one `node --test` run over unit, service and e2e tests
  *   5. stop only what step 3 started
@@ -42,6 +43,8 @@ try {
   if (hasPreviousCommit()) run("buf breaking (WIRE_JSON, against HEAD~1)", "buf", ["breaking", "--against", ".git#ref=HEAD~1"]);
   run("deployment files (kustomize, kubeconform, compose schema)", "bash", ["scripts/dev/check-deploy.sh"]);
   run("typecheck", "tsc", ["--noEmit", "-p", "."]);
+  run("formatting (prettier --check)", "prettier", ["--check", "--log-level", "warn", "**/*.ts"]);
+  run("layering: domain imports no generated code, rpc/, store/, client or I/O module", process.execPath, ["--import", "tsx", "scripts/dev/check-layering.ts"]);
   console.log("▶ infrastructure");
   stack("start", "postgres", "redis", "kafka");
   if (!(await servicesHealthy())) {
@@ -51,7 +54,7 @@ try {
     console.log("▶ services: reusing the running ones");
   }
   await startEnvoy();
-  const files = testFiles(join(ROOT, "services")).concat(testFiles(join(ROOT, "test")));
+  const files = ["services", "scripts", "test"].flatMap((dir) => testFiles(join(ROOT, dir)));
   console.log(`▶ ${files.length} test files`);
   const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files], {
     cwd: ROOT,
