@@ -21,6 +21,22 @@ describe("ConfigReader", () => {
     assert.throws(() => read({ TALLY_SHUTDOWN_GRACE_MS: "61000" }), /TALLY_SHUTDOWN_GRACE_MS=61000 is outside 0..60000/);
   });
 
+  it("turns tracing on only with an OTLP endpoint: TALLY_… first, then the standard OTEL_… variable", () => {
+    const read = (env: Record<string, string>) => {
+      const r = new ConfigReader({ TALLY_MODE: "development", ...env });
+      return r.done(readCommon(r)).tracing;
+    };
+    assert.deepEqual(read({}), { otlpEndpoint: "", sampleRatio: 1 });
+    assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).otlpEndpoint, "http://collector:4318");
+    assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", TALLY_OTEL_EXPORTER_OTLP_ENDPOINT: "https://b:4318" }).otlpEndpoint, "https://b:4318");
+    // Set but empty: off, even when the standard variable is inherited from the environment.
+    assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", TALLY_OTEL_EXPORTER_OTLP_ENDPOINT: "" }).otlpEndpoint, "");
+    assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", OTEL_SDK_DISABLED: "true" }).otlpEndpoint, "");
+    assert.equal(read({ TALLY_OTEL_SAMPLE_RATIO: "0.25" }).sampleRatio, 0.25);
+    assert.throws(() => read({ TALLY_OTEL_EXPORTER_OTLP_ENDPOINT: "grpc://collector:4317" }), /TALLY_OTEL_EXPORTER_OTLP_ENDPOINT must use http: or https:/);
+    assert.throws(() => read({ TALLY_OTEL_SAMPLE_RATIO: "1.5" }), /TALLY_OTEL_SAMPLE_RATIO="1.5" is not a number in 0..1/);
+  });
+
   it("reports every problem at once, without echoing secrets or URLs", () => {
     const r = new ConfigReader({
       TALLY_PG_URL: "postgres://user:hunter2@[bad",

@@ -56,6 +56,23 @@ export class ConfigReader {
     return value;
   }
 
+  /** A number in min..max (fractions allowed). */
+  decimal(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[name];
+    if (raw === undefined) return fallback;
+    const value = raw.trim() === "" ? NaN : Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      this.problems.push(`${name}=${JSON.stringify(raw)} is not a number in ${min}..${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  /** True when the variable is set at all (even empty). */
+  has(name: string): boolean {
+    return this.env[name] !== undefined;
+  }
+
   port(name: string, fallback: number): number {
     return this.int(name, fallback, 0, 65535);
   }
@@ -122,6 +139,31 @@ export interface CommonConfig {
   analyticsAddr: string;
   /** How long a stopping gRPC server lets in-flight calls finish before it cancels them. */
   shutdownGraceMs: number;
+  /** Tracing (common/src/tracing.ts): off unless an OTLP endpoint is set. */
+  tracing: TracingSettings;
+}
+
+export interface TracingSettings {
+  /**
+   * OTLP/HTTP base URL, e.g. http://collector:4318 (spans go to …/v1/traces); "" = tracing off.
+   * TALLY_OTEL_EXPORTER_OTLP_ENDPOINT, else the standard OTEL_EXPORTER_OTLP_ENDPOINT; the standard
+   * OTEL_SDK_DISABLED=true turns it off whatever is set.
+   */
+  otlpEndpoint: string;
+  /** TALLY_OTEL_SAMPLE_RATIO: share of new traces recorded; a call arriving with a sampled traceparent is always recorded. */
+  sampleRatio: number;
+}
+
+const OTLP_ENDPOINT_VARS = ["TALLY_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"] as const;
+
+function readTracing(r: ConfigReader): TracingSettings {
+  const sampleRatio = r.decimal("TALLY_OTEL_SAMPLE_RATIO", 1, 0, 1);
+  const disabled = r.oneOf("OTEL_SDK_DISABLED", "false", ["true", "false"]) === "true";
+  const name = OTLP_ENDPOINT_VARS.find((n) => r.has(n));
+  // Set but empty: explicitly off (TALLY_… overrides an OTEL_… inherited from the environment).
+  const set = name !== undefined && r.str(name, "", { allowEmpty: true }).trim() !== "";
+  const otlpEndpoint = set ? r.url(name, "", ["http:", "https:"]) : "";
+  return Object.freeze({ otlpEndpoint: disabled ? "" : otlpEndpoint, sampleRatio });
 }
 
 export function readCommon(r: ConfigReader): CommonConfig {
@@ -139,5 +181,6 @@ export function readCommon(r: ConfigReader): CommonConfig {
     ingestionAddr: r.str("TALLY_INGESTION_ADDR", "127.0.0.1:50052"),
     analyticsAddr: r.str("TALLY_ANALYTICS_ADDR", "127.0.0.1:50053"),
     shutdownGraceMs: r.int("TALLY_SHUTDOWN_GRACE_MS", 10_000, 0, 60_000),
+    tracing: readTracing(r),
   };
 }
