@@ -7,6 +7,8 @@ import { BODY_FIELDS_HEADER } from "./input/body-fields.js";
 import { loadInputBoundary, type InputBoundary } from "./input/input-boundary.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import { startRpcSpan, type RpcSpan } from "./rpc-tracing.js";
+import { TRACING_OFF, type Tracing } from "./tracing.js";
 
 /** What a handler knows about its call besides the request. */
 export interface RpcContext {
@@ -53,6 +55,11 @@ function requestIdMetadata(requestId: string): Metadata {
   return md;
 }
 
+/** A call's context as the kit holds it: with its span (rpc-tracing.ts), ended in finish(). */
+interface OpenCall extends RpcContext {
+  span: RpcSpan;
+}
+
 /** The part of every grpc-js server call that open() and admit() need. */
 interface SurfaceCall {
   metadata: Metadata;
@@ -60,8 +67,9 @@ interface SurfaceCall {
   on(event: "cancelled", listener: () => void): unknown;
 }
 
-export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metrics: Metrics; input?: InputBoundary }): RpcKit {
+export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metrics: Metrics; input?: InputBoundary; tracing?: Tracing }): RpcKit {
   const { logger, tokens, metrics } = deps;
+  const tracing = deps.tracing ?? TRACING_OFF;
   const input = deps.input ?? loadInputBoundary();
 
   /** The input boundary, after authentication: strangers learn nothing, not even what input is bad. */
@@ -82,12 +90,13 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
    * error before it is a trailers-only response, which Envoy turns into the right HTTP status.
    * Headers sent earlier would commit a REST stream to 200 with the error in its body.
    */
-  function open(method: string, call: SurfaceCall): RpcContext {
+  function open(method: string, call: SurfaceCall): OpenCall {
     const incoming = call.metadata.get(REQUEST_ID_HEADER)[0];
     const requestId = typeof incoming === "string" && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
     const controller = new AbortController();
     call.on("cancelled", () => controller.abort());
-    return { principal: null, requestId, logger: logger.child({ rpc: method, requestId }), signal: controller.signal };
+    const ctx = { principal: null, requestId, logger: logger.child({ rpc: method, requestId }), signal: controller.signal };
+    return { ...ctx, span: startRpcSpan(tracing, method, call.metadata, ctx) };
   }
 
   /** Sends the response headers (with the request id) once, right before the first message. */
@@ -111,10 +120,11 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     return ctx;
   }
 
-  function finish(method: string, ctx: RpcContext, started: bigint, err: unknown) {
+  function finish(method: string, ctx: OpenCall, started: bigint, err: unknown) {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const log = ctx.logger;
     if (err === null) {
+      ctx.span.end(status.OK, ctx.principal?.tenantId);
       metrics.rpcDuration.observe({ method, code: "OK" }, seconds);
       log.debug({ ms: Math.round(seconds * 1000) }, "rpc ok");
       return null;
@@ -123,6 +133,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     // Trailers-only when nothing was sent yet: the request id travels with the status.
     mapped.metadata?.set(REQUEST_ID_HEADER, ctx.requestId);
     const code = status[mapped.code ?? status.UNKNOWN] ?? "UNKNOWN";
+    ctx.span.end(mapped.code ?? status.UNKNOWN, ctx.principal?.tenantId);
     metrics.rpcDuration.observe({ method, code }, seconds);
     log.info({ ms: Math.round(seconds * 1000), code, reason: err instanceof AppError ? err.reason : "INTERNAL" }, "rpc failed");
     return mapped;
@@ -137,7 +148,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
         admit(ctx, policy, call)
-          .then((c) => fn(call.request, checked(method, call.request, c, call.metadata) as never))
+          .then((c) => ctx.span.run(() => fn(call.request, checked(method, call.request, c, call.metadata) as never)))
           .then(
             (res) => {
               finish(method, ctx, started, null);
@@ -164,7 +175,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
             else call.once("drain", () => resolve());
           });
         admit(ctx, policy, call)
-          .then((c) => fn(call.request, checked(method, call.request, c) as never, send as never))
+          .then((c) => ctx.span.run(() => fn(call.request, checked(method, call.request, c) as never, send as never)))
           .then(
             () => {
               finish(method, ctx, started, null);
@@ -185,7 +196,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
         admit(ctx, policy, call)
-          .then((c) => fn(checkedStream(method, call as AsyncIterable<never>), c as never))
+          .then((c) => ctx.span.run(() => fn(checkedStream(method, call as AsyncIterable<never>), c as never)))
           .then(
             (res) => {
               finish(method, ctx, started, null);
