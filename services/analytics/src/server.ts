@@ -5,6 +5,7 @@ import { createGrpcServer, type GrpcServer } from "#common/grpc-server.js";
 import type { Logger } from "#common/logger.js";
 import type { Metrics } from "#common/metrics.js";
 import { createRpcKit } from "#common/rpc.js";
+import type { Tracing } from "#common/tracing.js";
 import type { InsightsService } from "./domain/insights.js";
 import type { LiveMetricsService } from "./domain/live-metrics.js";
 import type { PerformanceService } from "./domain/performance.js";
@@ -19,10 +20,11 @@ export interface ServerDeps {
   performance: PerformanceService;
   live: LiveMetricsService;
   reaggregate: ReaggregateService;
+  tracing?: Tracing;
 }
 
 export function createServer(deps: ServerDeps): GrpcServer {
-  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics });
+  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, tracing: deps.tracing });
   return createGrpcServer({
     logger: deps.logger,
     services: [

@@ -5,6 +5,7 @@ import { createGrpcServer, type GrpcServer } from "#common/grpc-server.js";
 import type { Logger } from "#common/logger.js";
 import type { Metrics } from "#common/metrics.js";
 import { createRpcKit } from "#common/rpc.js";
+import type { Tracing } from "#common/tracing.js";
 import type { CampaignService } from "./domain/campaign-service.js";
 import type { IdentityService } from "./domain/identity-service.js";
 import { campaignRpc } from "./rpc/campaign-rpc.js";
@@ -16,11 +17,12 @@ export interface CampaignServerDeps {
   tokens: TokenService;
   campaigns: CampaignService;
   identity: IdentityService;
+  tracing?: Tracing;
 }
 
 /** Builds the server (CampaignService + IdentityService); the caller decides when and where it listens. */
 export function createServer(deps: CampaignServerDeps): GrpcServer {
-  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics });
+  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, tracing: deps.tracing });
   return createGrpcServer({
     logger: deps.logger,
     services: [

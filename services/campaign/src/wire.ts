@@ -12,6 +12,7 @@ import { createKafka, createProducer, ensureTopics, topicConfigs, topicNames, ty
 import { createLogger, type Logger } from "#common/logger.js";
 import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics.js";
 import { ShutdownSequence } from "#common/process-shutdown.js";
+import { startTracing, type Tracing } from "#common/tracing.js";
 import type { CampaignConfig } from "./config.js";
 import { createCampaignService } from "./domain/campaign-service.js";
 import { createIdentityService } from "./domain/identity-service.js";
@@ -27,6 +28,8 @@ export interface CampaignOverrides {
   logger?: Logger;
   /** Tests pass their own registry, labelled with their own service name. */
   metrics?: Metrics;
+  /** By default from config.tracing. The caller shuts down its own. */
+  tracing?: Tracing;
 }
 
 export interface CampaignProcess {
@@ -49,6 +52,9 @@ export async function wire(config: Readonly<CampaignConfig>, overrides: Campaign
   const logger = overrides.logger ?? createLogger("campaign", config.logLevel);
   const parts = new ShutdownSequence(logger);
   try {
+    // First in, last out: the spans of everything stopping after it are still exported.
+    const tracing = overrides.tracing ?? startTracing("campaign", config.tracing);
+    if (!overrides.tracing) parts.onStop("tracing", () => tracing.shutdown());
     const db = createDb({ url: config.pgUrl, schema: CAMPAIGN_SCHEMA, applicationName: "tally-campaign" });
     parts.onStop("postgres", () => db.destroy());
     await migrate(db, CAMPAIGN_SCHEMA, migrations);
@@ -82,7 +88,7 @@ export async function wire(config: Readonly<CampaignConfig>, overrides: Campaign
     const metricsServer = await startMetricsServer(metrics, config.metricsPort, logger);
     parts.onStop("metrics server", () => metricsServer.close());
 
-    const server = createServer({ logger, metrics, tokens, campaigns, identity });
+    const server = createServer({ logger, metrics, tokens, campaigns, identity, tracing });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
 

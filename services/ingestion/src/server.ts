@@ -4,6 +4,7 @@ import { createGrpcServer, type GrpcServer } from "#common/grpc-server.js";
 import type { Logger } from "#common/logger.js";
 import type { Metrics } from "#common/metrics.js";
 import { createRpcKit } from "#common/rpc.js";
+import type { Tracing } from "#common/tracing.js";
 import type { IngestEvents } from "./domain/ingest-events.js";
 import { createIngestionMetrics } from "./ingestion-metrics.js";
 import { ingestionRpc } from "./rpc/ingestion-rpc.js";
@@ -13,6 +14,7 @@ export interface ServerDeps {
   tokens: TokenService;
   metrics: Metrics;
   ingest: IngestEvents;
+  tracing?: Tracing;
 }
 
 /** Counts every receipt by status and reason, for IngestEvents and StreamEvents alike. */
@@ -34,7 +36,7 @@ function withReceiptMetrics(ingest: IngestEvents, metrics: Metrics): IngestEvent
 
 /** The ingestion gRPC server, built but not listening: main.ts and tests choose the port. */
 export function createServer(deps: ServerDeps): GrpcServer {
-  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics });
+  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, tracing: deps.tracing });
   const implementation = ingestionRpc(kit, withReceiptMetrics(deps.ingest, deps.metrics));
   return createGrpcServer({
     logger: deps.logger,

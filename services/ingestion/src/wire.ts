@@ -13,6 +13,7 @@ import { createLogger, type Logger } from "#common/logger.js";
 import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics.js";
 import { ShutdownSequence } from "#common/process-shutdown.js";
 import { createRedis } from "#common/redis.js";
+import { startTracing, type Tracing } from "#common/tracing.js";
 import { CampaignCacheInvalidator } from "./campaigns/campaign-cache-invalidator.js";
 import { RedisCachedCampaignLookup, type CampaignSource } from "./campaigns/redis-cached-campaign-lookup.js";
 import type { IngestionConfig } from "./config.js";
@@ -31,6 +32,8 @@ export interface IngestionOverrides {
   metrics?: Metrics;
   /** The campaign service (another team's process); by default a gRPC client of config.campaignAddr. */
   campaignSource?: CampaignSource;
+  /** Tracing (tests: one with an in-memory exporter); by default from config.tracing. The caller shuts down its own. */
+  tracing?: Tracing;
 }
 
 export interface IngestionProcess {
@@ -52,6 +55,9 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
   const logger = overrides.logger ?? createLogger("ingestion", config.logLevel);
   const parts = new ShutdownSequence(logger);
   try {
+    // First in, last out: the spans of everything stopping after it are still exported.
+    const tracing = overrides.tracing ?? startTracing("ingestion", config.tracing);
+    if (!overrides.tracing) parts.onStop("tracing", () => tracing.shutdown());
     const metrics = overrides.metrics ?? createMetrics("ingestion");
     const metricsServer = await startMetricsServer(metrics, config.metricsPort, logger);
     parts.onStop("metrics server", () => metricsServer.close());
@@ -62,7 +68,7 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
     const topics = topicNames(config.kafkaTopicPrefix);
     const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: "tally-ingestion", logger });
     await ensureTopics(kafka, topicConfigs(topics));
-    const publisher = new KafkaEventPublisher(kafka, topics.adEvents, logger);
+    const publisher = new KafkaEventPublisher(kafka, topics.adEvents, logger, tracing);
     await publisher.connect();
     parts.onStop("kafka producer", () => publisher.disconnect());
 
@@ -100,7 +106,7 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
       rules: { lateDataWindowDays: config.lateDataWindowDays, maxBatch: config.maxBatch },
     });
 
-    const server = createServer({ logger, tokens, metrics, ingest });
+    const server = createServer({ logger, tokens, metrics, ingest, tracing });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
 
