@@ -10,6 +10,7 @@ import { ShutdownSequence } from "#common/process-shutdown.js";
 import type { Logger } from "#common/logger.js";
 import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics.js";
 import { createRedis } from "#common/redis.js";
+import { startTracing, type Tracing } from "#common/tracing.js";
 import type { AnalyticsConfig } from "../config.js";
 import { RedisCampaignSignals } from "../signals/campaign-signals.js";
 import { ANALYTICS_SCHEMA, migrations } from "../store/migrations.js";
@@ -23,6 +24,8 @@ import { startFreshnessTick } from "./freshness-tick.js";
 export interface AggregatorOptions {
   /** Called when the consumer cannot go on (main.ts stops the process). */
   onFatal?: (err: unknown) => void;
+  /** By default from config.tracing. The caller shuts down its own. */
+  tracing?: Tracing;
 }
 
 export interface Aggregator {
@@ -35,6 +38,9 @@ export interface Aggregator {
 export async function wireAggregator(config: AnalyticsConfig, logger: Logger, options: AggregatorOptions = {}): Promise<Aggregator> {
   const parts = new ShutdownSequence(logger);
   try {
+    // First in, last out: the final flush's span (the consumer stops later) is still exported.
+    const tracing = options.tracing ?? startTracing("analytics-aggregator", config.tracing);
+    if (!options.tracing) parts.onStop("tracing", () => tracing.shutdown());
     const metrics = createMetrics("analytics-aggregator");
     const metricsServer = await startMetricsServer(metrics, config.aggregatorMetricsPort, logger);
     parts.onStop("metrics server", () => metricsServer.close());
@@ -65,6 +71,8 @@ export async function wireAggregator(config: AnalyticsConfig, logger: Logger, op
       signals: new RedisCampaignSignals(redis, config.redisKeyPrefix, logger.child({ component: "signals" })),
       metrics: aggregatorMetrics,
       logger: logger.child({ component: "flush" }),
+      topic: topics.adEvents,
+      tracing,
     });
     const aggregator = new KafkaAggregator({
       kafka,
