@@ -43,7 +43,7 @@ describe("rpc tracing", () => {
 
   it("opens a SERVER span per call, child of the incoming traceparent, and puts the trace id on the call's logger", async () => {
     const logger = createLogger("test", "silent").child({});
-    const span = startRpcSpan(tracing, METHOD, incoming({ traceparent: TRACEPARENT, tracestate: "vendor=x" }), { requestId: "req-1", logger });
+    const span = startRpcSpan(tracing, METHOD, incoming({ traceparent: TRACEPARENT, tracestate: "vendor=x" }), "req-1", logger);
     const inside = span.run(() => trace.getActiveSpan()?.spanContext());
     span.end(status.OK, "tenant-1");
     assert.equal(logger.bindings().traceId, TRACE_ID);
@@ -72,7 +72,7 @@ describe("rpc tracing", () => {
       [{}, status.UNAVAILABLE],
       [{ traceparent: "00-not-a-trace-01" }, status.INVALID_ARGUMENT],
     ] as const) {
-      startRpcSpan(tracing, METHOD, incoming(headers), { requestId: "r", logger }).end(code, undefined);
+      startRpcSpan(tracing, METHOD, incoming(headers), "r", logger).end(code, undefined);
     }
     const [unavailable, invalid] = await finished();
     assert.equal(unavailable?.parentSpanContext, undefined);
@@ -85,7 +85,7 @@ describe("rpc tracing", () => {
 
   it("injects the active span and the request id into a service-to-service call", async () => {
     const logger = createLogger("test", "silent");
-    const span = startRpcSpan(tracing, METHOD, incoming({ traceparent: TRACEPARENT }), { requestId: "req-2", logger });
+    const span = startRpcSpan(tracing, METHOD, incoming({ traceparent: TRACEPARENT }), "req-2", logger);
     const md = span.run(() => callMetadata("token", "req-2"));
     span.end(status.OK, undefined);
     const [s] = await finished();
@@ -100,8 +100,8 @@ describe("rpc tracing", () => {
 
   it("costs one shared object when tracing is off", () => {
     const logger = createLogger("test", "silent");
-    const a = startRpcSpan(TRACING_OFF, METHOD, incoming({ traceparent: TRACEPARENT }), { requestId: "r", logger });
-    const b = startRpcSpan(TRACING_OFF, METHOD, incoming({}), { requestId: "r", logger });
+    const a = startRpcSpan(TRACING_OFF, METHOD, incoming({ traceparent: TRACEPARENT }), "r", logger);
+    const b = startRpcSpan(TRACING_OFF, METHOD, incoming({}), "r", logger);
     assert.equal(a, b);
     assert.equal(
       a.run(() => 7),

@@ -48,7 +48,7 @@ const SERVER_ERRORS = new Set<status>([status.UNKNOWN, status.DEADLINE_EXCEEDED,
  * The span of one call, named by its full method (`tally.ingestion.v1.IngestionService/IngestEvents`).
  * The call's logger gains the trace id, so log lines and traces find each other.
  */
-export function startRpcSpan(tracing: Tracing, method: string, metadata: Metadata, call: { requestId: string; logger: Logger }): RpcSpan {
+export function startRpcSpan(tracing: Tracing, method: string, metadata: Metadata, requestId: string, logger: Logger): RpcSpan {
   if (!tracing.enabled) return UNTRACED;
   const parent = propagation.extract(ROOT_CONTEXT, metadata, metadataGetter);
   const slash = method.lastIndexOf("/");
@@ -56,11 +56,11 @@ export function startRpcSpan(tracing: Tracing, method: string, metadata: Metadat
     method,
     {
       kind: SpanKind.SERVER,
-      attributes: { "rpc.system": "grpc", "rpc.service": method.slice(0, slash), "rpc.method": method.slice(slash + 1), "tally.request_id": call.requestId },
+      attributes: { "rpc.system": "grpc", "rpc.service": method.slice(0, slash), "rpc.method": method.slice(slash + 1), "tally.request_id": requestId },
     },
     parent,
   );
-  call.logger.setBindings({ traceId: span.spanContext().traceId });
+  logger.setBindings({ traceId: span.spanContext().traceId });
   const active = trace.setSpan(parent, span);
   return {
     run: (fn) => context.with(active, fn),

@@ -95,8 +95,8 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     const requestId = typeof incoming === "string" && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
     const controller = new AbortController();
     call.on("cancelled", () => controller.abort());
-    const ctx = { principal: null, requestId, logger: logger.child({ rpc: method, requestId }), signal: controller.signal };
-    return { ...ctx, span: startRpcSpan(tracing, method, call.metadata, ctx) };
+    const log = logger.child({ rpc: method, requestId });
+    return { principal: null, requestId, logger: log, signal: controller.signal, span: startRpcSpan(tracing, method, call.metadata, requestId, log) };
   }
 
   /** Sends the response headers (with the request id) once, right before the first message. */
