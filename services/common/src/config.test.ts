@@ -29,8 +29,9 @@ describe("ConfigReader", () => {
     assert.deepEqual(read({}), { otlpEndpoint: "", sampleRatio: 1 });
     assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).otlpEndpoint, "http://collector:4318");
     assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", TALLY_OTEL_EXPORTER_OTLP_ENDPOINT: "https://b:4318" }).otlpEndpoint, "https://b:4318");
-    // Set but empty: off, even when the standard variable is inherited from the environment.
-    assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", TALLY_OTEL_EXPORTER_OTLP_ENDPOINT: "" }).otlpEndpoint, "");
+    // Empty is unset (the OTel rule): the standard variable applies; OTEL_SDK_DISABLED turns it all off.
+    assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", TALLY_OTEL_EXPORTER_OTLP_ENDPOINT: "" }).otlpEndpoint, "http://a:4318");
+    assert.equal(read({ TALLY_OTEL_EXPORTER_OTLP_ENDPOINT: " " }).otlpEndpoint, "");
     assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", OTEL_SDK_DISABLED: "true" }).otlpEndpoint, "");
     assert.equal(read({ TALLY_OTEL_SAMPLE_RATIO: "0.25" }).sampleRatio, 0.25);
     assert.throws(() => read({ TALLY_OTEL_EXPORTER_OTLP_ENDPOINT: "grpc://collector:4317" }), /TALLY_OTEL_EXPORTER_OTLP_ENDPOINT must use http: or https:/);

@@ -68,11 +68,6 @@ export class ConfigReader {
     return value;
   }
 
-  /** True when the variable is set at all (even empty). */
-  has(name: string): boolean {
-    return this.env[name] !== undefined;
-  }
-
   port(name: string, fallback: number): number {
     return this.int(name, fallback, 0, 65535);
   }
@@ -159,10 +154,9 @@ const OTLP_ENDPOINT_VARS = ["TALLY_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_
 function readTracing(r: ConfigReader): TracingSettings {
   const sampleRatio = r.decimal("TALLY_OTEL_SAMPLE_RATIO", 1, 0, 1);
   const disabled = r.oneOf("OTEL_SDK_DISABLED", "false", ["true", "false"]) === "true";
-  const name = OTLP_ENDPOINT_VARS.find((n) => r.has(n));
-  // Set but empty: explicitly off (TALLY_… overrides an OTEL_… inherited from the environment).
-  const set = name !== undefined && r.str(name, "", { allowEmpty: true }).trim() !== "";
-  const otlpEndpoint = set ? r.url(name, "", ["http:", "https:"]) : "";
+  // Empty counts as unset, as the OTel spec has it for its variables (compose passes `${X:-}` through).
+  const name = OTLP_ENDPOINT_VARS.find((n) => r.str(n, "", { allowEmpty: true }).trim() !== "");
+  const otlpEndpoint = name ? r.url(name, "", ["http:", "https:"]) : "";
   return Object.freeze({ otlpEndpoint: disabled ? "" : otlpEndpoint, sampleRatio });
 }
 
