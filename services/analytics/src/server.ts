@@ -6,6 +6,7 @@ import type { Logger } from "#common/logger.js";
 import type { Metrics } from "#common/metrics.js";
 import type { RateLimiter } from "#common/rate-limit/rate-limit.js";
 import { createRpcKit } from "#common/rpc.js";
+import type { Tracing } from "#common/tracing.js";
 import type { InsightsService } from "./domain/insights.js";
 import type { LiveMetricsService } from "./domain/live-metrics.js";
 import type { PerformanceService } from "./domain/performance.js";
@@ -24,10 +25,11 @@ export interface ServerDeps {
   live: LiveMetricsService;
   reaggregate: ReaggregateService;
   comparison: SourceComparisonService;
+  tracing?: Tracing;
 }
 
 export function createServer(deps: ServerDeps): GrpcServer {
-  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, limiter: deps.limiter });
+  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, limiter: deps.limiter, tracing: deps.tracing });
   return createGrpcServer({
     logger: deps.logger,
     services: [

@@ -10,6 +10,7 @@ import { GrpcCampaignServiceClient } from "#common/clients/campaign-service-clie
 import { createDb, migrate } from "#common/db.js";
 import type { GrpcServer } from "#common/grpc-server.js";
 import { ShutdownSequence } from "#common/process-shutdown.js";
+import { startTracing, type Tracing } from "#common/tracing.js";
 import type { Logger } from "#common/logger.js";
 import { createMetrics, startMetricsServer } from "#common/metrics.js";
 import { createRateLimiter } from "#common/rate-limit/redis-rate-limiter.js";
@@ -24,6 +25,8 @@ import { ANALYTICS_SCHEMA, migrations } from "./store/migrations.js";
 /** What a test may replace: the campaign service, the one remote dependency of this process. */
 export interface InsightsApiOverrides {
   campaigns?: CampaignLookup & CampaignDirectory;
+  /** By default from config.tracing. The caller shuts down its own. */
+  tracing?: Tracing;
 }
 
 export interface InsightsApi {
@@ -36,6 +39,9 @@ export interface InsightsApi {
 export async function wireInsightsApi(config: AnalyticsConfig, logger: Logger, overrides: InsightsApiOverrides = {}): Promise<InsightsApi> {
   const parts = new ShutdownSequence(logger);
   try {
+    // First in, last out: the spans of everything stopping after it are still exported.
+    const tracing = overrides.tracing ?? startTracing("analytics", config.tracing);
+    if (!overrides.tracing) parts.onStop("tracing", () => tracing.shutdown());
     const metrics = createMetrics("analytics");
 
     const db = createDb({ url: config.pgUrl, schema: ANALYTICS_SCHEMA, poolMax: config.pgPoolMax, applicationName: "analytics" });
@@ -59,7 +65,7 @@ export async function wireInsightsApi(config: AnalyticsConfig, logger: Logger, o
 
     const services = createServices(config, { db, redis, subscriber, campaigns, directory: campaigns, logger, metrics });
     const limiter = createRateLimiter(config, redis, logger, metrics);
-    const server = createServer({ logger, tokens, metrics, limiter, ...services });
+    const server = createServer({ logger, tokens, metrics, limiter, tracing, ...services });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
     // Stopped before the server (reverse order): open streams end instead of holding it open.

@@ -8,6 +8,7 @@ import type { Metrics } from "#common/metrics.js";
 import type { RateLimiter } from "#common/rate-limit/rate-limit.js";
 import { createRpcKit } from "#common/rpc.js";
 import type { ApiKeyService } from "./domain/api-keys.js";
+import type { Tracing } from "#common/tracing.js";
 import type { CampaignService } from "./domain/campaign-service.js";
 import type { IdentityService } from "./domain/identity-service.js";
 import { apiKeyVerificationRpc } from "./rpc/api-key-verification-rpc.js";
@@ -23,11 +24,12 @@ export interface CampaignServerDeps {
   campaigns: CampaignService;
   identity: IdentityService;
   apiKeys: ApiKeyService;
+  tracing?: Tracing;
 }
 
 /** Builds the server (CampaignService, IdentityService, the internal ApiKeyVerificationService); the caller decides when and where it listens. */
 export function createServer(deps: CampaignServerDeps): GrpcServer {
-  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, limiter: deps.limiter });
+  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, limiter: deps.limiter, tracing: deps.tracing });
   return createGrpcServer({
     logger: deps.logger,
     services: [

@@ -15,6 +15,7 @@ import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics
 import { ShutdownSequence } from "#common/process-shutdown.js";
 import { createRateLimiter } from "#common/rate-limit/redis-rate-limiter.js";
 import { createRedis } from "#common/redis.js";
+import { startTracing, type Tracing } from "#common/tracing.js";
 import type { CampaignConfig } from "./config.js";
 import { createApiKeyService } from "./domain/api-keys.js";
 import { createCampaignService } from "./domain/campaign-service.js";
@@ -32,6 +33,8 @@ export interface CampaignOverrides {
   logger?: Logger;
   /** Tests pass their own registry, labelled with their own service name. */
   metrics?: Metrics;
+  /** By default from config.tracing. The caller shuts down its own. */
+  tracing?: Tracing;
 }
 
 export interface CampaignProcess {
@@ -54,6 +57,9 @@ export async function wire(config: Readonly<CampaignConfig>, overrides: Campaign
   const logger = overrides.logger ?? createLogger("campaign", config.logLevel);
   const parts = new ShutdownSequence(logger);
   try {
+    // First in, last out: the spans of everything stopping after it are still exported.
+    const tracing = overrides.tracing ?? startTracing("campaign", config.tracing);
+    if (!overrides.tracing) parts.onStop("tracing", () => tracing.shutdown());
     const db = createDb({ url: config.pgUrl, schema: CAMPAIGN_SCHEMA, applicationName: "tally-campaign" });
     parts.onStop("postgres", () => db.destroy());
     await migrate(db, CAMPAIGN_SCHEMA, migrations);
@@ -101,7 +107,7 @@ export async function wire(config: Readonly<CampaignConfig>, overrides: Campaign
     const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
     parts.onStop("redis", async () => void (await redis.quit()));
     const limiter = createRateLimiter(config, redis, logger, metrics);
-    const server = createServer({ logger, metrics, tokens, campaigns, identity, apiKeys, limiter });
+    const server = createServer({ logger, metrics, tokens, campaigns, identity, apiKeys, limiter, tracing });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
 

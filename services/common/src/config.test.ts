@@ -34,6 +34,23 @@ describe("ConfigReader", () => {
     assert.throws(() => read({ TALLY_RATE_LIMIT_INGEST_BURST: "999" }), /TALLY_RATE_LIMIT_INGEST_BURST=999 is outside 1000\.\./);
   });
 
+  it("turns tracing on only with an OTLP endpoint: TALLY_… first, then the standard OTEL_… variable", () => {
+    const read = (env: Record<string, string>) => {
+      const r = new ConfigReader({ TALLY_MODE: "development", ...env });
+      return r.done(readCommon(r)).tracing;
+    };
+    assert.deepEqual(read({}), { otlpEndpoint: "", sampleRatio: 1 });
+    assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).otlpEndpoint, "http://collector:4318");
+    assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", TALLY_OTEL_EXPORTER_OTLP_ENDPOINT: "https://b:4318" }).otlpEndpoint, "https://b:4318");
+    // Empty is unset (the OTel rule): the standard variable applies; OTEL_SDK_DISABLED turns it all off.
+    assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", TALLY_OTEL_EXPORTER_OTLP_ENDPOINT: "" }).otlpEndpoint, "http://a:4318");
+    assert.equal(read({ TALLY_OTEL_EXPORTER_OTLP_ENDPOINT: " " }).otlpEndpoint, "");
+    assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", OTEL_SDK_DISABLED: "true" }).otlpEndpoint, "");
+    assert.equal(read({ TALLY_OTEL_SAMPLE_RATIO: "0.25" }).sampleRatio, 0.25);
+    assert.throws(() => read({ TALLY_OTEL_EXPORTER_OTLP_ENDPOINT: "grpc://collector:4317" }), /TALLY_OTEL_EXPORTER_OTLP_ENDPOINT must use http: or https:/);
+    assert.throws(() => read({ TALLY_OTEL_SAMPLE_RATIO: "1.5" }), /TALLY_OTEL_SAMPLE_RATIO="1.5" is not a number in 0..1/);
+  });
+
   it("reports every problem at once, without echoing secrets or URLs", () => {
     const r = new ConfigReader({
       TALLY_PG_URL: "postgres://user:hunter2@[bad",

@@ -57,6 +57,18 @@ export class ConfigReader {
     return value;
   }
 
+  /** A number in min..max (fractions allowed). */
+  decimal(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[name];
+    if (raw === undefined) return fallback;
+    const value = raw.trim() === "" ? NaN : Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      this.problems.push(`${name}=${JSON.stringify(raw)} is not a number in ${min}..${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
   port(name: string, fallback: number): number {
     return this.int(name, fallback, 0, 65535);
   }
@@ -129,6 +141,30 @@ export interface CommonConfig {
   rateLimits: RateLimits | null;
   /** A rate-limit answer slower than this lets the call through (fail open). */
   rateLimitTimeoutMs: number;
+  /** Tracing (common/src/tracing.ts): off unless an OTLP endpoint is set. */
+  tracing: TracingSettings;
+}
+
+export interface TracingSettings {
+  /**
+   * OTLP/HTTP base URL, e.g. http://collector:4318 (spans go to …/v1/traces); "" = tracing off.
+   * TALLY_OTEL_EXPORTER_OTLP_ENDPOINT, else the standard OTEL_EXPORTER_OTLP_ENDPOINT; the standard
+   * OTEL_SDK_DISABLED=true turns it off whatever is set.
+   */
+  otlpEndpoint: string;
+  /** TALLY_OTEL_SAMPLE_RATIO: share of new traces recorded; a call arriving with a sampled traceparent is always recorded. */
+  sampleRatio: number;
+}
+
+const OTLP_ENDPOINT_VARS = ["TALLY_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"] as const;
+
+function readTracing(r: ConfigReader): TracingSettings {
+  const sampleRatio = r.decimal("TALLY_OTEL_SAMPLE_RATIO", 1, 0, 1);
+  const disabled = r.oneOf("OTEL_SDK_DISABLED", "false", ["true", "false"]) === "true";
+  // Empty counts as unset, as the OTel spec has it for its variables (compose passes `${X:-}` through).
+  const name = OTLP_ENDPOINT_VARS.find((n) => r.str(n, "", { allowEmpty: true }).trim() !== "");
+  const otlpEndpoint = name ? r.url(name, "", ["http:", "https:"]) : "";
+  return Object.freeze({ otlpEndpoint: disabled ? "" : otlpEndpoint, sampleRatio });
 }
 
 export function readCommon(r: ConfigReader): CommonConfig {
@@ -149,6 +185,7 @@ export function readCommon(r: ConfigReader): CommonConfig {
     apiKeyCacheTtlMs: r.int("TALLY_API_KEY_CACHE_TTL_MS", 1000, 0, 1000),
     rateLimits: readRateLimits(r),
     rateLimitTimeoutMs: r.int("TALLY_RATE_LIMIT_TIMEOUT_MS", 50, 1, 5000),
+    tracing: readTracing(r),
   };
 }
 

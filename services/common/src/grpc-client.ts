@@ -1,5 +1,6 @@
 import { credentials, Metadata, type Client, type ChannelOptions, type ServiceError } from "@grpc/grpc-js";
 import { REQUEST_ID_HEADER } from "./rpc.js";
+import { injectTraceContext } from "./rpc-tracing.js";
 
 /**
  * Channel options for service-to-service clients: transparent retries on UNAVAILABLE
@@ -34,11 +35,15 @@ export function createClient<C extends Client>(
   return new Ctor(address, credentials.createInsecure(), clientOptions(serviceName));
 }
 
+/**
+ * Metadata of a service-to-service call: the service token, the request id of the call being
+ * served (the callee logs it too) and the active trace context (traceparent; none when tracing is off).
+ */
 export function callMetadata(token: string, requestId?: string): Metadata {
   const md = new Metadata();
   md.set("authorization", `Bearer ${token}`);
   if (requestId) md.set(REQUEST_ID_HEADER, requestId);
-  return md;
+  return injectTraceContext(md);
 }
 
 type UnaryMethod<Req, Res> = (req: Req, md: Metadata, options: { deadline: Date }, callback: (err: ServiceError | null, res: Res) => void) => unknown;

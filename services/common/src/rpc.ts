@@ -8,6 +8,8 @@ import { loadInputBoundary, type InputBoundary } from "./input/input-boundary.js
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { budgetOf, rateLimitHeaders, type Budget, type RateDecision, type RateLimiter } from "./rate-limit/rate-limit.js";
+import { startRpcSpan, type RpcSpan } from "./rpc-tracing.js";
+import { TRACING_OFF, type Tracing } from "./tracing.js";
 
 /** What a handler knows about its call besides the request. */
 export interface RpcContext {
@@ -86,6 +88,10 @@ const sleep = (ms: number, signal: AbortSignal) =>
     const timer = setTimeout(resolve, ms);
     signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
   });
+/** A call's context as the kit holds it: with its span (rpc-tracing.ts), ended in finish(). */
+interface OpenCall extends RpcContext {
+  span: RpcSpan;
+}
 
 /** The part of every grpc-js server call that open() and admit() need. */
 interface SurfaceCall {
@@ -94,8 +100,16 @@ interface SurfaceCall {
   on(event: "cancelled", listener: () => void): unknown;
 }
 
-export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metrics: Metrics; input?: InputBoundary; limiter?: RateLimiter }): RpcKit {
+export function createRpcKit(deps: {
+  logger: Logger;
+  tokens: TokenService;
+  metrics: Metrics;
+  input?: InputBoundary;
+  limiter?: RateLimiter;
+  tracing?: Tracing;
+}): RpcKit {
   const { logger, tokens, metrics, limiter } = deps;
+  const tracing = deps.tracing ?? TRACING_OFF;
   const input = deps.input ?? loadInputBoundary();
 
   /** The input boundary, after authentication: strangers learn nothing, not even what input is bad. */
@@ -141,12 +155,20 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
    * error before it is a trailers-only response, which Envoy turns into the right HTTP status.
    * Headers sent earlier would commit a REST stream to 200 with the error in its body.
    */
-  function open(method: string, call: SurfaceCall): RpcContext {
+  function open(method: string, call: SurfaceCall): OpenCall {
     const incoming = call.metadata.get(REQUEST_ID_HEADER)[0];
     const requestId = typeof incoming === "string" && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
     const controller = new AbortController();
     call.on("cancelled", () => controller.abort());
-    return { principal: null, requestId, logger: logger.child({ rpc: method, requestId }), signal: controller.signal, rateLimit: null };
+    const log = logger.child({ rpc: method, requestId });
+    return {
+      principal: null,
+      requestId,
+      logger: log,
+      signal: controller.signal,
+      rateLimit: null,
+      span: startRpcSpan(tracing, method, call.metadata, requestId, log),
+    };
   }
 
   /** Sends the response headers (request id, rate limit) once, right before the first message. */
@@ -178,10 +200,11 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     return ctx;
   }
 
-  function finish(method: string, ctx: RpcContext, started: bigint, err: unknown) {
+  function finish(method: string, ctx: OpenCall, started: bigint, err: unknown) {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const log = ctx.logger;
     if (err === null) {
+      ctx.span.end(status.OK, ctx.principal?.tenantId);
       metrics.rpcDuration.observe({ method, code: "OK" }, seconds);
       log.debug({ ms: Math.round(seconds * 1000) }, "rpc ok");
       return null;
@@ -191,6 +214,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
     // status, and Envoy turns them into the HTTP headers of the error (429 with Retry-After).
     mapped.metadata?.merge(responseMetadata(ctx));
     const code = status[mapped.code ?? status.UNKNOWN] ?? "UNKNOWN";
+    ctx.span.end(mapped.code ?? status.UNKNOWN, ctx.principal?.tenantId);
     metrics.rpcDuration.observe({ method, code }, seconds);
     log.info({ ms: Math.round(seconds * 1000), code, reason: err instanceof AppError ? err.reason : "INTERNAL" }, "rpc failed");
     return mapped;
@@ -205,7 +229,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
         admit(ctx, policy, call, options.cost ? options.cost(call.request) : 1)
-          .then((c) => fn(call.request, checked(method, call.request, c, call.metadata) as never))
+          .then((c) => ctx.span.run(() => fn(call.request, checked(method, call.request, c, call.metadata) as never)))
           .then(
             (res) => {
               finish(method, ctx, started, null);
@@ -232,7 +256,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
             else call.once("drain", () => resolve());
           });
         admit(ctx, policy, call, 1)
-          .then((c) => fn(call.request, checked(method, call.request, c) as never, send as never))
+          .then((c) => ctx.span.run(() => fn(call.request, checked(method, call.request, c) as never, send as never)))
           .then(
             () => {
               finish(method, ctx, started, null);
@@ -254,7 +278,7 @@ export function createRpcKit(deps: { logger: Logger; tokens: TokenService; metri
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
         admit(ctx, policy, call, null)
-          .then((c) => fn(checkedStream(method, call as AsyncIterable<never>, c, policy, cost), c as never))
+          .then((c) => ctx.span.run(() => fn(checkedStream(method, call as AsyncIterable<never>, c, policy, cost), c as never)))
           .then(
             (res) => {
               finish(method, ctx, started, null);

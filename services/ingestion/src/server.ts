@@ -7,6 +7,7 @@ import type { RateLimiter } from "#common/rate-limit/rate-limit.js";
 import { createRpcKit } from "#common/rpc.js";
 import type { PageTokens } from "#common/contract/page-token.js";
 import type { FetchJobs } from "./domain/fetch-jobs.js";
+import type { Tracing } from "#common/tracing.js";
 import type { IngestEvents } from "./domain/ingest-events.js";
 import { createIngestionMetrics } from "./ingestion-metrics.js";
 import type { PlatformConnections } from "./domain/platform-connection.js";
@@ -24,6 +25,7 @@ export interface ServerDeps {
   connections: PlatformConnections;
   jobs: FetchJobs;
   pageTokens: PageTokens;
+  tracing?: Tracing;
 }
 
 /** Counts every receipt by status and reason, for IngestEvents and StreamEvents alike. */
@@ -45,7 +47,7 @@ function withReceiptMetrics(ingest: IngestEvents, metrics: Metrics): IngestEvent
 
 /** The ingestion gRPC server, built but not listening: main.ts and tests choose the port. */
 export function createServer(deps: ServerDeps): GrpcServer {
-  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, limiter: deps.limiter });
+  const kit = createRpcKit({ logger: deps.logger, tokens: deps.tokens, metrics: deps.metrics, limiter: deps.limiter, tracing: deps.tracing });
   const implementation = ingestionRpc(kit, { ...deps, ingest: withReceiptMetrics(deps.ingest, deps.metrics) });
   return createGrpcServer({
     logger: deps.logger,

@@ -18,6 +18,7 @@ import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics
 import { ShutdownSequence } from "#common/process-shutdown.js";
 import { createRateLimiter } from "#common/rate-limit/redis-rate-limiter.js";
 import { createRedis } from "#common/redis.js";
+import { startTracing, type Tracing } from "#common/tracing.js";
 import { CampaignCacheInvalidator } from "./campaigns/campaign-cache-invalidator.js";
 import { RedisCachedCampaignLookup, type CampaignSource } from "./campaigns/redis-cached-campaign-lookup.js";
 import type { IngestionConfig } from "./config.js";
@@ -50,6 +51,8 @@ export interface IngestionOverrides {
   campaignDirectory?: CampaignDirectory;
   /** The ad platforms' report readers by platform slug (the connectors); none by default. */
   reportSources?: ReportSources;
+  /** Tracing (tests: one with an in-memory exporter); by default from config.tracing. The caller shuts down its own. */
+  tracing?: Tracing;
 }
 
 export interface IngestionProcess {
@@ -73,6 +76,9 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
   const logger = overrides.logger ?? createLogger("ingestion", config.logLevel);
   const parts = new ShutdownSequence(logger);
   try {
+    // First in, last out: the spans of everything stopping after it are still exported.
+    const tracing = overrides.tracing ?? startTracing("ingestion", config.tracing);
+    if (!overrides.tracing) parts.onStop("tracing", () => tracing.shutdown());
     const metrics = overrides.metrics ?? createMetrics("ingestion");
     const metricsServer = await startMetricsServer(metrics, config.metricsPort, logger);
     parts.onStop("metrics server", () => metricsServer.close());
@@ -87,7 +93,7 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
     const topics = topicNames(config.kafkaTopicPrefix);
     const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: "tally-ingestion", logger });
     await ensureTopics(kafka, topicConfigs(topics));
-    const publisher = new KafkaEventPublisher(kafka, topics.adEvents, logger);
+    const publisher = new KafkaEventPublisher(kafka, topics.adEvents, logger, tracing);
     await publisher.connect();
     parts.onStop("kafka producer", () => publisher.disconnect());
 
@@ -178,6 +184,7 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
       tokens,
       metrics,
       limiter,
+      tracing,
       ingest,
       ingestReport,
       connections: createPlatformConnections({ store: connectionStore, cipher, newId: randomUUID }),

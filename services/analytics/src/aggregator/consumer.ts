@@ -11,6 +11,7 @@
  */
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from "kafkajs";
 import type { Logger } from "#common/logger.js";
+import { readOrigin } from "#common/message-origin.js";
 import type { PartitionPosition, PgOffsetStore } from "../store/offset-store.js";
 import { decodeMessage } from "./decode.js";
 import { classifyFailure, describeFailure } from "./failure-classifier.js";
@@ -146,7 +147,8 @@ export class KafkaAggregator {
     for (const m of batch.messages) {
       const offset = BigInt(m.offset);
       if (offset < appliedBelow) continue;
-      this.buffer.add(partition, { offset, key: m.key, value: m.value }, decodeMessage(m.value, new Date(Number(m.timestamp))));
+      const message = { offset, key: m.key, value: m.value, origin: readOrigin(m.headers), readAt: fetchedAt };
+      this.buffer.add(partition, message, decodeMessage(m.value, new Date(Number(m.timestamp))));
     }
     const last = batch.lastOffset();
     this.buffer.endOfBatch(partition, BigInt(last) + 1n, BigInt(batch.highWatermark), fetchedAt);

@@ -1,9 +1,12 @@
 /**
  * The dead-letter topic: a message the aggregator cannot apply is copied there unchanged (key and
- * value), with headers naming why and where it came from, before its offset is stored.
+ * value), with headers naming why and where it came from, before its offset is stored. The
+ * producing call's x-request-id and traceparent/tracestate (message-origin.ts) are carried on, so a
+ * dead letter leads back to the call that sent it.
  */
 import type { Producer } from "kafkajs";
 import { splitIntoRequests } from "#common/kafka.js";
+import { originAsHeaders } from "#common/message-origin.js";
 import type { DeadLetter } from "./flush-buffer.js";
 
 export const DLQ_HEADERS = {
@@ -46,6 +49,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
         key: l.key,
         value: l.value,
         headers: {
+          ...originAsHeaders(l.origin),
           [DLQ_HEADERS.reason]: l.reason,
           [DLQ_HEADERS.detail]: l.detail.slice(0, 500),
           [DLQ_HEADERS.topic]: this.sourceTopic,

@@ -3,6 +3,7 @@
  * per partition how far it has read and whether it reached the high watermark. take() hands the
  * lot to a flush and starts empty, so reading goes on while a flush runs.
  */
+import type { MessageOrigin } from "#common/message-origin.js";
 import type { KafkaPosition, PositionedEvent, PositionedReport } from "../domain/ad-events.js";
 import type { PartitionPosition } from "../store/offset-store.js";
 import type { Decoded, DeadLetterReason } from "./decode.js";
@@ -15,6 +16,8 @@ export interface DeadLetter extends KafkaPosition {
   detail: string;
   key: Buffer | null;
   value: Buffer | null;
+  /** The call that published the message (request id, trace context), carried on to the dead-letter topic. */
+  origin?: MessageOrigin;
 }
 
 export interface FlushBatch {
@@ -34,6 +37,10 @@ export interface RawMessage {
   offset: bigint;
   key: Buffer | null;
   value: Buffer | null;
+  /** From the message headers: the request id and trace context of the call that published it. */
+  origin?: MessageOrigin;
+  /** When it was fetched (the start of its `apply` span). */
+  readAt?: Date;
 }
 
 export class FlushBuffer {
@@ -54,12 +61,12 @@ export class FlushBuffer {
 
   /** Adds what one message decoded to; every item keeps the message's position. */
   add(partition: number, message: RawMessage, items: Decoded[]): void {
-    const { offset, key } = message;
+    const { offset, key, origin } = message;
     this.batch.messages.set(messageKey(partition, offset), message);
     for (const d of items) {
       if (d.kind === "event") this.batch.events.push({ partition, offset, event: d.event });
       else if (d.kind === "report") this.batch.reports.push({ partition, offset, report: d.report });
-      else this.batch.deadLetters.push({ partition, offset, reason: d.reason, detail: d.detail, key, value: d.value ?? message.value });
+      else this.batch.deadLetters.push({ partition, offset, reason: d.reason, detail: d.detail, key, value: d.value ?? message.value, origin });
     }
     this.advance(partition, offset, offset + 1n);
   }

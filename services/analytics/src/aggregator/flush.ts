@@ -8,16 +8,19 @@
  * their reason and coordinates, and everything else is committed as usual, so one tenant's poison
  * never holds up another tenant's numbers. Transient and fatal failures are the caller's to handle.
  */
+import type { Span } from "@opentelemetry/api";
 import type { Knex } from "#common/db.js";
 import type { Logger } from "#common/logger.js";
+import { TRACING_OFF, type Tracing } from "#common/tracing.js";
 import { campaignsOf, latestReports, type CampaignRef, type KafkaPosition, type PositionedEvent, type PositionedReport } from "../domain/ad-events.js";
 import type { CampaignSignals } from "../signals/campaign-signals.js";
 import type { PartitionPosition, PgOffsetStore } from "../store/offset-store.js";
 import { markPacingChecks } from "../store/pacing-store.js";
 import type { AggregatorMetrics } from "./aggregator-metrics.js";
 import type { DeadLetterSink } from "./dead-letter.js";
+import { endFlushSpan, recordApplied, startFlushSpan } from "./flush-tracing.js";
 import { classifyFailure, describeFailure } from "./failure-classifier.js";
-import type { FlushBatch } from "./flush-buffer.js";
+import type { DeadLetter, FlushBatch } from "./flush-buffer.js";
 import { writeIsolating, writeTogether, type RecordsWritten } from "./flush-records.js";
 import { refusedLetter } from "./refused-letter.js";
 
@@ -30,6 +33,9 @@ export interface FlushDeps {
   logger: Logger;
   /** Budget pacing (pacing-monitor.ts): told after COMMIT that checks are waiting. */
   pacing?: { poke(): void };
+  /** The source topic: names the flush's spans. */
+  topic: string;
+  tracing?: Tracing;
 }
 
 export interface FlushOutcome {
@@ -76,8 +82,23 @@ function unappliedPart(batch: FlushBatch, stored: Map<number, bigint>) {
 
 type WriteRecords = (trx: Knex.Transaction, events: PositionedEvent[], reports: PositionedReport[]) => Promise<RecordsWritten>;
 
+/** Most dead letters logged one by one per flush; the rest are counted in one line. */
+const MAX_LOGGED_LETTERS = 100;
+
+/** A line per dead letter, with the request id of the call that sent the record (its message's headers). */
+function logDeadLetters(logger: Logger, letters: DeadLetter[]): void {
+  for (const l of letters.slice(0, MAX_LOGGED_LETTERS)) {
+    logger.warn(
+      { partition: l.partition, offset: l.offset.toString(), reason: l.reason, detail: l.detail, requestId: l.origin?.requestId },
+      "dead-lettered a record",
+    );
+  }
+  if (letters.length > MAX_LOGGED_LETTERS) logger.warn({ notLogged: letters.length - MAX_LOGGED_LETTERS }, "dead-lettered more records in this flush");
+}
+
 export function createFlush(deps: FlushDeps): Flush {
   const { metrics, logger } = deps;
+  const tracing = deps.tracing ?? TRACING_OFF;
 
   async function writeAll(trx: Knex.Transaction, batch: FlushBatch, writeRecords: WriteRecords) {
     // 1. Lock the stored offsets of the partitions in this flush and drop every message below them:
@@ -118,7 +139,7 @@ export function createFlush(deps: FlushDeps): Flush {
     const applied = written.applied.length;
     const refusedEvents = written.refused.filter((r) => r.item.kind === "event").length;
     const duplicates = fresh.events.length - applied - refusedEvents;
-    return { positions, after, changed, applied, duplicates, replayed, deadLetters, refused: written.refused.length };
+    return { positions, stored, after, changed, applied, duplicates, replayed, deadLetters, refused: written.refused.length };
   }
 
   /** The batch in one go; if Postgres refuses its data, again at once, isolating the refused records. */
@@ -135,8 +156,21 @@ export function createFlush(deps: FlushDeps): Flush {
   }
 
   return async function flush(batch, commitHint) {
+    const span = startFlushSpan(tracing, deps.topic, batch);
+    try {
+      const outcome = await flushTraced(batch, commitHint, span);
+      endFlushSpan(span, outcome);
+      return outcome;
+    } catch (err) {
+      endFlushSpan(span, null, err);
+      throw err;
+    }
+  };
+
+  async function flushTraced(batch: FlushBatch, commitHint: CommitHint, span: Span): Promise<FlushOutcome> {
     const stop = metrics.flushSeconds.startTimer();
     const result = await commit(batch);
+    recordApplied(tracing, deps.topic, batch, span, result.stored, new Date());
 
     // 5. After COMMIT, best effort: renew the generation of each changed campaign (cached insights
     //    become unreachable) and publish to live streams — first, since until then a query can
@@ -152,12 +186,7 @@ export function createFlush(deps: FlushDeps): Flush {
     metrics.replayed.inc(result.replayed);
     for (const d of result.deadLetters) metrics.deadLetters.inc({ reason: d.reason });
     stop();
-    if (result.refused > 0) {
-      const refused = result.deadLetters
-        .filter((d) => d.reason === "STORE_REFUSED")
-        .map((d) => ({ partition: d.partition, offset: d.offset.toString(), detail: d.detail }));
-      logger.warn({ refused }, "dead-lettered records the store refused");
-    }
+    logDeadLetters(logger, result.deadLetters);
     logger.debug({ applied: result.applied, duplicates: result.duplicates, replayed: result.replayed, deadLettered: result.deadLetters.length }, "flushed");
     return {
       positions: result.after,
@@ -167,5 +196,5 @@ export function createFlush(deps: FlushDeps): Flush {
       deadLettered: result.deadLetters.length,
       refused: result.refused,
     };
-  };
+  }
 }

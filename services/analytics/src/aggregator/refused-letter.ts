@@ -22,7 +22,15 @@ export function refusedLetter({ item: record, error }: Refused<StoreRecord>, mes
   const { partition, offset } = record.item;
   const message = messages.get(messageKey(partition, offset));
   const reason = `the store refused it: ${describeFailure(error)}`;
-  const letter: DeadLetter = { partition, offset, reason: "STORE_REFUSED", detail: reason, key: message?.key ?? null, value: message?.value ?? null };
+  const letter: DeadLetter = {
+    partition,
+    offset,
+    reason: "STORE_REFUSED",
+    detail: reason,
+    key: message?.key ?? null,
+    value: message?.value ?? null,
+    origin: message?.origin,
+  };
   if (record.kind !== "event" || !message?.value) return letter;
   const alone = recordOfBatch(message.value, record.item.event.tenantId, record.item.event.eventId);
   return alone ? { ...letter, value: alone.value, detail: `batch events[${alone.index}]: ${reason}` } : letter;

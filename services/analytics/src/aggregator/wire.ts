@@ -12,6 +12,7 @@ import { ShutdownSequence } from "#common/process-shutdown.js";
 import type { Logger } from "#common/logger.js";
 import { createMetrics, startMetricsServer, type Metrics } from "#common/metrics.js";
 import { createRedis } from "#common/redis.js";
+import { startTracing, type Tracing } from "#common/tracing.js";
 import type { AnalyticsConfig } from "../config.js";
 import { CachedCampaignLookup } from "../cache/cached-campaign-lookup.js";
 import type { CampaignLookup } from "../domain/insights.js";
@@ -37,6 +38,8 @@ export interface AggregatorOptions {
   onFatal?: (err: unknown) => void;
   /** Replaces the campaign service (budgets for pacing); tests only. */
   campaigns?: CampaignLookup;
+  /** By default from config.tracing. The caller shuts down its own. */
+  tracing?: Tracing;
 }
 
 export interface Aggregator {
@@ -49,6 +52,9 @@ export interface Aggregator {
 export async function wireAggregator(config: AnalyticsConfig, logger: Logger, options: AggregatorOptions = {}): Promise<Aggregator> {
   const parts = new ShutdownSequence(logger);
   try {
+    // First in, last out: the final flush's span (the consumer stops later) is still exported.
+    const tracing = options.tracing ?? startTracing("analytics-aggregator", config.tracing);
+    if (!options.tracing) parts.onStop("tracing", () => tracing.shutdown());
     const metrics = createMetrics("analytics-aggregator");
     const metricsServer = await startMetricsServer(metrics, config.aggregatorMetricsPort, logger);
     parts.onStop("metrics server", () => metricsServer.close());
@@ -98,6 +104,8 @@ export async function wireAggregator(config: AnalyticsConfig, logger: Logger, op
       metrics: aggregatorMetrics,
       logger: logger.child({ component: "flush" }),
       pacing,
+      topic: topics.adEvents,
+      tracing,
     });
     const aggregator = new KafkaAggregator({
       kafka,

@@ -44,6 +44,7 @@ class MemoryClickCounter implements ClickCounter {
 /** Campaigns by `${tenant}/${id}`. */
 function setup(campaigns: Record<string, KnownCampaign> = { [`${TENANT}/cmp-1`]: { status: "ACTIVE", currencyCode: "USD" } }) {
   const published: EventRecord[] = [];
+  const publishedWith: (string | undefined)[] = [];
   const lookups: string[] = [];
   const failures = { publish: false, lookup: false };
   const dedup = new MemoryDedup();
@@ -58,9 +59,10 @@ function setup(campaigns: Record<string, KnownCampaign> = { [`${TENANT}/cmp-1`]:
     },
     dedup,
     publisher: {
-      async publish(records) {
+      async publish(records, requestId) {
         if (failures.publish) throw new Error("broker down");
         published.push(...records);
+        publishedWith.push(requestId);
       },
     },
     botFilter: createBotFilter({ deniedIps: ["203.0.113.0/24"] }),
@@ -68,7 +70,7 @@ function setup(campaigns: Record<string, KnownCampaign> = { [`${TENANT}/cmp-1`]:
     rules: { lateDataWindowDays: 90, maxBatch: 1000 },
     clock: () => NOW,
   };
-  return { ingest: createIngestEvents(deps), published, lookups, failures, dedup, clicks };
+  return { ingest: createIngestEvents(deps), published, publishedWith, lookups, failures, dedup, clicks };
 }
 
 const event = (eventId: string, change: Partial<IncomingEvent> = {}): IncomingEvent => ({
@@ -109,6 +111,12 @@ describe("ingest use case", () => {
         ["c", true, "BOT_USER_AGENT", "USD", "US"],
       ],
     );
+  });
+
+  it("publishes a call's records in one publish, with the call's request id (consumers log it)", async () => {
+    const { ingest, publishedWith } = setup();
+    await ingest({ tenantId: TENANT, requestId: "req-7", events: [event("a"), event("b")] });
+    assert.deepEqual(publishedWith, ["req-7"]);
   });
 
   it("looks each distinct campaign up once per batch", async () => {

@@ -27,9 +27,12 @@ export interface EventDedup {
   claim(tenantId: string, eventIds: string[]): Promise<DedupClaim>;
 }
 
-/** Durably appends records to the event log; resolves only once every record is acknowledged. */
+/**
+ * Durably appends records to the event log; resolves only once every record is acknowledged. The
+ * request id travels with the records (consumers log it with anything they say about one).
+ */
 export interface EventPublisher {
-  publish(records: EventRecord[]): Promise<void>;
+  publish(records: EventRecord[], requestId?: string): Promise<void>;
 }
 
 export interface IngestEventsInput {
@@ -116,7 +119,7 @@ export function createIngestEvents(deps: IngestEventsDeps): IngestEvents {
       const filter = deps.botFilter.classify(event.userAgent, event.ip);
       return { filter, record: toRecord(input.tenantId, event, campaign, filter, now), ip: event.ip };
     });
-    await claimAndPublish(deps, input.tenantId, candidates, book);
+    await claimAndPublish(deps, input, candidates, book);
     return { receipts: book.receipts, counts: countReceipts(book.receipts) };
   };
 }
@@ -173,8 +176,9 @@ function screen(
  * 3. confirm: ids become "accepted" for the dedup period. Crash before → pending expires and a retry
  *    publishes again, which the aggregator's own (tenant, event_id) dedup counts once.
  */
-async function claimAndPublish(deps: IngestEventsDeps, tenantId: string, candidates: Candidate[], book: ReceiptBook): Promise<void> {
+async function claimAndPublish(deps: IngestEventsDeps, input: IngestEventsInput, candidates: Candidate[], book: ReceiptBook): Promise<void> {
   if (candidates.length === 0) return;
+  const { tenantId } = input;
   const claim = await deps.dedup.claim(
     tenantId,
     candidates.map((c) => c.record.eventId),
@@ -195,7 +199,10 @@ async function claimAndPublish(deps: IngestEventsDeps, tenantId: string, candida
   if (claimed.length === 0) return;
   await screenClickFloods(deps.clickFloods, claimed);
   try {
-    await deps.publisher.publish(claimed.map((c) => c.record));
+    await deps.publisher.publish(
+      claimed.map((c) => c.record),
+      input.requestId,
+    );
   } catch (err) {
     await claim.release();
     throw err instanceof AppError ? err : unavailable("event log (Kafka)", err);
