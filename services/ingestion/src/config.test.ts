@@ -110,4 +110,33 @@ describe("loadConfig", () => {
     // The value never appears in a problem.
     assert.ok(!problems({ TALLY_CREDENTIALS_KEY: "short-secret-value" }).join(" ").includes("short-secret-value"));
   });
+
+  it("calls the platforms' production APIs by default; TALLY_*_API_URL points a connector elsewhere", () => {
+    assert.deepEqual(loadConfig({ TALLY_MODE: "development" }).platformApis, {
+      metaApiUrl: "https://graph.facebook.com",
+      metaApiVersion: "23.0",
+      googleAdsApiUrl: "https://googleads.googleapis.com",
+      googleAdsApiVersion: "v21",
+      googleOAuthTokenUrl: "https://oauth2.googleapis.com/token",
+      linkedinApiUrl: "https://api.linkedin.com",
+      linkedinApiVersion: "202510",
+      linkedinOAuthTokenUrl: "https://www.linkedin.com/oauth/v2/accessToken",
+      tiktokApiUrl: "https://business-api.tiktok.com",
+    });
+    const c = loadConfig({
+      TALLY_MODE: "development",
+      TALLY_META_API_URL: "http://127.0.0.1:7001/",
+      TALLY_GOOGLE_OAUTH_TOKEN_URL: "http://127.0.0.1:7002/token",
+    });
+    assert.deepEqual([c.platformApis.metaApiUrl, c.platformApis.googleOAuthTokenUrl], ["http://127.0.0.1:7001", "http://127.0.0.1:7002/token"]);
+    assert.throws(
+      () => loadConfig({ TALLY_MODE: "development", TALLY_TIKTOK_API_URL: "ftp://x", TALLY_META_API_VERSION: "v23", TALLY_LINKEDIN_API_URL: "not a url" }),
+      (err: ConfigError) =>
+        [
+          "TALLY_TIKTOK_API_URL must use https: or http:",
+          "TALLY_META_API_VERSION must look like 23.0 (no v)",
+          "TALLY_LINKEDIN_API_URL is not a valid URL",
+        ].every((p) => err.problems.includes(p)),
+    );
+  });
 });

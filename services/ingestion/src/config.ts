@@ -1,5 +1,9 @@
 import { ConfigReader, readCommon, type CommonConfig, type Env } from "#common/config.js";
 import { readCredentialsKey, type CredentialsKey } from "#common/credentials-key.js";
+import { DEFAULT_GOOGLE_ADS_CONFIG as GOOGLE } from "./connectors/google/google-ads-connector.js";
+import { DEFAULT_LINKEDIN_CONFIG as LINKEDIN } from "./connectors/linkedin/linkedin-connector.js";
+import { DEFAULT_META_CONFIG as META } from "./connectors/meta/meta-connector.js";
+import { DEFAULT_TIKTOK_CONFIG as TIKTOK } from "./connectors/tiktok/tiktok-connector.js";
 import { parseIpRule } from "./domain/ip-deny-list.js";
 
 export interface IngestionConfig extends CommonConfig {
@@ -39,6 +43,27 @@ export interface IngestionConfig extends CommonConfig {
   platformBackoffMaxMs: number;
   /** Days re-read on every sync (ending today in the account's zone), so restatements land. */
   platformLookbackDays: number;
+  /**
+   * Where the connectors call the ad platforms: the platforms' production hosts by default; the demo
+   * and the e2e tests point them at the fake servers.
+   */
+  platformApis: PlatformApisConfig;
+}
+
+export interface PlatformApisConfig {
+  /** Graph API host (TALLY_META_API_URL) and version without the v (TALLY_META_API_VERSION). */
+  metaApiUrl: string;
+  metaApiVersion: string;
+  /** Google Ads API host, version with its v, and the OAuth 2.0 token endpoint used to refresh. */
+  googleAdsApiUrl: string;
+  googleAdsApiVersion: string;
+  googleOAuthTokenUrl: string;
+  /** LinkedIn Marketing API host, LinkedIn-Version (YYYYMM), and the OAuth 2.0 token endpoint. */
+  linkedinApiUrl: string;
+  linkedinApiVersion: string;
+  linkedinOAuthTokenUrl: string;
+  /** TikTok Business API host. */
+  tiktokApiUrl: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -94,9 +119,33 @@ export function loadConfig(env: Env): Readonly<IngestionConfig> {
     platformBackoffBaseMs: r.int("TALLY_PLATFORM_SYNC_BACKOFF_BASE_MS", 60_000, 10, DAY_MS),
     platformBackoffMaxMs: r.int("TALLY_PLATFORM_SYNC_BACKOFF_MAX_MS", 6 * 3_600_000, 10, 7 * DAY_MS),
     platformLookbackDays: r.int("TALLY_PLATFORM_LOOKBACK_DAYS", 28, 1, lateDataWindowDays),
+    platformApis: readPlatformApis(r),
   };
   if (config.dedupTtlMs < lateDataWindowDays * DAY_MS) {
     r.problem("TALLY_INGEST_DEDUP_TTL_DAYS must be at least TALLY_LATE_DATA_WINDOW_DAYS, or late resends would be accepted twice");
   }
   return r.done(config);
+}
+
+const WEB = ["https:", "http:"];
+
+/** The defaults are the connectors' own: the platforms' production endpoints and the API versions they were written against. */
+function readPlatformApis(r: ConfigReader): PlatformApisConfig {
+  const version = (name: string, fallback: string, pattern: RegExp, shape: string) => {
+    const value = r.str(name, fallback);
+    if (!pattern.test(value)) r.problem(`${name} must look like ${shape}`);
+    return value;
+  };
+  const host = (name: string, fallback: string) => r.url(name, fallback, WEB).replace(/\/+$/, "");
+  return Object.freeze({
+    metaApiUrl: host("TALLY_META_API_URL", META.baseUrl),
+    metaApiVersion: version("TALLY_META_API_VERSION", META.apiVersion, /^\d+\.\d+$/, "23.0 (no v)"),
+    googleAdsApiUrl: host("TALLY_GOOGLE_ADS_API_URL", GOOGLE.baseUrl),
+    googleAdsApiVersion: version("TALLY_GOOGLE_ADS_API_VERSION", GOOGLE.apiVersion, /^v\d+$/, "v21"),
+    googleOAuthTokenUrl: r.url("TALLY_GOOGLE_OAUTH_TOKEN_URL", GOOGLE.tokenUrl, WEB),
+    linkedinApiUrl: host("TALLY_LINKEDIN_API_URL", LINKEDIN.baseUrl),
+    linkedinApiVersion: version("TALLY_LINKEDIN_API_VERSION", LINKEDIN.apiVersion, /^\d{6}$/, "202510 (YYYYMM)"),
+    linkedinOAuthTokenUrl: r.url("TALLY_LINKEDIN_OAUTH_TOKEN_URL", LINKEDIN.tokenUrl, WEB),
+    tiktokApiUrl: host("TALLY_TIKTOK_API_URL", TIKTOK.baseUrl),
+  });
 }

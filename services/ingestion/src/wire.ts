@@ -35,6 +35,9 @@ import { createSyncRunner, type CampaignDirectory, type SyncStore } from "./doma
 import type { ReportSources } from "./domain/report-source.js";
 import { KafkaEventPublisher } from "./publish/kafka-event-publisher.js";
 import { createServer } from "./server.js";
+import { connectorConfig } from "./connectors/connector-config.js";
+import { createPlatformConnectors } from "./connectors/platform-connectors.js";
+import { reportSourcesOf } from "./connectors/report-source-adapter.js";
 import { PgConnectionStore } from "./store/connection-store.js";
 import { PgFetchJobStore } from "./store/fetch-job-store.js";
 import { INGESTION_SCHEMA, migrations } from "./store/migrations.js";
@@ -49,7 +52,7 @@ export interface IngestionOverrides {
   campaignSource?: CampaignSource;
   /** Every campaign of a tenant with its platform links, for scheduled syncs; by default the same gRPC client. */
   campaignDirectory?: CampaignDirectory;
-  /** The ad platforms' report readers by platform slug (the connectors); none by default. */
+  /** The ad platforms' report readers by platform slug; by default the four connectors, calling config.platformApis. */
   reportSources?: ReportSources;
   /** Tracing (tests: one with an in-memory exporter); by default from config.tracing. The caller shuts down its own. */
   tracing?: Tracing;
@@ -151,6 +154,7 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
     const syncStore: SyncStore = {
       claimDueConnection: (owner, leaseMs) => connectionStore.claimDueConnection(owner, leaseMs),
       finishConnection: (tenantId, id, owner, result, refreshed) => connectionStore.finishConnection(tenantId, id, owner, result, refreshed),
+      saveCredentials: (tenantId, id, sealed) => connectionStore.saveCredentials(tenantId, id, sealed),
       connectionsOf: (tenantId, platform) => connectionStore.connectionsOf(tenantId, platform),
       claimPendingJob: (owner, leaseMs) => jobStore.claimPendingJob(owner, leaseMs),
       finishJob: (job, owner) => jobStore.finishJob(job, owner),
@@ -158,7 +162,7 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
     const runner = createSyncRunner({
       store: syncStore,
       cipher,
-      sources: overrides.reportSources ?? {},
+      sources: overrides.reportSources ?? reportSourcesOf(createPlatformConnectors(connectorConfig(config.platformApis))),
       campaigns: campaignDirectory,
       ingest: ingestReport,
       rules: {

@@ -33,6 +33,8 @@ export interface SyncStore {
   /** A due connection (next_sync_time passed, lease free or expired), leased to owner; null when none. */
   claimDueConnection(owner: string, leaseMs: number): Promise<ClaimedConnection | null>;
   finishConnection(tenantId: string, id: string, owner: string, result: SyncResult, refreshed: SealedCredentials | null): Promise<void>;
+  /** Stores credentials a fetch job's pull refreshed (a job holds no lease on the connection). */
+  saveCredentials(tenantId: string, id: string, sealed: SealedCredentials): Promise<void>;
   /** The tenant's connections of a platform, with their sealed credentials. */
   connectionsOf(tenantId: string, platform: string): Promise<ClaimedConnection[]>;
   claimPendingJob(owner: string, leaseMs: number): Promise<FetchJob | null>;
@@ -59,10 +61,11 @@ export interface SyncRunner {
   runJob(job: FetchJob, owner: string): Promise<FetchJob>;
 }
 
-/** What a person may read about a failure. */
-export function describeFailure(err: unknown): { message: string; permanent: boolean } {
-  if (err instanceof ReportSourceError) return { message: err.message.slice(0, 500), permanent: err.permanent };
-  return { message: `fetch failed (${err instanceof Error ? err.name : "unknown error"})`, permanent: false };
+/** What a person may read about a failure, and what the platform asked of the next attempt. */
+export function describeFailure(err: unknown): { message: string; permanent: boolean; retryAfterMs: number; refreshed?: PlatformCredentials } {
+  if (err instanceof ReportSourceError)
+    return { message: err.message.slice(0, 500), permanent: err.permanent, retryAfterMs: err.retryAfterMs ?? 0, refreshed: err.refreshedCredentials };
+  return { message: `fetch failed (${err instanceof Error ? err.name : "unknown error"})`, permanent: false, retryAfterMs: 0 };
 }
 
 const linksFor = (link: PlatformLinkInfo, connection: PlatformConnection) =>
@@ -108,14 +111,17 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
         result = { ok: true, lastSyncTime: done, nextSyncTime: nextPeriodic(c.nextSyncTime, rules.intervalMs, done), accountTimeZone, lastError };
       } catch (err) {
         const failure = describeFailure(err);
+        refreshed = sealRefreshed(claimed, failure.refreshed);
         const failures = c.consecutiveFailures + 1;
         const done = clock();
+        // Never sooner than the platform asked (a throttled account), nor than the backoff.
+        const waitMs = Math.max(backoffMs(failures, rules.backoffBaseMs, rules.backoffMaxMs), failure.retryAfterMs);
         result = {
           ok: false,
           status: failure.permanent ? "DISABLED" : "ERROR",
           lastError: failure.message,
           lastErrorTime: done,
-          nextSyncTime: new Date(done.getTime() + backoffMs(failures, rules.backoffBaseMs, rules.backoffMaxMs)),
+          nextSyncTime: new Date(done.getTime() + waitMs),
           consecutiveFailures: failures,
         };
       }
@@ -161,11 +167,15 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
               ...window,
             },
           );
+          const sealed = sealRefreshed(claimed, pulled.refreshedCredentials);
+          if (sealed) await deps.store.saveCredentials(c.tenantId, c.id, sealed);
           out.rows += pulled.rows;
           out.rowsByPlatform[link.platform] = pulled.rows;
           for (const k of ["accepted", "duplicate", "filtered", "rejected"] as const) out.counts[k] += pulled.counts[k];
         } catch (err) {
           const failure = describeFailure(err);
+          const sealed = sealRefreshed(claimed, failure.refreshed);
+          if (sealed) await deps.store.saveCredentials(c.tenantId, c.id, sealed).catch(() => undefined);
           errors.push({
             platform: link.platform,
             connectionId: c.id,

@@ -43,15 +43,24 @@ export interface SourceReport {
 
 /**
  * Why a fetch failed. permanent: the platform refused the credentials for good (revoked, invalid
- * grant): retrying cannot help. Messages never contain credentials.
+ * grant): retrying cannot help. retryAfterMs: the platform asked not to be called again sooner
+ * (throttling); the next sync waits at least this long. refreshedCredentials: a token refreshed
+ * before the failure, still to be stored (a rotated refresh token would otherwise be lost).
+ * Messages never contain credentials.
  */
 export class ReportSourceError extends Error {
+  readonly retryAfterMs?: number;
+  readonly refreshedCredentials?: PlatformCredentials;
+
   constructor(
     message: string,
     readonly permanent = false,
+    more: { retryAfterMs?: number; refreshedCredentials?: PlatformCredentials } = {},
   ) {
     super(message);
     this.name = "ReportSourceError";
+    if (more.retryAfterMs !== undefined) this.retryAfterMs = more.retryAfterMs;
+    if (more.refreshedCredentials) this.refreshedCredentials = more.refreshedCredentials;
   }
 }
 

@@ -90,6 +90,10 @@ export class PgConnectionStore implements ConnectionStore {
       .update({ ...outcome, ...(refreshed ? sealedColumns(refreshed) : {}), lease_owner: null, lease_expire_time: null });
   }
 
+  async saveCredentials(tenantId: string, id: string, sealed: SealedCredentials): Promise<void> {
+    await this.db("platform_connections").where({ tenant_id: tenantId, id }).update(sealedColumns(sealed));
+  }
+
   async connectionsOf(tenantId: string, platform: string): Promise<ClaimedConnection[]> {
     const rows = (await this.db("platform_connections").where({ tenant_id: tenantId, platform }).whereNot({ status: "DISABLED" })) as ConnectionRow[];
     return rows.map(claimedFromRow);

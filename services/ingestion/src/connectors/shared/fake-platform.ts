@@ -31,6 +31,21 @@ export interface FakeAccountOptions {
   conversionActions: string[];
   /** Whole conversions only (Meta, LinkedIn, TikTok) or halves too (Google's data-driven attribution). */
   fractionalConversions?: boolean;
+  /** Size and rates of a realistic account (the demo's); without it, small arbitrary numbers. */
+  profile?: FakeProfile;
+}
+
+/** A campaign's typical day; each day varies around it (±20 % volume, ±15 % rates), deterministically. */
+export interface FakeProfile {
+  impressionsPerDay: number;
+  /** Clicks per impression. */
+  ctr: number;
+  /** Conversions per click, over every conversion action. */
+  cvr: number;
+  /** Spend per 1000 impressions, micros. */
+  cpmMicros: number;
+  /** Revenue per conversion, micros. */
+  orderValueMicros: number;
 }
 
 /** A deterministic ad account. */
@@ -54,6 +69,7 @@ export class FakeAccount {
       .update(`${this.options.accountId}|${campaignId}|${date}|${this.restatements.get(date) ?? 0}`)
       .digest();
     const pick = (offset: number, modulo: number) => seed.readUInt32BE(offset) % modulo;
+    if (this.options.profile) return this.profiledDay(this.options.profile, pick);
     const impressions = BigInt(1_000 + pick(0, 9_000));
     const clicks = (impressions * BigInt(1 + pick(4, 40))) / 1_000n;
     // Whole cents, so decimal strings look like what platforms send ("12.34").
@@ -64,6 +80,21 @@ export class FakeAccount {
       return { action, conversionsMicros, revenueMicros: (conversionsMicros / 1_000_000n) * BigInt(1_000 + pick(16, 9_000)) * 10_000n };
     });
     return { impressions, clicks, costMicros, conversions };
+  }
+
+  private profiledDay(p: FakeProfile, pick: (offset: number, modulo: number) => number): FakeDay {
+    /** A factor in [1 − spread, 1 + spread] from the seed bytes at offset. */
+    const vary = (offset: number, spread: number) => 1 - spread + (2 * spread * pick(offset, 10_000)) / 10_000;
+    const impressions = Math.round(p.impressionsPerDay * vary(0, 0.2));
+    const clicks = Math.round(impressions * p.ctr * vary(4, 0.15));
+    const cents = (micros: number) => BigInt(Math.round(micros / 10_000)) * 10_000n;
+    const actions = this.options.conversionActions;
+    const conversions = actions.map((action, index) => {
+      const expected = (clicks * p.cvr * vary(12 + index * 4, 0.15)) / actions.length;
+      const conversionsMicros = this.options.fractionalConversions ? BigInt(Math.round(expected * 2)) * 500_000n : BigInt(Math.round(expected)) * 1_000_000n;
+      return { action, conversionsMicros, revenueMicros: cents((Number(conversionsMicros) / 1e6) * p.orderValueMicros * vary(28, 0.15)) };
+    });
+    return { impressions: BigInt(impressions), clicks: BigInt(clicks), costMicros: cents((impressions / 1000) * p.cpmMicros * vary(8, 0.15)), conversions };
   }
 }
 
