@@ -19,12 +19,14 @@ import { startTracing, type Tracing } from "#common/tracing.js";
 import type { CampaignConfig } from "./config.js";
 import { createApiKeyService } from "./domain/api-keys.js";
 import { createCampaignService } from "./domain/campaign-service.js";
+import { createConversionActionService } from "./domain/conversion-actions.js";
 import { createIdentityService } from "./domain/identity-service.js";
 import { encodeCampaignEvent } from "./outbox/campaign-event-encoder.js";
 import { countUnpublished, createOutboxMetrics, OutboxRelay } from "./outbox/outbox-relay.js";
 import { createServer } from "./server.js";
 import { PgApiKeyStore } from "./store/api-key-store.js";
 import { PgCampaignStore } from "./store/campaign-store.js";
+import { PgConversionActionStore } from "./store/conversion-action-store.js";
 import { PgIdentityStore } from "./store/identity-store.js";
 import { CAMPAIGN_SCHEMA, migrations } from "./store/migrations.js";
 
@@ -87,6 +89,7 @@ export async function wire(config: Readonly<CampaignConfig>, overrides: Campaign
     const tokens = createTokenService({ secret: config.jwtSecret, userTokenTtlSeconds: config.tokenTtlSeconds, apiKeys: verifier });
     const campaigns = createCampaignService({ store: new PgCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), pageTokens });
     const identity = createIdentityService({ store: new PgIdentityStore(db), tokens });
+    const conversionActions = createConversionActionService({ store: new PgConversionActionStore(db), pageTokens });
 
     const metrics = overrides.metrics ?? createMetrics("campaign");
     const outboxMetrics = createOutboxMetrics(metrics, () => countUnpublished(db));
@@ -107,7 +110,7 @@ export async function wire(config: Readonly<CampaignConfig>, overrides: Campaign
     const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
     parts.onStop("redis", async () => void (await redis.quit()));
     const limiter = createRateLimiter(config, redis, logger, metrics);
-    const server = createServer({ logger, metrics, tokens, campaigns, identity, apiKeys, limiter, tracing });
+    const server = createServer({ logger, metrics, tokens, campaigns, conversionActions, identity, apiKeys, limiter, tracing });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
 

@@ -2,12 +2,14 @@ import type { CampaignServiceServer } from "#gen/tally/campaign/v1/campaign_serv
 import { edit, read } from "#common/auth.js";
 import type { RpcKit } from "#common/rpc.js";
 import type { CampaignService } from "../domain/campaign-service.js";
+import type { ConversionActionService } from "../domain/conversion-actions.js";
+import { conversionActionRpc } from "./conversion-action-rpc.js";
 import { campaignToProto, fieldsFromProto } from "./convert.js";
 
 const M = "tally.campaign.v1.CampaignService";
 
 /** Decode → domain → encode; nothing else lives here. */
-export function campaignRpc(kit: RpcKit, campaigns: CampaignService): CampaignServiceServer {
+export function campaignRpc(kit: RpcKit, campaigns: CampaignService, conversionActions: ConversionActionService): CampaignServiceServer {
   return {
     createCampaign: kit.unary(`${M}/CreateCampaign`, edit, async (req, ctx) => ({
       campaign: campaignToProto(await campaigns.create(ctx.principal.tenantId, fieldsFromProto(req.campaign), req.requestId)),
@@ -43,5 +45,6 @@ export function campaignRpc(kit: RpcKit, campaigns: CampaignService): CampaignSe
     cancelCampaign: kit.unary(`${M}/CancelCampaign`, edit, async (req, ctx) => ({
       campaign: campaignToProto(await campaigns.transition(ctx.principal.tenantId, req.id, req.etag, "cancel")),
     })),
+    ...conversionActionRpc(kit, conversionActions),
   };
 }

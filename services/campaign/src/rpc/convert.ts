@@ -7,10 +7,12 @@ import {
   type Organization as PbOrganization,
   type User as PbUser,
 } from "#gen/tally/identity/v1/identity.js";
+import { ConversionActionCategory, type ConversionAction as PbConversionAction } from "#gen/tally/campaign/v1/conversion_action.js";
 import type { Role, Scope } from "#common/auth.js";
 import type { ApiKey, ScopeInput } from "../domain/api-keys.js";
 import { etagOf, type Campaign, type CampaignFields } from "../domain/campaign.js";
 import type { Organization, User } from "../domain/identity-service.js";
+import { CONVERSION_ACTION_CATEGORIES, type ConversionAction, type ConversionActionInput } from "../domain/conversion-actions.js";
 
 /** `CAMPAIGN_TYPE_PROMOTION` → `PROMOTION`; unknown numbers → `UNSPECIFIED` (rejected by validation). */
 function enumName(enumObj: Record<number, string>, value: number, prefix: string): string {
@@ -83,4 +85,20 @@ export const apiKeyToProto = (k: ApiKey): PbApiKey => ({
   secretPrefix: k.secretPrefix,
   createTime: k.createTime,
   lastUseTime: k.lastUseTime ?? undefined,
+});
+
+export function conversionActionInputFromProto(a: PbConversionAction | undefined, id: string): ConversionActionInput {
+  const category = enumName(ConversionActionCategory, a?.category ?? 0, "CONVERSION_ACTION_CATEGORY_");
+  return {
+    displayName: a?.displayName ?? "",
+    category: (CONVERSION_ACTION_CATEGORIES as readonly string[]).includes(category) ? (category as ConversionActionInput["category"]) : null,
+    id,
+  };
+}
+
+export const conversionActionToProto = (a: ConversionAction): PbConversionAction => ({
+  id: a.id,
+  displayName: a.displayName,
+  category: ConversionActionCategory[`CONVERSION_ACTION_CATEGORY_${a.category}`],
+  createTime: a.createTime,
 });
