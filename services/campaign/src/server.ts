@@ -11,6 +11,7 @@ import type { ApiKeyService } from "./domain/api-keys.js";
 import type { Tracing } from "#common/tracing.js";
 import type { CampaignService } from "./domain/campaign-service.js";
 import type { ConversionActionService } from "./domain/conversion-actions.js";
+import type { SpendReader } from "./domain/campaign-spend.js";
 import type { IdentityService } from "./domain/identity-service.js";
 import { apiKeyVerificationRpc } from "./rpc/api-key-verification-rpc.js";
 import { campaignRpc } from "./rpc/campaign-rpc.js";
@@ -24,6 +25,8 @@ export interface CampaignServerDeps {
   tokens: TokenService;
   campaigns: CampaignService;
   conversionActions: ConversionActionService;
+  /** Spend for GetCampaign, from analytics. */
+  spend: SpendReader;
   identity: IdentityService;
   apiKeys: ApiKeyService;
   tracing?: Tracing;
@@ -38,7 +41,7 @@ export function createServer(deps: CampaignServerDeps): GrpcServer {
       {
         name: "tally.campaign.v1.CampaignService",
         definition: CampaignServiceService,
-        implementation: campaignRpc(kit, deps.campaigns, deps.conversionActions),
+        implementation: campaignRpc(kit, deps.campaigns, deps.conversionActions, deps.spend),
       },
       { name: "tally.identity.v1.IdentityService", definition: IdentityServiceService, implementation: identityRpc(kit, deps.identity, deps.apiKeys) },
       {
