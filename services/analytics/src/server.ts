@@ -1,5 +1,9 @@
-/** Builds the insights gRPC server (health and reflection included); main.ts or a test calls listen(). */
+/**
+ * Builds the insights gRPC server (health and reflection included): AnalyticsService and the
+ * internal CampaignSpendService; main.ts or a test calls listen().
+ */
 import { AnalyticsServiceService } from "#gen/tally/analytics/v1/analytics.js";
+import { CampaignSpendServiceService } from "#gen/tally/analytics/v1/campaign_spend.js";
 import type { TokenService } from "#common/auth.js";
 import { createGrpcServer, type GrpcServer } from "#common/grpc-server.js";
 import type { Logger } from "#common/logger.js";
@@ -7,12 +11,14 @@ import type { Metrics } from "#common/metrics.js";
 import type { RateLimiter } from "#common/rate-limit/rate-limit.js";
 import { createRpcKit } from "#common/rpc.js";
 import type { Tracing } from "#common/tracing.js";
+import type { CampaignSpendService } from "./domain/campaign-spend.js";
 import type { InsightsService } from "./domain/insights.js";
 import type { LiveMetricsService } from "./domain/live-metrics.js";
 import type { PerformanceService } from "./domain/performance.js";
 import type { ReaggregateService } from "./domain/reaggregate.js";
 import type { SourceComparisonService } from "./domain/source-comparison.js";
 import { createAnalyticsRpc } from "./rpc/analytics-rpc.js";
+import { campaignSpendRpc } from "./rpc/campaign-spend-rpc.js";
 
 export interface ServerDeps {
   logger: Logger;
@@ -25,6 +31,7 @@ export interface ServerDeps {
   live: LiveMetricsService;
   reaggregate: ReaggregateService;
   comparison: SourceComparisonService;
+  spend: CampaignSpendService;
   tracing?: Tracing;
 }
 
@@ -37,6 +44,11 @@ export function createServer(deps: ServerDeps): GrpcServer {
         name: "tally.analytics.v1.AnalyticsService",
         definition: AnalyticsServiceService,
         implementation: createAnalyticsRpc({ kit, ...deps }),
+      },
+      {
+        name: "tally.analytics.v1.CampaignSpendService",
+        definition: CampaignSpendServiceService,
+        implementation: campaignSpendRpc(kit, deps.spend),
       },
     ],
   });

@@ -13,6 +13,7 @@ import { CachedCampaignLookup } from "./cache/cached-campaign-lookup.js";
 import { createInsightsCacheMetrics, RedisInsightsCache } from "./cache/insights-cache.js";
 import { RedisLiveUpdates } from "./signals/live-updates.js";
 import type { AnalyticsConfig } from "./config.js";
+import { createCampaignSpendService } from "./domain/campaign-spend.js";
 import { createInsightsService, type CampaignLookup } from "./domain/insights.js";
 import { createLiveMetricsService } from "./domain/live-metrics.js";
 import { createPerformanceService, type CampaignDirectory } from "./domain/performance.js";
@@ -37,7 +38,7 @@ export interface ServiceAdapters {
   metrics?: Metrics;
 }
 
-export type AnalyticsServices = Pick<ServerDeps, "insights" | "performance" | "live" | "reaggregate" | "comparison">;
+export type AnalyticsServices = Pick<ServerDeps, "insights" | "performance" | "live" | "reaggregate" | "comparison" | "spend">;
 
 export function createServices(config: AnalyticsConfig, adapters: ServiceAdapters): AnalyticsServices {
   const { db, redis, directory, logger } = adapters;
@@ -71,5 +72,6 @@ export function createServices(config: AnalyticsConfig, adapters: ServiceAdapter
   const signals = new RedisCampaignSignals(redis, config.redisKeyPrefix, logger.child({ component: "signals" }));
   const reaggregate = createReaggregateService({ campaigns, rebuilder: new PgRollupRebuilder(db), signals });
   const comparison = createSourceComparisonService({ campaigns, rollups, freshness, logger: logger.child({ component: "source-comparison" }) });
-  return { insights, performance, live, reaggregate, comparison };
+  const spend = createCampaignSpendService({ totals });
+  return { insights, performance, live, reaggregate, comparison, spend };
 }

@@ -51,6 +51,8 @@ export interface Harness {
   db: Knex;
   redis: Redis;
   client: AnalyticsServiceClient;
+  /** The insights API's gRPC port (AnalyticsService and the internal CampaignSpendService). */
+  port: number;
   campaigns: InMemoryCampaigns;
   /** The aggregator's Prometheus registry (dead letters, flush failures). */
   aggregatorMetrics: Metrics;
@@ -106,6 +108,7 @@ export async function startHarness(label: string): Promise<Harness> {
     db,
     redis,
     client,
+    port: api.port,
     campaigns,
     aggregatorMetrics: aggregator.metrics,
     metadata,

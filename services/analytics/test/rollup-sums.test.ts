@@ -37,6 +37,7 @@ const delta = (revenueMicros: bigint, costMicros: bigint): RollupDelta => ({
   platform: "meta",
   region: "DE",
   source: "TRACKED",
+  conversionAction: "",
   metrics: { impressions: 1n, clicks: 0n, conversions: 1n, costMicros, revenueMicros, filteredEvents: 0n },
 });
 

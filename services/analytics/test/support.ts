@@ -55,6 +55,7 @@ export function adEvent(over: Partial<AdEventRecord>): AdEventRecord {
     filtered: false,
     filterReason: "",
     attributes: {},
+    conversionAction: "",
     ...over,
   };
 }
@@ -76,6 +77,7 @@ export function platformReport(over: Partial<PlatformReportRecord>): PlatformRep
     reportTime: new Date(),
     conversionsMicros: "0",
     timeZone: "",
+    conversionAction: "",
     ...over,
   };
 }

@@ -10,6 +10,8 @@ import { createRpcKit } from "#common/rpc.js";
 import type { ApiKeyService } from "./domain/api-keys.js";
 import type { Tracing } from "#common/tracing.js";
 import type { CampaignService } from "./domain/campaign-service.js";
+import type { ConversionActionService } from "./domain/conversion-actions.js";
+import type { SpendReader } from "./domain/campaign-spend.js";
 import type { IdentityService } from "./domain/identity-service.js";
 import { apiKeyVerificationRpc } from "./rpc/api-key-verification-rpc.js";
 import { campaignRpc } from "./rpc/campaign-rpc.js";
@@ -22,6 +24,9 @@ export interface CampaignServerDeps {
   limiter?: RateLimiter;
   tokens: TokenService;
   campaigns: CampaignService;
+  conversionActions: ConversionActionService;
+  /** Spend for GetCampaign, from analytics. */
+  spend: SpendReader;
   identity: IdentityService;
   apiKeys: ApiKeyService;
   tracing?: Tracing;
@@ -33,7 +38,11 @@ export function createServer(deps: CampaignServerDeps): GrpcServer {
   return createGrpcServer({
     logger: deps.logger,
     services: [
-      { name: "tally.campaign.v1.CampaignService", definition: CampaignServiceService, implementation: campaignRpc(kit, deps.campaigns) },
+      {
+        name: "tally.campaign.v1.CampaignService",
+        definition: CampaignServiceService,
+        implementation: campaignRpc(kit, deps.campaigns, deps.conversionActions, deps.spend),
+      },
       { name: "tally.identity.v1.IdentityService", definition: IdentityServiceService, implementation: identityRpc(kit, deps.identity, deps.apiKeys) },
       {
         name: "tally.identity.v1.ApiKeyVerificationService",

@@ -6,6 +6,7 @@
 import type { Kafka } from "kafkajs";
 import { CachedApiKeyVerifier } from "#common/api-keys/cached-api-key-verifier.js";
 import { createTokenService, type TokenService } from "#common/auth.js";
+import { GrpcCampaignSpendClient } from "#common/clients/campaign-spend-client.js";
 import { createPageTokens } from "#common/contract/page-token.js";
 import { createDb, migrate, type Knex } from "#common/db.js";
 import type { GrpcServer } from "#common/grpc-server.js";
@@ -19,12 +20,15 @@ import { startTracing, type Tracing } from "#common/tracing.js";
 import type { CampaignConfig } from "./config.js";
 import { createApiKeyService } from "./domain/api-keys.js";
 import { createCampaignService } from "./domain/campaign-service.js";
+import { createConversionActionService } from "./domain/conversion-actions.js";
+import { createSpendReader, type SpendSource } from "./domain/campaign-spend.js";
 import { createIdentityService } from "./domain/identity-service.js";
 import { encodeCampaignEvent } from "./outbox/campaign-event-encoder.js";
 import { countUnpublished, createOutboxMetrics, OutboxRelay } from "./outbox/outbox-relay.js";
 import { createServer } from "./server.js";
 import { PgApiKeyStore } from "./store/api-key-store.js";
 import { PgCampaignStore } from "./store/campaign-store.js";
+import { PgConversionActionStore } from "./store/conversion-action-store.js";
 import { PgIdentityStore } from "./store/identity-store.js";
 import { CAMPAIGN_SCHEMA, migrations } from "./store/migrations.js";
 
@@ -35,6 +39,8 @@ export interface CampaignOverrides {
   metrics?: Metrics;
   /** By default from config.tracing. The caller shuts down its own. */
   tracing?: Tracing;
+  /** Analytics' GetCampaignSpend; by default the gRPC client at config.analyticsAddr. */
+  spendSource?: SpendSource;
 }
 
 export interface CampaignProcess {
@@ -87,6 +93,14 @@ export async function wire(config: Readonly<CampaignConfig>, overrides: Campaign
     const tokens = createTokenService({ secret: config.jwtSecret, userTokenTtlSeconds: config.tokenTtlSeconds, apiKeys: verifier });
     const campaigns = createCampaignService({ store: new PgCampaignStore(db, topics.campaignEvents, encodeCampaignEvent), pageTokens });
     const identity = createIdentityService({ store: new PgIdentityStore(db), tokens });
+    const conversionActions = createConversionActionService({ store: new PgConversionActionStore(db), pageTokens });
+    let spendSource = overrides.spendSource;
+    if (!spendSource) {
+      const client = new GrpcCampaignSpendClient(config.analyticsAddr, tokens, "campaign", config.spendTimeoutMs);
+      parts.onStop("analytics spend client", () => client.close());
+      spendSource = client;
+    }
+    const spend = createSpendReader(spendSource, { cacheMs: config.spendCacheMs, pauseAfterFailureMs: Math.min(config.spendCacheMs, 1000) });
 
     const metrics = overrides.metrics ?? createMetrics("campaign");
     const outboxMetrics = createOutboxMetrics(metrics, () => countUnpublished(db));
@@ -107,7 +121,7 @@ export async function wire(config: Readonly<CampaignConfig>, overrides: Campaign
     const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
     parts.onStop("redis", async () => void (await redis.quit()));
     const limiter = createRateLimiter(config, redis, logger, metrics);
-    const server = createServer({ logger, metrics, tokens, campaigns, identity, apiKeys, limiter, tracing });
+    const server = createServer({ logger, metrics, tokens, campaigns, conversionActions, spend, identity, apiKeys, limiter, tracing });
     const port = await server.listen(config.host, config.port);
     parts.onStop("grpc server", () => server.shutdown(config.shutdownGraceMs));
 

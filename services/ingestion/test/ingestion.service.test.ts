@@ -102,6 +102,7 @@ describe("IngestEvents", () => {
         currencyCode: "usd",
         occurTime,
         attributes: { creative: "cr-7" },
+        conversionAction: "Purchase",
       }),
       event({ platform: "Meta", region: "", userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", occurTime }),
       event({ platform: "tiktok", region: "de", ip: "203.0.113.77", occurTime }),
@@ -131,6 +132,7 @@ describe("IngestEvents", () => {
         filtered: false,
         filterReason: "",
         attributes: { creative: "cr-7" },
+        conversionAction: "purchase",
       },
       {
         ...common,
@@ -143,6 +145,7 @@ describe("IngestEvents", () => {
         filtered: true,
         filterReason: "BOT_USER_AGENT",
         attributes: {},
+        conversionAction: "",
       },
       {
         ...common,
@@ -155,6 +158,7 @@ describe("IngestEvents", () => {
         filtered: true,
         filterReason: "DENIED_IP",
         attributes: {},
+        conversionAction: "",
       },
     ];
     assert.deepEqual(

@@ -75,6 +75,7 @@ function row(over: Partial<PlatformReportRow> = {}): PlatformReportRow {
     currencyCode: "EUR",
     reportTime: undefined,
     timeZone: ZONE,
+    conversionAction: "",
     ...over,
   };
 }

@@ -8,6 +8,7 @@ import { credentials } from "@grpc/grpc-js";
 import { randomBytes } from "node:crypto";
 import { CampaignServiceClient } from "#gen/tally/campaign/v1/campaign_service.js";
 import { CampaignType } from "#gen/tally/campaign/v1/campaign.js";
+import { ConversionActionCategory } from "#gen/tally/campaign/v1/conversion_action.js";
 import { IdentityServiceClient, Role as ProtoRole } from "#gen/tally/identity/v1/identity.js";
 import { ADDRS } from "../../../scripts/dev/processes.js";
 import { createTokenService, type Role } from "#common/auth.js";
@@ -22,6 +23,8 @@ export interface Tenant {
   ownerEmail: string;
   password: string;
   tokens: Record<Role, string>;
+  /** A service credential for the tenant (what Tally's services call internal RPCs with). */
+  serviceToken: string;
   campaigns: Record<Lifecycle, string>;
 }
 
@@ -51,6 +54,8 @@ const PASSWORD = "sweep password 123";
 /** ListCampaigns' valid request (rpc-specs.ts) filters and orders like this, so its page tokens fit it. */
 export const LIST_FILTER = 'name:"sweep"';
 export const LIST_ORDER = "create_time desc";
+/** The conversion action every fixture tenant has. */
+export const SWEEP_ACTION = "sweep_purchase";
 const hourFromNow = (h: number) => new Date(Date.now() + h * 3_600_000);
 
 async function tenant(identity: IdentityServiceClient, campaigns: CampaignServiceClient, label: string, withUsers = true): Promise<Tenant> {
@@ -106,7 +111,19 @@ async function tenant(identity: IdentityServiceClient, campaigns: CampaignServic
   };
   const ids = {} as Record<Lifecycle, string>;
   for (const state of ["draft", "active", "paused", "completed", "cancelled"] as const) ids[state] = await create(state);
-  return { tenantId: reg.organization!.id, ownerId: reg.user!.id, ownerEmail, password: PASSWORD, tokens, campaigns: ids };
+  // One conversion action for DeleteConversionAction's valid request (rpc-specs.ts).
+  await call(
+    campaigns,
+    campaigns.createConversionAction,
+    {
+      conversionAction: { id: "", displayName: "Sweep purchase", category: ConversionActionCategory.CONVERSION_ACTION_CATEGORY_PURCHASE },
+      conversionActionId: SWEEP_ACTION,
+    },
+    owner,
+  );
+  const tenantId = reg.organization!.id;
+  const serviceToken = await createTokenService({ secret: stack.jwtSecret }).issueServiceToken("sweep", tenantId);
+  return { tenantId, ownerId: reg.user!.id, ownerEmail, password: PASSWORD, tokens, serviceToken, campaigns: ids };
 }
 
 export async function createFixtures(stateChangingRpcs: string[]): Promise<Fixtures> {

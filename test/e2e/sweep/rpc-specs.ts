@@ -6,7 +6,7 @@
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { Role } from "#common/auth.js";
-import { LIST_FILTER, LIST_ORDER, type Tenant } from "./fixtures.js";
+import { LIST_FILTER, LIST_ORDER, SWEEP_ACTION, type Tenant } from "./fixtures.js";
 
 export type OtherTenantRule =
   /** Tenant B naming tenant A's resource: NOT_FOUND / 404, as if it did not exist. */
@@ -17,8 +17,8 @@ export type OtherTenantRule =
   | "NO_LEAK";
 
 export interface RpcSpec {
-  /** "PUBLIC": no credential needed (Register, Login). */
-  minRole: Role | "PUBLIC";
+  /** "PUBLIC": no credential needed (Register, Login); "SERVICE": internal, a service credential only. */
+  minRole: Role | "PUBLIC" | "SERVICE";
   /** Answers UNIMPLEMENTED today (README, "What is there today"); UNIMPLEMENTED / 501 is then expected. */
   unimplemented?: boolean;
   /** Changes state: its rejected cases run one at a time and are checked for leftovers. */
@@ -152,6 +152,31 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
   "tally.campaign.v1.CampaignService/ResumeCampaign": lifecycle("paused"),
   "tally.campaign.v1.CampaignService/CompleteCampaign": lifecycle("active"),
   "tally.campaign.v1.CampaignService/CancelCampaign": lifecycle("draft"),
+  "tally.campaign.v1.CampaignService/CreateConversionAction": {
+    minRole: "EDITOR",
+    mutates: true,
+    otherTenant: "NO_LEAK",
+    valid: (_t, u) => ({ conversionAction: { displayName: `Sweep ${u}`, category: "CONVERSION_ACTION_CATEGORY_LEAD" }, conversionActionId: "" }),
+  },
+  "tally.campaign.v1.CampaignService/ListConversionActions": {
+    minRole: "VIEWER",
+    mutates: false,
+    otherTenant: "NO_LEAK",
+    valid: () => ({ pageSize: 10, pageToken: "" }),
+  },
+  "tally.campaign.v1.CampaignService/DeleteConversionAction": {
+    minRole: "EDITOR",
+    mutates: true,
+    otherTenant: "NOT_FOUND",
+    valid: () => ({ id: SWEEP_ACTION }),
+  },
+  "tally.analytics.v1.CampaignSpendService/GetCampaignSpend": {
+    minRole: "SERVICE",
+    mutates: false,
+    // The tenant is the credential's: another tenant's campaign id reads as one without data.
+    otherTenant: "NO_LEAK",
+    valid: (t) => ({ campaignId: t.campaigns.active, budgetMicros: "1000000000", timeZone: "UTC" }),
+  },
   "tally.ingestion.v1.IngestionService/IngestEvents": {
     minRole: "EDITOR",
     mutates: true,

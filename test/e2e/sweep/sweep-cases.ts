@@ -82,7 +82,7 @@ export function buildCases(contract: Contract, fx: Fixtures, grpc: GrpcTransport
     };
     const before = cases.length;
 
-    add("control", "control: valid request by an OWNER", fx.attacker.tokens.OWNER, () => ({ json: spec.valid(fx.attacker, unique()) }), {
+    add("control", "control: valid request by an OWNER", strongest(spec, fx.attacker), () => ({ json: spec.valid(fx.attacker, unique()) }), {
       kind: "control",
       mutates: spec.mutates,
     });
@@ -108,6 +108,9 @@ type Add = (
   opts?: { bodyOnlyPath?: (string | number)[]; leakIds?: string[]; only?: Transport },
 ) => void;
 
+/** The credential a valid request is sent with: the tenant's OWNER, or its service credential for an internal RPC. */
+const strongest = (spec: RpcSpec, t: Tenant) => (spec.minRole === "SERVICE" ? t.serviceToken : t.tokens.OWNER);
+
 function authCases(spec: RpcSpec, fx: Fixtures, add: Add): void {
   const anyAnswer: Expectation = { kind: "no-server-error" };
   const victimRequest = () => ({ json: spec.valid(fx.victim, unique()) });
@@ -117,7 +120,8 @@ function authCases(spec: RpcSpec, fx: Fixtures, add: Add): void {
     add("auth", `credential: ${kind}`, credential, victimRequest, spec.minRole === "PUBLIC" ? anyAnswer : { kind: "code", code: "UNAUTHENTICATED" });
   }
   for (const role of ROLES) {
-    const low = spec.minRole !== "PUBLIC" && ROLES.indexOf(role) < ROLES.indexOf(spec.minRole);
+    // An internal RPC refuses every user, OWNER included.
+    const low = spec.minRole === "SERVICE" || (spec.minRole !== "PUBLIC" && ROLES.indexOf(role) < ROLES.indexOf(spec.minRole));
     if (low || (spec.minRole === "PUBLIC" && role === "VIEWER")) {
       add("auth", `credential: role ${role}`, fx.victim.tokens[role], victimRequest, low ? { kind: "code", code: "PERMISSION_DENIED" } : anyAnswer);
     }
@@ -128,7 +132,16 @@ function authCases(spec: RpcSpec, fx: Fixtures, add: Add): void {
       : spec.otherTenant === "REJECTED_RECEIPTS"
         ? { kind: "receipts-refused" }
         : anyAnswer;
-  add("auth", "credential: another tenant's OWNER", fx.attacker.tokens.OWNER, victimRequest, other, { leakIds });
+  add(
+    "auth",
+    `credential: another tenant's ${spec.minRole === "SERVICE" ? "service credential" : "OWNER"}`,
+    strongest(spec, fx.attacker),
+    victimRequest,
+    other,
+    {
+      leakIds,
+    },
+  );
 }
 
 /** The tenant an RPC's fuzz cases run in. */
@@ -138,7 +151,7 @@ export function fuzzTenant(fx: Fixtures, rpc: Rpc): Tenant {
 
 function fuzzCases(rpc: Rpc, spec: RpcSpec, fx: Fixtures, contract: Contract, add: Add): void {
   const tenant = fuzzTenant(fx, rpc);
-  const token = tenant.tokens.OWNER;
+  const token = strongest(spec, tenant);
   for (const m of mutationsOf(rpc.input, {
     pageToken: fx.pageToken,
     foreignPageToken: fx.foreignPageToken,

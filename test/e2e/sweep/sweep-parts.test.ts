@@ -76,6 +76,7 @@ describe("buildCases", () => {
     ownerEmail: `${n}@example.com`,
     password: "pw",
     tokens: { OWNER: `owner-${n}`, EDITOR: `editor-${n}`, VIEWER: `viewer-${n}` },
+    serviceToken: `service-${n}`,
     campaigns: { draft: `${n}-d`, active: `${n}-a`, paused: `${n}-p`, completed: `${n}-c`, cancelled: `${n}-x` },
   });
   const fx = {
@@ -107,6 +108,19 @@ describe("buildCases", () => {
     }
     const expired = cases.find((c) => c.rpc.name === "GetCampaign" && c.transport === "rest" && c.name === "credential: expired")!;
     assert.deepEqual([expired.token, expired.rest?.pathAndQuery, expired.expect], ["e", "/v1/campaigns/a-a", { kind: "code", code: "UNAUTHENTICATED" }]);
+  });
+
+  it("sends an internal RPC's valid requests with a service credential and expects every user refused", () => {
+    const spend = buildCases(contract, fx, grpc).cases.filter((c) => c.rpc.id === "tally.analytics.v1.CampaignSpendService/GetCampaignSpend");
+    assert.deepEqual(
+      spend.filter((c) => c.phase === "control").map((c) => [c.transport, c.token]),
+      [["grpc", "service-b"]],
+    );
+    assert.deepEqual(
+      spend.filter((c) => c.name.startsWith("credential: role")).map((c) => [c.name, c.expect]),
+      ["VIEWER", "EDITOR", "OWNER"].map((r) => [`credential: role ${r}`, { kind: "code", code: "PERMISSION_DENIED" }]),
+    );
+    assert.ok(spend.filter((c) => c.phase === "fuzz").every((c) => c.token === "service-f"));
   });
 
   it("fails the sweep for an RPC without a spec", () => {

@@ -100,6 +100,12 @@ export enum Dimension {
   DIMENSION_REGION = 2,
   /** DIMENSION_SOURCE - TRACKED events versus PLATFORM reports. */
   DIMENSION_SOURCE = 3,
+  /**
+   * DIMENSION_CONVERSION_ACTION - The conversion action (ConversionAction.id; empty for none). Conversions and revenue are
+   * split by action; impressions, clicks, cost and filtered events are never tied to an action
+   * and appear on the rows whose conversion_action is empty.
+   */
+  DIMENSION_CONVERSION_ACTION = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -117,6 +123,9 @@ export function dimensionFromJSON(object: any): Dimension {
     case 3:
     case "DIMENSION_SOURCE":
       return Dimension.DIMENSION_SOURCE;
+    case 4:
+    case "DIMENSION_CONVERSION_ACTION":
+      return Dimension.DIMENSION_CONVERSION_ACTION;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -134,6 +143,8 @@ export function dimensionToJSON(object: Dimension): string {
       return "DIMENSION_REGION";
     case Dimension.DIMENSION_SOURCE:
       return "DIMENSION_SOURCE";
+    case Dimension.DIMENSION_CONVERSION_ACTION:
+      return "DIMENSION_CONVERSION_ACTION";
     case Dimension.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -296,7 +307,11 @@ export interface InsightRow {
     | Source
     | undefined;
   /** The numbers. */
-  metrics?: Metrics | undefined;
+  metrics?:
+    | Metrics
+    | undefined;
+  /** Conversion action slug ("" for numbers without one); set only when broken down by conversion action. */
+  conversionAction?: string | undefined;
 }
 
 /** GetCampaignInsightsRequest selects a campaign, a range and a shape. */
@@ -818,6 +833,7 @@ function createBaseInsightRow(): InsightRow {
     region: undefined,
     source: undefined,
     metrics: undefined,
+    conversionAction: undefined,
   };
 }
 
@@ -843,6 +859,9 @@ export const InsightRow: MessageFns<InsightRow> = {
     }
     if (message.metrics !== undefined) {
       Metrics.encode(message.metrics, writer.uint32(58).fork()).join();
+    }
+    if (message.conversionAction !== undefined) {
+      writer.uint32(66).string(message.conversionAction);
     }
     return writer;
   },
@@ -916,6 +935,14 @@ export const InsightRow: MessageFns<InsightRow> = {
             message.metrics = Metrics.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.conversionAction = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -945,6 +972,11 @@ export const InsightRow: MessageFns<InsightRow> = {
       region: isSet(object.region) ? globalThis.String(object.region) : undefined,
       source: isSet(object.source) ? sourceFromJSON(object.source) : undefined,
       metrics: isSet(object.metrics) ? Metrics.fromJSON(object.metrics) : undefined,
+      conversionAction: isSet(object.conversionAction)
+        ? globalThis.String(object.conversionAction)
+        : isSet(object.conversion_action)
+        ? globalThis.String(object.conversion_action)
+        : undefined,
     };
   },
 
@@ -971,6 +1003,9 @@ export const InsightRow: MessageFns<InsightRow> = {
     if (message.metrics !== undefined) {
       obj.metrics = Metrics.toJSON(message.metrics);
     }
+    if (message.conversionAction !== undefined) {
+      obj.conversionAction = message.conversionAction;
+    }
     return obj;
   },
 
@@ -988,6 +1023,7 @@ export const InsightRow: MessageFns<InsightRow> = {
     message.metrics = (object.metrics !== undefined && object.metrics !== null)
       ? Metrics.fromPartial(object.metrics)
       : undefined;
+    message.conversionAction = object.conversionAction ?? undefined;
     return message;
   },
 };

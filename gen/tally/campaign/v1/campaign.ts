@@ -221,6 +221,56 @@ export function channelToJSON(object: Channel): string {
   }
 }
 
+/** BudgetPacingState is where a campaign's spend to date stands against its budget. */
+export enum BudgetPacingState {
+  /** BUDGET_PACING_STATE_UNSPECIFIED - Unknown (spend unavailable). */
+  BUDGET_PACING_STATE_UNSPECIFIED = 0,
+  /** BUDGET_PACING_STATE_ON_TRACK - Below 90 % of the budget. */
+  BUDGET_PACING_STATE_ON_TRACK = 1,
+  /** BUDGET_PACING_STATE_APPROACHING - At least 90 % and below 100 % of the budget. */
+  BUDGET_PACING_STATE_APPROACHING = 2,
+  /** BUDGET_PACING_STATE_EXCEEDED - At least 100 % of the budget. */
+  BUDGET_PACING_STATE_EXCEEDED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function budgetPacingStateFromJSON(object: any): BudgetPacingState {
+  switch (object) {
+    case 0:
+    case "BUDGET_PACING_STATE_UNSPECIFIED":
+      return BudgetPacingState.BUDGET_PACING_STATE_UNSPECIFIED;
+    case 1:
+    case "BUDGET_PACING_STATE_ON_TRACK":
+      return BudgetPacingState.BUDGET_PACING_STATE_ON_TRACK;
+    case 2:
+    case "BUDGET_PACING_STATE_APPROACHING":
+      return BudgetPacingState.BUDGET_PACING_STATE_APPROACHING;
+    case 3:
+    case "BUDGET_PACING_STATE_EXCEEDED":
+      return BudgetPacingState.BUDGET_PACING_STATE_EXCEEDED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return BudgetPacingState.UNRECOGNIZED;
+  }
+}
+
+export function budgetPacingStateToJSON(object: BudgetPacingState): string {
+  switch (object) {
+    case BudgetPacingState.BUDGET_PACING_STATE_UNSPECIFIED:
+      return "BUDGET_PACING_STATE_UNSPECIFIED";
+    case BudgetPacingState.BUDGET_PACING_STATE_ON_TRACK:
+      return "BUDGET_PACING_STATE_ON_TRACK";
+    case BudgetPacingState.BUDGET_PACING_STATE_APPROACHING:
+      return "BUDGET_PACING_STATE_APPROACHING";
+    case BudgetPacingState.BUDGET_PACING_STATE_EXCEEDED:
+      return "BUDGET_PACING_STATE_EXCEEDED";
+    case BudgetPacingState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Campaign is an advertising campaign of one organization. */
 export interface Campaign {
   /** Server-assigned identifier. */
@@ -270,6 +320,11 @@ export interface Campaign {
    * platform, at most 20 links. Platform syncs fetch exactly these external campaigns.
    */
   platformLinks: PlatformCampaignLink[];
+  /**
+   * Spend to date against the budget, from analytics; set by GetCampaign only. When analytics
+   * cannot answer in time, `available` is false and GetCampaign still succeeds.
+   */
+  spend?: CampaignSpend | undefined;
 }
 
 /** PlatformCampaignLink names the campaigns on one ad platform that a Tally campaign covers. */
@@ -286,6 +341,28 @@ export interface PlatformCampaignLink {
    * summed into this campaign's.
    */
   externalCampaignIds: string[];
+}
+
+/**
+ * CampaignSpend is a campaign's spend to date (every day since it began, from the default spend
+ * source: platform reports, tracked spend for platforms that do not report) against its budget.
+ */
+export interface CampaignSpend {
+  /**
+   * False when analytics could not answer (down or slower than the campaign service waits);
+   * the numbers below are then unset and unavailable_reason says why.
+   */
+  available: boolean;
+  /** Spend to date in micros of the campaign's currency. */
+  spendMicros: string;
+  /** spend_micros / budget_micros; absent when unavailable. */
+  budgetUtilization?:
+    | number
+    | undefined;
+  /** The budget threshold reached. */
+  pacingState: BudgetPacingState;
+  /** Why spend is unavailable (e.g. ANALYTICS_UNAVAILABLE); empty when available. */
+  unavailableReason: string;
 }
 
 function createBaseCampaign(): Campaign {
@@ -307,6 +384,7 @@ function createBaseCampaign(): Campaign {
     launchTime: undefined,
     etag: "",
     platformLinks: [],
+    spend: undefined,
   };
 }
 
@@ -366,6 +444,9 @@ export const Campaign: MessageFns<Campaign> = {
     }
     for (const v of message.platformLinks) {
       PlatformCampaignLink.encode(v!, writer.uint32(138).fork()).join();
+    }
+    if (message.spend !== undefined) {
+      CampaignSpend.encode(message.spend, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -529,6 +610,14 @@ export const Campaign: MessageFns<Campaign> = {
             message.platformLinks.push(PlatformCampaignLink.decode(reader, reader.uint32()));
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.spend = CampaignSpend.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -598,6 +687,7 @@ export const Campaign: MessageFns<Campaign> = {
         : globalThis.Array.isArray(object?.platform_links)
         ? object.platform_links.map((e: any) => PlatformCampaignLink.fromJSON(e))
         : [],
+      spend: isSet(object.spend) ? CampaignSpend.fromJSON(object.spend) : undefined,
     };
   },
 
@@ -654,6 +744,9 @@ export const Campaign: MessageFns<Campaign> = {
     if (message.platformLinks?.length) {
       obj.platformLinks = message.platformLinks.map((e) => PlatformCampaignLink.toJSON(e));
     }
+    if (message.spend !== undefined) {
+      obj.spend = CampaignSpend.toJSON(message.spend);
+    }
     return obj;
   },
 
@@ -679,6 +772,9 @@ export const Campaign: MessageFns<Campaign> = {
     message.launchTime = object.launchTime ?? undefined;
     message.etag = object.etag ?? "";
     message.platformLinks = object.platformLinks?.map((e) => PlatformCampaignLink.fromPartial(e)) || [];
+    message.spend = (object.spend !== undefined && object.spend !== null)
+      ? CampaignSpend.fromPartial(object.spend)
+      : undefined;
     return message;
   },
 };
@@ -791,6 +887,159 @@ export const PlatformCampaignLink: MessageFns<PlatformCampaignLink> = {
     return message;
   },
 };
+
+function createBaseCampaignSpend(): CampaignSpend {
+  return { available: false, spendMicros: "0", budgetUtilization: undefined, pacingState: 0, unavailableReason: "" };
+}
+
+export const CampaignSpend: MessageFns<CampaignSpend> = {
+  encode(message: CampaignSpend, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.available !== false) {
+      writer.uint32(8).bool(message.available);
+    }
+    if (message.spendMicros !== "0") {
+      writer.uint32(16).int64(message.spendMicros);
+    }
+    if (message.budgetUtilization !== undefined) {
+      writer.uint32(25).double(message.budgetUtilization);
+    }
+    if (message.pacingState !== 0) {
+      writer.uint32(32).int32(message.pacingState);
+    }
+    if (message.unavailableReason !== "") {
+      writer.uint32(42).string(message.unavailableReason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CampaignSpend {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCampaignSpend();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.available = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.spendMicros = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.budgetUtilization = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pacingState = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.unavailableReason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CampaignSpend {
+    return {
+      available: isSet(object.available) ? globalThis.Boolean(object.available) : false,
+      spendMicros: isSet(object.spendMicros)
+        ? globalThis.String(object.spendMicros)
+        : isSet(object.spend_micros)
+        ? globalThis.String(object.spend_micros)
+        : "0",
+      budgetUtilization: isSet(object.budgetUtilization)
+        ? globalThis.Number(object.budgetUtilization)
+        : isSet(object.budget_utilization)
+        ? globalThis.Number(object.budget_utilization)
+        : undefined,
+      pacingState: isSet(object.pacingState)
+        ? budgetPacingStateFromJSON(object.pacingState)
+        : isSet(object.pacing_state)
+        ? budgetPacingStateFromJSON(object.pacing_state)
+        : 0,
+      unavailableReason: isSet(object.unavailableReason)
+        ? globalThis.String(object.unavailableReason)
+        : isSet(object.unavailable_reason)
+        ? globalThis.String(object.unavailable_reason)
+        : "",
+    };
+  },
+
+  toJSON(message: CampaignSpend): unknown {
+    const obj: any = {};
+    if (message.available !== false) {
+      obj.available = message.available;
+    }
+    if (message.spendMicros !== "0") {
+      obj.spendMicros = message.spendMicros;
+    }
+    if (message.budgetUtilization !== undefined) {
+      obj.budgetUtilization = floatToJson(message.budgetUtilization);
+    }
+    if (message.pacingState !== 0) {
+      obj.pacingState = budgetPacingStateToJSON(message.pacingState);
+    }
+    if (message.unavailableReason !== "") {
+      obj.unavailableReason = message.unavailableReason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CampaignSpend>, I>>(base?: I): CampaignSpend {
+    return CampaignSpend.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CampaignSpend>, I>>(object: I): CampaignSpend {
+    const message = createBaseCampaignSpend();
+    message.available = object.available ?? false;
+    message.spendMicros = object.spendMicros ?? "0";
+    message.budgetUtilization = object.budgetUtilization ?? undefined;
+    message.pacingState = object.pacingState ?? 0;
+    message.unavailableReason = object.unavailableReason ?? "";
+    return message;
+  },
+};
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

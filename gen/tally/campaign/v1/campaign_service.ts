@@ -20,6 +20,7 @@ import {
 } from "@grpc/grpc-js";
 import { FieldMask } from "../../../google/protobuf/field_mask.js";
 import { Campaign } from "./campaign.js";
+import { ConversionAction } from "./conversion_action.js";
 
 export const protobufPackage = "tally.campaign.v1";
 
@@ -175,6 +176,51 @@ export interface CancelCampaignRequest {
 export interface CancelCampaignResponse {
   /** The campaign, now CANCELLED. */
   campaign?: Campaign | undefined;
+}
+
+/** CreateConversionActionRequest defines a conversion action. */
+export interface CreateConversionActionRequest {
+  /** The action; output-only fields are ignored. Over REST it is the whole JSON body (AIP-133). */
+  conversionAction?:
+    | ConversionAction
+    | undefined;
+  /**
+   * The id to give it, a slug `[a-z0-9_]{1,32}` (case-insensitive); empty: derived from
+   * display_name (`Sign up` → `sign_up`, then `sign_up_2`… when taken). Over REST a query parameter.
+   */
+  conversionActionId: string;
+}
+
+/** CreateConversionActionResponse carries the action created. */
+export interface CreateConversionActionResponse {
+  /** The action created. */
+  conversionAction?: ConversionAction | undefined;
+}
+
+/** ListConversionActionsRequest pages through conversion actions. */
+export interface ListConversionActionsRequest {
+  /** At most this many actions (default 50, max 1000). */
+  pageSize: number;
+  /** Token from a previous response. */
+  pageToken: string;
+}
+
+/** ListConversionActionsResponse is one page of conversion actions, by id. */
+export interface ListConversionActionsResponse {
+  /** The actions on this page. */
+  conversionActions: ConversionAction[];
+  /** Token for the next page; empty on the last. */
+  nextPageToken: string;
+}
+
+/** DeleteConversionActionRequest names the action to remove. */
+export interface DeleteConversionActionRequest {
+  /** The action's id. */
+  id: string;
+}
+
+/** DeleteConversionActionResponse is empty. */
+export interface DeleteConversionActionResponse {
 }
 
 function createBaseCreateCampaignRequest(): CreateCampaignRequest {
@@ -1760,6 +1806,489 @@ export const CancelCampaignResponse: MessageFns<CancelCampaignResponse> = {
   },
 };
 
+function createBaseCreateConversionActionRequest(): CreateConversionActionRequest {
+  return { conversionAction: undefined, conversionActionId: "" };
+}
+
+export const CreateConversionActionRequest: MessageFns<CreateConversionActionRequest> = {
+  encode(message: CreateConversionActionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversionAction !== undefined) {
+      ConversionAction.encode(message.conversionAction, writer.uint32(10).fork()).join();
+    }
+    if (message.conversionActionId !== "") {
+      writer.uint32(18).string(message.conversionActionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateConversionActionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateConversionActionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversionAction = ConversionAction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.conversionActionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateConversionActionRequest {
+    return {
+      conversionAction: isSet(object.conversionAction)
+        ? ConversionAction.fromJSON(object.conversionAction)
+        : isSet(object.conversion_action)
+        ? ConversionAction.fromJSON(object.conversion_action)
+        : undefined,
+      conversionActionId: isSet(object.conversionActionId)
+        ? globalThis.String(object.conversionActionId)
+        : isSet(object.conversion_action_id)
+        ? globalThis.String(object.conversion_action_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateConversionActionRequest): unknown {
+    const obj: any = {};
+    if (message.conversionAction !== undefined) {
+      obj.conversionAction = ConversionAction.toJSON(message.conversionAction);
+    }
+    if (message.conversionActionId !== "") {
+      obj.conversionActionId = message.conversionActionId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateConversionActionRequest>, I>>(base?: I): CreateConversionActionRequest {
+    return CreateConversionActionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateConversionActionRequest>, I>>(
+    object: I,
+  ): CreateConversionActionRequest {
+    const message = createBaseCreateConversionActionRequest();
+    message.conversionAction = (object.conversionAction !== undefined && object.conversionAction !== null)
+      ? ConversionAction.fromPartial(object.conversionAction)
+      : undefined;
+    message.conversionActionId = object.conversionActionId ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateConversionActionResponse(): CreateConversionActionResponse {
+  return { conversionAction: undefined };
+}
+
+export const CreateConversionActionResponse: MessageFns<CreateConversionActionResponse> = {
+  encode(message: CreateConversionActionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversionAction !== undefined) {
+      ConversionAction.encode(message.conversionAction, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateConversionActionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateConversionActionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversionAction = ConversionAction.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateConversionActionResponse {
+    return {
+      conversionAction: isSet(object.conversionAction)
+        ? ConversionAction.fromJSON(object.conversionAction)
+        : isSet(object.conversion_action)
+        ? ConversionAction.fromJSON(object.conversion_action)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateConversionActionResponse): unknown {
+    const obj: any = {};
+    if (message.conversionAction !== undefined) {
+      obj.conversionAction = ConversionAction.toJSON(message.conversionAction);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateConversionActionResponse>, I>>(base?: I): CreateConversionActionResponse {
+    return CreateConversionActionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateConversionActionResponse>, I>>(
+    object: I,
+  ): CreateConversionActionResponse {
+    const message = createBaseCreateConversionActionResponse();
+    message.conversionAction = (object.conversionAction !== undefined && object.conversionAction !== null)
+      ? ConversionAction.fromPartial(object.conversionAction)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListConversionActionsRequest(): ListConversionActionsRequest {
+  return { pageSize: 0, pageToken: "" };
+}
+
+export const ListConversionActionsRequest: MessageFns<ListConversionActionsRequest> = {
+  encode(message: ListConversionActionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListConversionActionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListConversionActionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListConversionActionsRequest {
+    return {
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListConversionActionsRequest): unknown {
+    const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListConversionActionsRequest>, I>>(base?: I): ListConversionActionsRequest {
+    return ListConversionActionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListConversionActionsRequest>, I>>(object: I): ListConversionActionsRequest {
+    const message = createBaseListConversionActionsRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListConversionActionsResponse(): ListConversionActionsResponse {
+  return { conversionActions: [], nextPageToken: "" };
+}
+
+export const ListConversionActionsResponse: MessageFns<ListConversionActionsResponse> = {
+  encode(message: ListConversionActionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.conversionActions) {
+      ConversionAction.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListConversionActionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListConversionActionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversionActions.push(ConversionAction.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListConversionActionsResponse {
+    return {
+      conversionActions: globalThis.Array.isArray(object?.conversionActions)
+        ? object.conversionActions.map((e: any) => ConversionAction.fromJSON(e))
+        : globalThis.Array.isArray(object?.conversion_actions)
+        ? object.conversion_actions.map((e: any) => ConversionAction.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListConversionActionsResponse): unknown {
+    const obj: any = {};
+    if (message.conversionActions?.length) {
+      obj.conversionActions = message.conversionActions.map((e) => ConversionAction.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListConversionActionsResponse>, I>>(base?: I): ListConversionActionsResponse {
+    return ListConversionActionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListConversionActionsResponse>, I>>(
+    object: I,
+  ): ListConversionActionsResponse {
+    const message = createBaseListConversionActionsResponse();
+    message.conversionActions = object.conversionActions?.map((e) => ConversionAction.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteConversionActionRequest(): DeleteConversionActionRequest {
+  return { id: "" };
+}
+
+export const DeleteConversionActionRequest: MessageFns<DeleteConversionActionRequest> = {
+  encode(message: DeleteConversionActionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteConversionActionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteConversionActionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteConversionActionRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: DeleteConversionActionRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteConversionActionRequest>, I>>(base?: I): DeleteConversionActionRequest {
+    return DeleteConversionActionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteConversionActionRequest>, I>>(
+    object: I,
+  ): DeleteConversionActionRequest {
+    const message = createBaseDeleteConversionActionRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteConversionActionResponse(): DeleteConversionActionResponse {
+  return {};
+}
+
+export const DeleteConversionActionResponse: MessageFns<DeleteConversionActionResponse> = {
+  encode(_: DeleteConversionActionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteConversionActionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteConversionActionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteConversionActionResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteConversionActionResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteConversionActionResponse>, I>>(base?: I): DeleteConversionActionResponse {
+    return DeleteConversionActionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteConversionActionResponse>, I>>(_: I): DeleteConversionActionResponse {
+    const message = createBaseDeleteConversionActionResponse();
+    return message;
+  },
+};
+
 /** CampaignService manages campaigns and their lifecycle. */
 export type CampaignServiceService = typeof CampaignServiceService;
 export const CampaignServiceService = {
@@ -1879,6 +2408,44 @@ export const CampaignServiceService = {
       Buffer.from(CancelCampaignResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CancelCampaignResponse => CancelCampaignResponse.decode(value),
   },
+  /** CreateConversionAction defines one of the organization's conversion actions (EDITOR). */
+  createConversionAction: {
+    path: "/tally.campaign.v1.CampaignService/CreateConversionAction" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateConversionActionRequest): Buffer =>
+      Buffer.from(CreateConversionActionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateConversionActionRequest => CreateConversionActionRequest.decode(value),
+    responseSerialize: (value: CreateConversionActionResponse): Buffer =>
+      Buffer.from(CreateConversionActionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateConversionActionResponse =>
+      CreateConversionActionResponse.decode(value),
+  },
+  /** ListConversionActions pages through the organization's conversion actions, by id. */
+  listConversionActions: {
+    path: "/tally.campaign.v1.CampaignService/ListConversionActions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListConversionActionsRequest): Buffer =>
+      Buffer.from(ListConversionActionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListConversionActionsRequest => ListConversionActionsRequest.decode(value),
+    responseSerialize: (value: ListConversionActionsResponse): Buffer =>
+      Buffer.from(ListConversionActionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListConversionActionsResponse => ListConversionActionsResponse.decode(value),
+  },
+  /** DeleteConversionAction removes a conversion action; numbers already counted under its id stay. */
+  deleteConversionAction: {
+    path: "/tally.campaign.v1.CampaignService/DeleteConversionAction" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteConversionActionRequest): Buffer =>
+      Buffer.from(DeleteConversionActionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteConversionActionRequest => DeleteConversionActionRequest.decode(value),
+    responseSerialize: (value: DeleteConversionActionResponse): Buffer =>
+      Buffer.from(DeleteConversionActionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteConversionActionResponse =>
+      DeleteConversionActionResponse.decode(value),
+  },
 } as const;
 
 export interface CampaignServiceServer extends UntypedServiceImplementation {
@@ -1902,6 +2469,12 @@ export interface CampaignServiceServer extends UntypedServiceImplementation {
   completeCampaign: handleUnaryCall<CompleteCampaignRequest, CompleteCampaignResponse>;
   /** CancelCampaign moves a DRAFT, ACTIVE or PAUSED campaign to CANCELLED. */
   cancelCampaign: handleUnaryCall<CancelCampaignRequest, CancelCampaignResponse>;
+  /** CreateConversionAction defines one of the organization's conversion actions (EDITOR). */
+  createConversionAction: handleUnaryCall<CreateConversionActionRequest, CreateConversionActionResponse>;
+  /** ListConversionActions pages through the organization's conversion actions, by id. */
+  listConversionActions: handleUnaryCall<ListConversionActionsRequest, ListConversionActionsResponse>;
+  /** DeleteConversionAction removes a conversion action; numbers already counted under its id stay. */
+  deleteConversionAction: handleUnaryCall<DeleteConversionActionRequest, DeleteConversionActionResponse>;
 }
 
 export interface CampaignServiceClient extends Client {
@@ -2064,6 +2637,54 @@ export interface CampaignServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CancelCampaignResponse) => void,
+  ): ClientUnaryCall;
+  /** CreateConversionAction defines one of the organization's conversion actions (EDITOR). */
+  createConversionAction(
+    request: CreateConversionActionRequest,
+    callback: (error: ServiceError | null, response: CreateConversionActionResponse) => void,
+  ): ClientUnaryCall;
+  createConversionAction(
+    request: CreateConversionActionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateConversionActionResponse) => void,
+  ): ClientUnaryCall;
+  createConversionAction(
+    request: CreateConversionActionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateConversionActionResponse) => void,
+  ): ClientUnaryCall;
+  /** ListConversionActions pages through the organization's conversion actions, by id. */
+  listConversionActions(
+    request: ListConversionActionsRequest,
+    callback: (error: ServiceError | null, response: ListConversionActionsResponse) => void,
+  ): ClientUnaryCall;
+  listConversionActions(
+    request: ListConversionActionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListConversionActionsResponse) => void,
+  ): ClientUnaryCall;
+  listConversionActions(
+    request: ListConversionActionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListConversionActionsResponse) => void,
+  ): ClientUnaryCall;
+  /** DeleteConversionAction removes a conversion action; numbers already counted under its id stay. */
+  deleteConversionAction(
+    request: DeleteConversionActionRequest,
+    callback: (error: ServiceError | null, response: DeleteConversionActionResponse) => void,
+  ): ClientUnaryCall;
+  deleteConversionAction(
+    request: DeleteConversionActionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteConversionActionResponse) => void,
+  ): ClientUnaryCall;
+  deleteConversionAction(
+    request: DeleteConversionActionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteConversionActionResponse) => void,
   ): ClientUnaryCall;
 }
 

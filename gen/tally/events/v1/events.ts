@@ -196,6 +196,8 @@ export interface AdEventRecord {
   filterReason: string;
   /** Small client-supplied string map. */
   attributes: { [key: string]: string };
+  /** The conversion action slug of a conversion; empty for none (and for other event types). */
+  conversionAction: string;
 }
 
 export interface AdEventRecord_AttributesEntry {
@@ -205,7 +207,7 @@ export interface AdEventRecord_AttributesEntry {
 
 /**
  * PlatformReportRecord is one snapshot row of an ad platform's report; it replaces the previous
- * row with the same key (tenant, campaign, platform, region, date, hour).
+ * row with the same key (tenant, campaign, platform, region, date, hour, conversion_action).
  */
 export interface PlatformReportRecord {
   /** The tenant the report belongs to. */
@@ -248,6 +250,11 @@ export interface PlatformReportRecord {
    * this field, meaning the campaign's time zone. The row covers [date 00:00, date+1 00:00) there.
    */
   timeZone: string;
+  /**
+   * The conversion action slug the row's conversions and revenue are of; empty for the row without
+   * one (delivery and cost). Part of the row's key. Empty in records from producers before the field.
+   */
+  conversionAction: string;
 }
 
 /** AdEventBatch is several tracked events carried by one Kafka message. */
@@ -321,6 +328,7 @@ function createBaseAdEventRecord(): AdEventRecord {
     filtered: false,
     filterReason: "",
     attributes: {},
+    conversionAction: "",
   };
 }
 
@@ -368,6 +376,9 @@ export const AdEventRecord: MessageFns<AdEventRecord> = {
     globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
       AdEventRecord_AttributesEntry.encode({ key: key as any, value }, writer.uint32(114).fork()).join();
     });
+    if (message.conversionAction !== "") {
+      writer.uint32(122).string(message.conversionAction);
+    }
     return writer;
   },
 
@@ -499,6 +510,14 @@ export const AdEventRecord: MessageFns<AdEventRecord> = {
             }
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.conversionAction = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -576,6 +595,11 @@ export const AdEventRecord: MessageFns<AdEventRecord> = {
           {},
         )
         : {},
+      conversionAction: isSet(object.conversionAction)
+        ? globalThis.String(object.conversionAction)
+        : isSet(object.conversion_action)
+        ? globalThis.String(object.conversion_action)
+        : "",
     };
   },
 
@@ -629,6 +653,9 @@ export const AdEventRecord: MessageFns<AdEventRecord> = {
         });
       }
     }
+    if (message.conversionAction !== "") {
+      obj.conversionAction = message.conversionAction;
+    }
     return obj;
   },
 
@@ -659,6 +686,7 @@ export const AdEventRecord: MessageFns<AdEventRecord> = {
       },
       {},
     );
+    message.conversionAction = object.conversionAction ?? "";
     return message;
   },
 };
@@ -767,6 +795,7 @@ function createBasePlatformReportRecord(): PlatformReportRecord {
     reportTime: undefined,
     conversionsMicros: "0",
     timeZone: "",
+    conversionAction: "",
   };
 }
 
@@ -816,6 +845,9 @@ export const PlatformReportRecord: MessageFns<PlatformReportRecord> = {
     }
     if (message.timeZone !== "") {
       writer.uint32(122).string(message.timeZone);
+    }
+    if (message.conversionAction !== "") {
+      writer.uint32(130).string(message.conversionAction);
     }
     return writer;
   },
@@ -953,6 +985,14 @@ export const PlatformReportRecord: MessageFns<PlatformReportRecord> = {
             message.timeZone = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.conversionAction = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1014,6 +1054,11 @@ export const PlatformReportRecord: MessageFns<PlatformReportRecord> = {
         : isSet(object.time_zone)
         ? globalThis.String(object.time_zone)
         : "",
+      conversionAction: isSet(object.conversionAction)
+        ? globalThis.String(object.conversionAction)
+        : isSet(object.conversion_action)
+        ? globalThis.String(object.conversion_action)
+        : "",
     };
   },
 
@@ -1064,6 +1109,9 @@ export const PlatformReportRecord: MessageFns<PlatformReportRecord> = {
     if (message.timeZone !== "") {
       obj.timeZone = message.timeZone;
     }
+    if (message.conversionAction !== "") {
+      obj.conversionAction = message.conversionAction;
+    }
     return obj;
   },
 
@@ -1087,6 +1135,7 @@ export const PlatformReportRecord: MessageFns<PlatformReportRecord> = {
     message.reportTime = object.reportTime ?? undefined;
     message.conversionsMicros = object.conversionsMicros ?? "0";
     message.timeZone = object.timeZone ?? "";
+    message.conversionAction = object.conversionAction ?? "";
     return message;
   },
 };

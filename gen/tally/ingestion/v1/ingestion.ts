@@ -222,6 +222,12 @@ export interface AdEvent {
   ip: string;
   /** At most 20 entries, keys ≤ 64 and values ≤ 256 characters. */
   attributes: { [key: string]: string };
+  /**
+   * For CONVERSION events only: the conversion action, a slug `[a-z0-9_]{1,32}` (case-insensitive,
+   * e.g. `purchase`); empty for none. Not checked against the organization's conversion actions:
+   * an action not (yet) defined is counted under its slug.
+   */
+  conversionAction: string;
 }
 
 export interface AdEvent_AttributesEntry {
@@ -289,8 +295,9 @@ export interface StreamEventsResponse {
 
 /**
  * PlatformReportRow is one row of an ad platform's report: a snapshot, not a delta. The row's key
- * is (campaign_id, platform, region, date, hour); a row sent again for the same key replaces the
- * earlier one (the later report_time wins), so a platform's restated day overwrites, never adds.
+ * is (campaign_id, platform, region, date, hour, conversion_action); a row sent again for the same
+ * key replaces the earlier one (the later report_time wins), so a platform's restated day
+ * overwrites, never adds.
  *
  * Dates: `date` and `hour` are in `time_zone`, the ad account's reporting time zone, exactly as the
  * platform reports them (Meta, Google Ads, LinkedIn and TikTok all date rows in the account's zone).
@@ -339,6 +346,13 @@ export interface PlatformReportRow {
   conversionsMicros: string;
   /** IANA time zone that date and hour are in: the ad account's reporting zone. Empty: the campaign's. */
   timeZone: string;
+  /**
+   * The conversion action these conversions and revenue are of, a slug `[a-z0-9_]{1,32}`
+   * (case-insensitive); empty for the row without one. Part of the row's key: a platform reports
+   * delivery (impressions, clicks, cost) on the row without an action and conversions per action on
+   * rows with one, and each is replaced on its own. Not checked against the organization's actions.
+   */
+  conversionAction: string;
 }
 
 /** IngestPlatformReportRequest is a batch of report rows. */
@@ -563,6 +577,7 @@ function createBaseAdEvent(): AdEvent {
     userAgent: "",
     ip: "",
     attributes: {},
+    conversionAction: "",
   };
 }
 
@@ -604,6 +619,9 @@ export const AdEvent: MessageFns<AdEvent> = {
     globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
       AdEvent_AttributesEntry.encode({ key: key as any, value }, writer.uint32(98).fork()).join();
     });
+    if (message.conversionAction !== "") {
+      writer.uint32(106).string(message.conversionAction);
+    }
     return writer;
   },
 
@@ -719,6 +737,14 @@ export const AdEvent: MessageFns<AdEvent> = {
             }
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.conversionAction = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -786,6 +812,11 @@ export const AdEvent: MessageFns<AdEvent> = {
           {},
         )
         : {},
+      conversionAction: isSet(object.conversionAction)
+        ? globalThis.String(object.conversionAction)
+        : isSet(object.conversion_action)
+        ? globalThis.String(object.conversion_action)
+        : "",
     };
   },
 
@@ -833,6 +864,9 @@ export const AdEvent: MessageFns<AdEvent> = {
         });
       }
     }
+    if (message.conversionAction !== "") {
+      obj.conversionAction = message.conversionAction;
+    }
     return obj;
   },
 
@@ -861,6 +895,7 @@ export const AdEvent: MessageFns<AdEvent> = {
       },
       {},
     );
+    message.conversionAction = object.conversionAction ?? "";
     return message;
   },
 };
@@ -1548,6 +1583,7 @@ function createBasePlatformReportRow(): PlatformReportRow {
     reportTime: undefined,
     conversionsMicros: "0",
     timeZone: "",
+    conversionAction: "",
   };
 }
 
@@ -1594,6 +1630,9 @@ export const PlatformReportRow: MessageFns<PlatformReportRow> = {
     }
     if (message.timeZone !== "") {
       writer.uint32(114).string(message.timeZone);
+    }
+    if (message.conversionAction !== "") {
+      writer.uint32(122).string(message.conversionAction);
     }
     return writer;
   },
@@ -1723,6 +1762,14 @@ export const PlatformReportRow: MessageFns<PlatformReportRow> = {
             message.timeZone = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.conversionAction = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1779,6 +1826,11 @@ export const PlatformReportRow: MessageFns<PlatformReportRow> = {
         : isSet(object.time_zone)
         ? globalThis.String(object.time_zone)
         : "",
+      conversionAction: isSet(object.conversionAction)
+        ? globalThis.String(object.conversionAction)
+        : isSet(object.conversion_action)
+        ? globalThis.String(object.conversion_action)
+        : "",
     };
   },
 
@@ -1826,6 +1878,9 @@ export const PlatformReportRow: MessageFns<PlatformReportRow> = {
     if (message.timeZone !== "") {
       obj.timeZone = message.timeZone;
     }
+    if (message.conversionAction !== "") {
+      obj.conversionAction = message.conversionAction;
+    }
     return obj;
   },
 
@@ -1848,6 +1903,7 @@ export const PlatformReportRow: MessageFns<PlatformReportRow> = {
     message.reportTime = object.reportTime ?? undefined;
     message.conversionsMicros = object.conversionsMicros ?? "0";
     message.timeZone = object.timeZone ?? "";
+    message.conversionAction = object.conversionAction ?? "";
     return message;
   },
 };

@@ -19,6 +19,7 @@ const record = (over: Partial<AdEventRecord> = {}): AdEventRecord => ({
   filtered: false,
   filterReason: "",
   attributes: {},
+  conversionAction: "",
   ...over,
 });
 const encode = (e: AdEventEnvelope) => Buffer.from(AdEventEnvelope.encode(e).finish());
@@ -119,6 +120,7 @@ describe("decodeMessage", () => {
       reportTime: at,
       conversionsMicros: "0",
       timeZone: "",
+      conversionAction: "",
     };
     const ok = only(decodeMessage(encode({ payload: { $case: "report", value: report } }), at));
     assert.ok(ok.kind === "report" && ok.report.hour === 5 && ok.report.metrics.impressions === 10n);
@@ -129,7 +131,7 @@ describe("decodeMessage", () => {
 
   it("keeps fractional conversions exact and reads whole ones from older producers as micros", () => {
     const base = { tenantId: "t1", campaignId: "c1", platform: "google", region: "US", date: "2025-01-01", impressions: "1", clicks: "1", costMicros: "1" };
-    const record = { ...base, revenueMicros: "0", currencyCode: "EUR", reportTime: at, timeZone: "America/Los_Angeles" };
+    const record = { ...base, revenueMicros: "0", currencyCode: "EUR", reportTime: at, timeZone: "America/Los_Angeles", conversionAction: "" };
     const fractional = only(decodeMessage(encode({ payload: { $case: "report", value: { ...record, conversions: "2", conversionsMicros: "2500000" } } }), at));
     assert.ok(fractional.kind === "report");
     assert.deepEqual(

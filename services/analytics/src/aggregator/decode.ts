@@ -4,6 +4,7 @@
  * bad message must not stop its partition.
  */
 import { AdEventEnvelope, type AdEventRecord, type PlatformReportRecord } from "#gen/tally/events/v1/events.js";
+import { normaliseConversionAction } from "#common/contract/conversion-action.js";
 import { eventKindOf } from "#common/contract/event-type.js";
 import { normalisePlatform, platformProblem } from "#common/contract/platform.js";
 import { normaliseRegion } from "#common/contract/region.js";
@@ -51,6 +52,8 @@ function toEvent(r: AdEventRecord, messageTime: Date): Decoded {
   if (!INT64.test(r.valueMicros) || !INT64.test(r.costMicros)) return dead("INVALID_EVENT", "value_micros or cost_micros is not an integer");
   const where = place(r.platform, r.region);
   if (typeof where === "string") return dead("INVALID_EVENT", where);
+  const conversionAction = normaliseConversionAction(r.conversionAction);
+  if (conversionAction === null) return dead("INVALID_EVENT", `conversion_action ${quoteValue(r.conversionAction)} is not a slug`);
   const event: TrackedEvent = {
     tenantId: r.tenantId,
     eventId: r.eventId,
@@ -62,6 +65,8 @@ function toEvent(r: AdEventRecord, messageTime: Date): Decoded {
     valueMicros: BigInt(r.valueMicros),
     costMicros: BigInt(r.costMicros),
     filtered: r.filtered,
+    // Only a conversion is tied to an action (ingestion refuses one elsewhere).
+    conversionAction: kind === "CONVERSION" ? conversionAction : "",
   };
   // What Postgres would refuse fails here, alone, instead of failing the flush of its whole batch.
   const problem = eventProblem(event);
@@ -80,6 +85,8 @@ function toReport(r: PlatformReportRecord, messageTime: Date): Decoded {
   if (r.timeZone !== "" && !isIanaTimeZone(r.timeZone)) return dead("INVALID_REPORT", `time_zone ${quoteValue(r.timeZone)} is not an IANA time zone`);
   const where = place(r.platform, r.region);
   if (typeof where === "string") return dead("INVALID_REPORT", where);
+  const conversionAction = normaliseConversionAction(r.conversionAction);
+  if (conversionAction === null) return dead("INVALID_REPORT", `conversion_action ${quoteValue(r.conversionAction)} is not a slug`);
   const [impressions, clicks, conversions, costMicros, revenueMicros, sentConversionsMicros] = numbers.map((n) => BigInt(n)) as [
     bigint,
     bigint,
@@ -100,6 +107,7 @@ function toReport(r: PlatformReportRecord, messageTime: Date): Decoded {
     metrics: { impressions, clicks, conversions, costMicros, revenueMicros },
     conversionsMicros,
     reportTime: r.reportTime ?? messageTime,
+    conversionAction,
   };
   const refused = reportProblem(report);
   if (refused) return dead("INVALID_REPORT", refused);

@@ -16,6 +16,7 @@ const event = (over: Partial<TrackedEvent> = {}): TrackedEvent => ({
   valueMicros: 0n,
   costMicros: 0n,
   filtered: false,
+  conversionAction: "",
   ...over,
 });
 const report = (over: Partial<PlatformReport["metrics"]> & { reportTime?: Date; campaignId?: string } = {}): PlatformReport => {
@@ -31,6 +32,7 @@ const report = (over: Partial<PlatformReport["metrics"]> & { reportTime?: Date; 
     metrics: { impressions: 1n, clicks: 1n, conversions: 1n, costMicros: 1n, revenueMicros: 1n, ...metrics },
     conversionsMicros: 1_000_000n,
     reportTime: reportTime ?? at,
+    conversionAction: "",
   };
 };
 

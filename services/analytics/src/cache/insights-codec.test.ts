@@ -13,6 +13,7 @@ describe("insights codec", () => {
         platform: "meta",
         region: "",
         source: null,
+        conversionAction: null,
         metrics: { ...zeroMetrics(), impressions: 3n, clicks: 1n, costMicros: 9_007_199_254_740_993n },
       },
     ];

@@ -17,7 +17,17 @@ interface ReportJson {
   endDate: string;
   granularity: Granularity;
   totals: MetricsJson;
-  rows: { key: string; label: string; start?: string; end?: string; platform: string; region: string; source: SourceKind | null; metrics: MetricsJson }[];
+  rows: {
+    key: string;
+    label: string;
+    start?: string;
+    end?: string;
+    platform: string;
+    region: string;
+    source: SourceKind | null;
+    conversionAction?: string | null;
+    metrics: MetricsJson;
+  }[];
   dataFreshness: string;
 }
 
@@ -47,6 +57,7 @@ export function encodeReport(r: InsightsReport): string {
       platform: row.platform,
       region: row.region,
       source: row.source,
+      conversionAction: row.conversionAction,
       metrics: metricsToJson(row.metrics),
     })),
     dataFreshness: r.dataFreshness.toISOString(),
@@ -74,6 +85,8 @@ export function decodeReport(text: string): InsightsReport {
       platform: row.platform,
       region: row.region,
       source: row.source,
+      // Entries cached before the dimension existed carry none: not broken down by it.
+      conversionAction: row.conversionAction ?? null,
       metrics: metricsFromJson(row.metrics),
     })),
     dataFreshness: new Date(j.dataFreshness),

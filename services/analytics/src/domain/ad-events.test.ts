@@ -14,6 +14,7 @@ const event = (over: Partial<TrackedEvent>): TrackedEvent => ({
   valueMicros: 0n,
   costMicros: 0n,
   filtered: false,
+  conversionAction: "",
   ...over,
 });
 
@@ -37,6 +38,23 @@ describe("foldEvents", () => {
     assert.deepEqual(d!.metrics, { impressions: 0n, clicks: 0n, conversions: 0n, costMicros: 0n, revenueMicros: 0n, filteredEvents: 1n });
   });
 
+  it("keeps each conversion action's conversions and revenue on a row of its own", () => {
+    const deltas = foldEvents([
+      event({ kind: "CONVERSION", conversionAction: "purchase", valueMicros: 10_000_000n }),
+      event({ kind: "CONVERSION", conversionAction: "purchase", valueMicros: 10_000_000n }),
+      event({ kind: "CONVERSION", conversionAction: "lead" }),
+      event({ kind: "IMPRESSION", costMicros: 7n }),
+    ]);
+    assert.deepEqual(
+      deltas.map((d) => [d.conversionAction, d.metrics.impressions, d.metrics.conversions, d.metrics.revenueMicros, d.metrics.costMicros]),
+      [
+        ["", 1n, 0n, 0n, 7n],
+        ["lead", 0n, 1n, 0n, 0n],
+        ["purchase", 0n, 2n, 20_000_000n, 0n],
+      ],
+    );
+  });
+
   it("keeps tenants, campaigns, platforms and regions apart", () => {
     const deltas = foldEvents([event({}), event({ tenantId: "t2" }), event({ campaignId: "c2" }), event({ platform: "google" }), event({ region: "US" })]);
     assert.equal(deltas.length, 5);
@@ -56,6 +74,7 @@ describe("latestReports", () => {
       metrics: { impressions, clicks: 0n, conversions: 0n, costMicros: 0n, revenueMicros: 0n },
       conversionsMicros: 0n,
       reportTime: new Date(reportTime),
+      conversionAction: "",
     },
   });
   it("keeps the latest report_time per key", () => {
@@ -63,6 +82,26 @@ describe("latestReports", () => {
     assert.deepEqual(
       out.map((r) => r.report.metrics.impressions),
       [7n],
+    );
+  });
+
+  it("never lets a row per conversion action replace the delivery row or another action's", () => {
+    const withAction = (conversionAction: string, reportTime: string, impressions: bigint) => {
+      const r = report(reportTime, impressions);
+      return { report: { ...r.report, conversionAction } };
+    };
+    const out = latestReports([
+      withAction("", "2025-01-02T00:00:00Z", 5n),
+      withAction("purchase", "2025-01-03T00:00:00Z", 0n),
+      withAction("lead", "2025-01-03T00:00:00Z", 1n),
+    ]);
+    assert.deepEqual(
+      out.map((r) => [r.report.conversionAction, r.report.metrics.impressions]),
+      [
+        ["", 5n],
+        ["lead", 1n],
+        ["purchase", 0n],
+      ],
     );
   });
 });

@@ -22,6 +22,8 @@ export interface TrackedEvent {
   costMicros: bigint;
   /** Bot traffic: counted in filteredEvents only. */
   filtered: boolean;
+  /** A conversion's action slug; "" for none and for every other kind. */
+  conversionAction: string;
 }
 
 export interface PlatformReport {
@@ -42,6 +44,11 @@ export interface PlatformReport {
   /** Conversions in millionths, exact (platforms report fractional ones); metrics.conversions is its whole part. */
   conversionsMicros: bigint;
   reportTime: Date;
+  /**
+   * The action the row's conversions and revenue are of; "" for the row without one (delivery and
+   * cost). Part of the snapshot key: a row per action never replaces the delivery row.
+   */
+  conversionAction: string;
 }
 
 export interface RollupDelta {
@@ -52,6 +59,8 @@ export interface RollupDelta {
   platform: string;
   region: string;
   source: SourceKind;
+  /** "" for numbers tied to no action: every impression, click, cost and filtered event is here. */
+  conversionAction: string;
   metrics: BaseMetrics;
 }
 
@@ -77,7 +86,7 @@ export function eventContribution(e: TrackedEvent): BaseMetrics {
 }
 
 const deltaKey = (d: Omit<RollupDelta, "metrics">) =>
-  `${d.tenantId}\u0000${d.campaignId}\u0000${d.bucketStart}\u0000${d.platform}\u0000${d.region}\u0000${d.source}`;
+  `${d.tenantId}\u0000${d.campaignId}\u0000${d.bucketStart}\u0000${d.platform}\u0000${d.region}\u0000${d.source}\u0000${d.conversionAction}`;
 
 /**
  * Sums events into rollup deltas, sorted by key: concurrent upserts that touch rows in the same
@@ -93,6 +102,7 @@ export function foldEvents(events: Iterable<TrackedEvent>): RollupDelta[] {
       platform: e.platform,
       region: e.region,
       source: "TRACKED" as const,
+      conversionAction: e.conversionAction,
     };
     const k = deltaKey(key);
     const existing = deltas.get(k);
@@ -109,7 +119,8 @@ export function campaignsOf(items: Iterable<CampaignRef>): CampaignRef[] {
   return [...seen.values()];
 }
 
-const reportKey = (r: PlatformReport) => `${r.tenantId}\u0000${r.campaignId}\u0000${r.platform}\u0000${r.region}\u0000${r.date}\u0000${r.hour ?? -1}`;
+const reportKey = (r: PlatformReport) =>
+  `${r.tenantId}\u0000${r.campaignId}\u0000${r.platform}\u0000${r.region}\u0000${r.date}\u0000${r.hour ?? -1}\u0000${r.conversionAction}`;
 
 /**
  * One row per report key, the latest report_time winning (a later position wins a tie), so one

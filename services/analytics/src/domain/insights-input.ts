@@ -10,7 +10,7 @@ import { quoteValue } from "#common/input/text-rules.js";
 import type { Granularity, LocalDateRange } from "./buckets.js";
 import { checkDates, checkOrderAndSpan, normalizeTimeZone, type DateRangeInput } from "./date-range.js";
 
-export type Dimension = "PLATFORM" | "REGION" | "SOURCE";
+export type Dimension = "PLATFORM" | "REGION" | "SOURCE" | "CONVERSION_ACTION";
 /** Where numbers came from: first-party tracked events or ad platform reports. */
 export type SourceKind = "TRACKED" | "PLATFORM";
 
@@ -49,7 +49,7 @@ export interface CheckedInsightsInput {
   breakdowns: Dimension[];
 }
 
-const DIMENSION_ORDER: Dimension[] = ["PLATFORM", "REGION", "SOURCE"];
+const DIMENSION_ORDER: Dimension[] = ["PLATFORM", "REGION", "SOURCE", "CONVERSION_ACTION"];
 
 /** Splits comma-separated entries (`platforms=meta,google` arrives as one value), trims, drops empties. */
 function splitList(values: string[]): string[] {
@@ -82,7 +82,8 @@ export function normalizeRegions(values: string[], field: string, v: Violations)
 function checkBreakdowns(values: InsightsInput["breakdowns"], v: Violations): Dimension[] {
   const seen = new Set<Dimension>();
   values.forEach((d, i) => {
-    if (d === "UNSPECIFIED" || d === "UNRECOGNIZED") v.add(`breakdowns[${i}]`, "must be DIMENSION_PLATFORM, DIMENSION_REGION or DIMENSION_SOURCE");
+    if (d === "UNSPECIFIED" || d === "UNRECOGNIZED")
+      v.add(`breakdowns[${i}]`, "must be DIMENSION_PLATFORM, DIMENSION_REGION, DIMENSION_SOURCE or DIMENSION_CONVERSION_ACTION");
     else if (seen.has(d)) v.add(`breakdowns[${i}]`, `DIMENSION_${d} is listed twice`);
     else seen.add(d);
   });

@@ -10,6 +10,7 @@ const group = (bucketKey: string, platform: string, impressions: bigint, clicks 
   platform,
   region: "",
   source: null,
+  conversionAction: null,
   metrics: { ...zeroMetrics(), impressions, clicks },
 });
 

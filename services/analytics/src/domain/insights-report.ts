@@ -13,6 +13,8 @@ export interface GroupedMetrics {
   platform: string;
   region: string;
   source: SourceKind | null;
+  /** The conversion action slug ("" for numbers without one); null when not broken down by it. */
+  conversionAction: string | null;
   metrics: BaseMetrics;
 }
 
@@ -21,6 +23,8 @@ export interface InsightsRow {
   platform: string;
   region: string;
   source: SourceKind | null;
+  /** Set (possibly "") only when broken down by conversion action. */
+  conversionAction: string | null;
   metrics: DerivedMetrics;
 }
 
@@ -37,7 +41,7 @@ export interface InsightsReport {
   dataFreshness: Date;
 }
 
-type Combination = Pick<GroupedMetrics, "platform" | "region" | "source">;
+type Combination = Pick<GroupedMetrics, "platform" | "region" | "source" | "conversionAction">;
 
 /** Tracked before platform, as the Source enum numbers them. */
 const SOURCE_RANK: Record<SourceKind, number> = { TRACKED: 1, PLATFORM: 2 };
@@ -46,15 +50,19 @@ const sourceRank = (s: SourceKind | null) => (s ? SOURCE_RANK[s] : 0);
 /** Code-point order: stable whatever the process locale. */
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-const comboKey = (c: Combination) => `${c.platform}\u0000${c.region}\u0000${c.source ?? ""}`;
+const comboKey = (c: Combination) => `${c.platform}\u0000${c.region}\u0000${c.source ?? ""}\u0000${c.conversionAction ?? "\u0001"}`;
 
-/** Breakdown combinations present in the data, in a stable order (platform, region, source). */
+/** Breakdown combinations present in the data, in a stable order (platform, region, source, conversion action). */
 function combinations(groups: GroupedMetrics[], breakdowns: Dimension[]): Combination[] {
-  if (breakdowns.length === 0) return [{ platform: "", region: "", source: null }];
+  if (breakdowns.length === 0) return [{ platform: "", region: "", source: null, conversionAction: null }];
   const byKey = new Map<string, Combination>();
-  for (const g of groups) byKey.set(comboKey(g), { platform: g.platform, region: g.region, source: g.source });
+  for (const g of groups) byKey.set(comboKey(g), { platform: g.platform, region: g.region, source: g.source, conversionAction: g.conversionAction });
   return [...byKey.values()].sort(
-    (a, b) => compareText(a.platform, b.platform) || compareText(a.region, b.region) || sourceRank(a.source) - sourceRank(b.source),
+    (a, b) =>
+      compareText(a.platform, b.platform) ||
+      compareText(a.region, b.region) ||
+      sourceRank(a.source) - sourceRank(b.source) ||
+      compareText(a.conversionAction ?? "", b.conversionAction ?? ""),
   );
 }
 
@@ -109,10 +117,12 @@ export function applySourcePolicy(groups: SourcedGroup[], breakdowns: Dimension[
   const counted = groups.map((g) => ({ ...g, metrics: countedPart(g.metrics, g.source, choice.get(g.platform)) }));
   const bySource = breakdowns.includes("SOURCE");
   const byPlatform = breakdowns.includes("PLATFORM");
+  const byAction = breakdowns.includes("CONVERSION_ACTION");
   const rows = (bySource ? groups : counted).map((g) => ({
     ...g,
     platform: byPlatform ? g.platform : "",
     source: bySource ? g.source : null,
+    conversionAction: byAction ? (g.conversionAction ?? "") : null,
   }));
   return { rows, counted };
 }

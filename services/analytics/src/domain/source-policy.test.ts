@@ -63,7 +63,7 @@ describe("chooseSources", () => {
 });
 
 describe("applySourcePolicy", () => {
-  const g = (bucketKey: string, s: SourcedMetrics): SourcedGroup => ({ bucketKey, region: "", ...s });
+  const g = (bucketKey: string, s: SourcedMetrics): SourcedGroup => ({ bucketKey, region: "", conversionAction: null, ...s });
   const groups = [
     g("2025-03-11", tracked("meta", { impressions: 90n, conversions: 3n })),
     g("2025-03-11", reported("meta", { impressions: 100n, conversions: 4n, costMicros: 5n })),

@@ -52,6 +52,7 @@ const DIMENSION_IN: Partial<Record<DimensionPb, Dimension | Unrecognized>> = {
   [DimensionPb.DIMENSION_PLATFORM]: "PLATFORM",
   [DimensionPb.DIMENSION_REGION]: "REGION",
   [DimensionPb.DIMENSION_SOURCE]: "SOURCE",
+  [DimensionPb.DIMENSION_CONVERSION_ACTION]: "CONVERSION_ACTION",
 };
 
 const SOURCE_OUT: Record<SourceKind, SourcePb> = { TRACKED: SourcePb.SOURCE_TRACKED, PLATFORM: SourcePb.SOURCE_PLATFORM };
@@ -101,6 +102,8 @@ function toInsightRow(row: InsightsRow): InsightRow {
     platform: row.platform === "" ? undefined : row.platform,
     region: row.region === "" ? undefined : row.region,
     source: row.source ? SOURCE_OUT[row.source] : undefined,
+    // "" is a real value here (numbers tied to no action), so only null means "not broken down".
+    conversionAction: row.conversionAction ?? undefined,
     metrics: toMetrics(row.metrics),
   };
 }

@@ -10,7 +10,7 @@ import type { Dimension } from "../domain/insights-input.js";
 import type { SourcedGroup } from "../domain/insights-report.js";
 import { SUMS_SQL, toGroupedMetrics, type GroupedSumsRow } from "./mapping.js";
 
-const DIMENSION_COLUMN: Record<Dimension, string> = { PLATFORM: "platform", REGION: "region", SOURCE: "source" };
+const DIMENSION_COLUMN: Record<Dimension, string> = { PLATFORM: "platform", REGION: "region", SOURCE: "source", CONVERSION_ACTION: "conversion_action" };
 
 /**
  * The SQL twin of buckets.ts bucketKey(): `local` computes the local bucket of each row (`?` is
@@ -52,11 +52,11 @@ function factsSql(query: InsightsQuery): { sql: string; params: Knex.Value[] } {
   const where = filters.join(" ");
   const range = [query.interval.start.toISOString(), query.interval.end.toISOString()];
   const sql = `
-    SELECT bucket_start, platform, region, source, impressions, clicks, conversions, cost_micros, revenue_micros, filtered_events
+    SELECT bucket_start, platform, region, source, conversion_action, impressions, clicks, conversions, cost_micros, revenue_micros, filtered_events
     FROM rollups
     WHERE tenant_id = ? AND campaign_id = ? AND bucket_start >= ? AND bucket_start < ? ${where}
     UNION ALL
-    SELECT bucket_start, platform, region, 2::int2, impressions, clicks, conversions, cost_micros, revenue_micros, 0::int8
+    SELECT bucket_start, platform, region, 2::int2, conversion_action, impressions, clicks, conversions, cost_micros, revenue_micros, 0::int8
     FROM (SELECT *, (report_date + make_interval(hours => greatest(hour, 0)::int)) AT TIME ZONE coalesce(nullif(time_zone, ''), ?) AS bucket_start
           FROM platform_report_rows WHERE tenant_id = ? AND campaign_id = ?) p
     WHERE bucket_start >= ? AND bucket_start < ? ${where}`;

@@ -43,6 +43,7 @@ export interface GroupedSumsRow extends MetricSumsRow {
   platform?: string;
   region?: string;
   source?: number;
+  conversion_action?: string;
 }
 
 export interface ConsumerOffsetRow {
@@ -68,6 +69,7 @@ export function toGroupedMetrics(row: GroupedSumsRow): GroupedMetrics {
     platform: row.platform ?? "",
     region: row.region ?? "",
     source: row.source === undefined ? null : (SOURCE_OF_CODE[row.source] ?? null),
+    conversionAction: row.conversion_action ?? null,
     metrics: toBaseMetrics(row),
   };
 }
@@ -94,6 +96,7 @@ export function rawEventsJson(items: PositionedEvent[]): string {
       f: e.filtered,
       kp: partition,
       ko: offset.toString(),
+      a: e.conversionAction,
     })),
   );
 }
@@ -107,6 +110,7 @@ export function rollupColumns(deltas: RollupDelta[]): SqlColumn[] {
     deltas.map((d) => d.platform),
     deltas.map((d) => d.region),
     deltas.map((d) => SOURCE_CODE[d.source]),
+    deltas.map((d) => d.conversionAction),
     deltas.map((d) => d.metrics.impressions.toString()),
     deltas.map((d) => d.metrics.clicks.toString()),
     deltas.map((d) => d.metrics.conversions.toString()),
@@ -134,6 +138,7 @@ export function reportColumns(items: PositionedReport[]): SqlColumn[] {
     r.map((x) => x.reportTime.toISOString()),
     r.map((x) => x.conversionsMicros.toString()),
     r.map((x) => x.timeZone),
+    r.map((x) => x.conversionAction),
     items.map((i) => i.partition),
     items.map((i) => i.offset.toString()),
   ].map(column);

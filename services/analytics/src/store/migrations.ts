@@ -177,6 +177,18 @@ const rawEventRetention: TableSpec = {
   constraints: ["PRIMARY KEY (id)"],
 };
 
+const CONVERSION_ACTION_COLUMNS: [table: string, comment: string][] = [
+  ["raw_events", "Conversion action slug of a conversion ([a-z0-9_]{1,32}); '' for none and for every other event type."],
+  [
+    "rollups",
+    "Conversion action slug the row's numbers are of; '' for numbers tied to no action (impressions, clicks, and conversions sent without one). Part of the key.",
+  ],
+  [
+    "platform_report_rows",
+    "Conversion action slug the row's conversions and revenue are of; '' for the row without one (delivery and cost). Part of the key: each action's row is a snapshot of its own.",
+  ],
+];
+
 export const migrations: Migration[] = [
   {
     name: "0001_rollups_raw_events_offsets",
@@ -257,6 +269,26 @@ export const migrations: Migration[] = [
       await db.raw("INSERT INTO raw_events SELECT * FROM raw_events_unpartitioned");
       await db.raw("INSERT INTO event_keys SELECT tenant_id, event_id, (receive_time AT TIME ZONE 'UTC')::date FROM raw_events_unpartitioned");
       await db.raw("DROP TABLE raw_events_unpartitioned");
+    },
+  },
+  {
+    /**
+     * Conversion actions (issue 6, item 9): rollups and report rows are keyed by the action too, so
+     * insights can split conversions and revenue by it and a report row per action is a snapshot of
+     * its own (it never replaces the delivery row, action ''). raw_events carries it so that
+     * re-aggregation rebuilds the split. '' (every existing row) means "no action". Adding a column
+     * with a constant default rewrites nothing; the new primary keys are built once, under lock.
+     */
+    name: "0006_conversion_action_keys",
+    async up(db) {
+      for (const [table, comment] of CONVERSION_ACTION_COLUMNS) {
+        await db.raw(`ALTER TABLE ${table} ADD COLUMN conversion_action text NOT NULL DEFAULT ''`);
+        await commentColumn(db, table, "conversion_action", comment);
+      }
+      await db.raw("ALTER TABLE rollups DROP CONSTRAINT rollups_pkey");
+      await db.raw("ALTER TABLE rollups ADD PRIMARY KEY (tenant_id, campaign_id, bucket_start, platform, region, source, conversion_action)");
+      await db.raw("ALTER TABLE platform_report_rows DROP CONSTRAINT platform_report_rows_pkey");
+      await db.raw("ALTER TABLE platform_report_rows ADD PRIMARY KEY (tenant_id, campaign_id, platform, region, report_date, hour, conversion_action)");
     },
   },
 ];

@@ -11,13 +11,13 @@ import { rawEventsJson } from "./mapping.js";
 const ROWS = `
 rows AS MATERIALIZED (
   SELECT * FROM json_to_recordset(?::json) AS x(t text, e text, c text, y int2, p text, r text, o timestamptz, rt timestamptz,
-                                                v int8, co int8, f bool, kp int4, ko int8)
+                                                v int8, co int8, f bool, kp int4, ko int8, a text)
 )`;
 
 const INSERT_RAW = `
 INSERT INTO raw_events (tenant_id, event_id, campaign_id, type, platform, region, occur_time, receive_time,
-                        value_micros, cost_micros, filtered, kafka_partition, kafka_offset)
-SELECT t, e, c, y, p, r, o, rt, v, co, f, kp, ko FROM rows`;
+                        value_micros, cost_micros, filtered, kafka_partition, kafka_offset, conversion_action)
+SELECT t, e, c, y, p, r, o, rt, v, co, f, kp, ko, a FROM rows`;
 
 const KEY_COLUMNS = "(tenant_id, event_id, receive_day) SELECT t, e, (rt AT TIME ZONE 'UTC')::date FROM rows";
 

@@ -10,7 +10,7 @@ import type { RebuildOutcome, RollupRebuilder } from "../domain/reaggregate.js";
 import { toBaseMetrics, type MetricSumsRow } from "./mapping.js";
 import { PgRawEventRetention, utcDay } from "./raw-event-retention.js";
 
-const KEY = "tenant_id, campaign_id, bucket_start, platform, region, source";
+const KEY = "tenant_id, campaign_id, bucket_start, platform, region, source, conversion_action";
 const METRICS = ["impressions", "clicks", "conversions", "cost_micros", "revenue_micros", "filtered_events"];
 // NUMERIC like the rollup money columns (see migrations.ts): these sums must not wrap either.
 const SUMS = METRICS.map((m) => `coalesce(sum(${m}), 0)::numeric AS ${m}`).join(", ");
@@ -18,7 +18,7 @@ const SUMS = METRICS.map((m) => `coalesce(sum(${m}), 0)::numeric AS ${m}`).join(
 // The raw-event contribution must match domain/ad-events.ts eventContribution() exactly.
 const REBUILD = `
 WITH fresh AS (
-  SELECT tenant_id, campaign_id, date_bin('15 minutes', occur_time, timestamptz 'epoch') AS bucket_start, platform, region, 1::int2 AS source,
+  SELECT tenant_id, campaign_id, date_bin('15 minutes', occur_time, timestamptz 'epoch') AS bucket_start, platform, region, 1::int2 AS source, conversion_action,
          count(*) FILTER (WHERE NOT filtered AND type = 1) AS impressions,
          count(*) FILTER (WHERE NOT filtered AND type = 2) AS clicks,
          count(*) FILTER (WHERE NOT filtered AND type = 3) AS conversions,
@@ -27,7 +27,7 @@ WITH fresh AS (
          count(*) FILTER (WHERE filtered) AS filtered_events
   FROM raw_events
   WHERE tenant_id = :tenant AND campaign_id = :campaign AND occur_time >= :start AND occur_time < :end
-  GROUP BY 1, 2, 3, 4, 5
+  GROUP BY 1, 2, 3, 4, 5, 7
 ), cur AS (
   SELECT ${KEY}, ${METRICS.join(", ")} FROM rollups
   WHERE tenant_id = :tenant AND campaign_id = :campaign AND source = 1 AND bucket_start >= :start AND bucket_start < :end

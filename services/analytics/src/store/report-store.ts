@@ -1,4 +1,7 @@
-/** platform_report_rows: snapshots where the latest report_time wins. */
+/**
+ * platform_report_rows: snapshots where the latest report_time wins, per key (campaign, platform,
+ * region, day, hour, conversion action): a row per action replaces only that action's row.
+ */
 import type { Knex } from "#common/db.js";
 import type { CampaignRef, PositionedReport } from "../domain/ad-events.js";
 import { reportColumns } from "./mapping.js";
@@ -6,10 +9,10 @@ import { reportColumns } from "./mapping.js";
 const UPSERT_REPORTS = `
 INSERT INTO platform_report_rows AS p (tenant_id, campaign_id, platform, region, report_date, hour,
                                        impressions, clicks, conversions, cost_micros, revenue_micros, report_time,
-                                       conversions_micros, time_zone, kafka_partition, kafka_offset)
+                                       conversions_micros, time_zone, conversion_action, kafka_partition, kafka_offset)
 SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::date[], ?::int2[],
-                     ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::timestamptz[], ?::int8[], ?::text[], ?::int4[], ?::int8[])
-ON CONFLICT (tenant_id, campaign_id, platform, region, report_date, hour) DO UPDATE SET
+                     ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::timestamptz[], ?::int8[], ?::text[], ?::text[], ?::int4[], ?::int8[])
+ON CONFLICT (tenant_id, campaign_id, platform, region, report_date, hour, conversion_action) DO UPDATE SET
   impressions = excluded.impressions, clicks = excluded.clicks, conversions = excluded.conversions,
   cost_micros = excluded.cost_micros, revenue_micros = excluded.revenue_micros, report_time = excluded.report_time,
   conversions_micros = excluded.conversions_micros, time_zone = excluded.time_zone,

@@ -7,11 +7,11 @@ import type { RollupDelta } from "../domain/ad-events.js";
 import { rollupColumns } from "./mapping.js";
 
 const UPSERT_ROLLUPS = `
-INSERT INTO rollups AS r (tenant_id, campaign_id, bucket_start, platform, region, source,
+INSERT INTO rollups AS r (tenant_id, campaign_id, bucket_start, platform, region, source, conversion_action,
                           impressions, clicks, conversions, cost_micros, revenue_micros, filtered_events)
-SELECT * FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::int2[],
+SELECT * FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::int2[], ?::text[],
                      ?::int8[], ?::int8[], ?::int8[], ?::numeric[], ?::numeric[], ?::int8[])
-ON CONFLICT (tenant_id, campaign_id, bucket_start, platform, region, source) DO UPDATE SET
+ON CONFLICT (tenant_id, campaign_id, bucket_start, platform, region, source, conversion_action) DO UPDATE SET
   impressions = r.impressions + excluded.impressions,
   clicks = r.clicks + excluded.clicks,
   conversions = r.conversions + excluded.conversions,

@@ -1,5 +1,12 @@
 /** Conversions between the generated proto types and the campaign service's domain. */
-import { Campaign as PbCampaign, CampaignStatus, CampaignType, Channel } from "#gen/tally/campaign/v1/campaign.js";
+import {
+  BudgetPacingState,
+  Campaign as PbCampaign,
+  CampaignStatus,
+  CampaignType,
+  Channel,
+  type CampaignSpend as PbCampaignSpend,
+} from "#gen/tally/campaign/v1/campaign.js";
 import {
   ApiKeyScope,
   Role as PbRole,
@@ -7,10 +14,13 @@ import {
   type Organization as PbOrganization,
   type User as PbUser,
 } from "#gen/tally/identity/v1/identity.js";
+import { ConversionActionCategory, type ConversionAction as PbConversionAction } from "#gen/tally/campaign/v1/conversion_action.js";
 import type { Role, Scope } from "#common/auth.js";
 import type { ApiKey, ScopeInput } from "../domain/api-keys.js";
 import { etagOf, type Campaign, type CampaignFields } from "../domain/campaign.js";
+import type { CampaignSpendView, SpendPacingState } from "../domain/campaign-spend.js";
 import type { Organization, User } from "../domain/identity-service.js";
+import { CONVERSION_ACTION_CATEGORIES, type ConversionAction, type ConversionActionInput } from "../domain/conversion-actions.js";
 
 /** `CAMPAIGN_TYPE_PROMOTION` → `PROMOTION`; unknown numbers → `UNSPECIFIED` (rejected by validation). */
 function enumName(enumObj: Record<number, string>, value: number, prefix: string): string {
@@ -34,7 +44,25 @@ export function fieldsFromProto(c: PbCampaign | undefined): CampaignFields {
   };
 }
 
-export function campaignToProto(c: Campaign): PbCampaign {
+const PACING_STATE: Record<SpendPacingState, BudgetPacingState> = {
+  ON_TRACK: BudgetPacingState.BUDGET_PACING_STATE_ON_TRACK,
+  APPROACHING: BudgetPacingState.BUDGET_PACING_STATE_APPROACHING,
+  EXCEEDED: BudgetPacingState.BUDGET_PACING_STATE_EXCEEDED,
+};
+
+export function spendToProto(s: CampaignSpendView): PbCampaignSpend {
+  if (!s.available) return { available: false, spendMicros: "0", pacingState: BudgetPacingState.BUDGET_PACING_STATE_UNSPECIFIED, unavailableReason: s.reason };
+  return {
+    available: true,
+    spendMicros: s.spendMicros,
+    budgetUtilization: s.budgetUtilization,
+    pacingState: s.state ? PACING_STATE[s.state] : BudgetPacingState.BUDGET_PACING_STATE_UNSPECIFIED,
+    unavailableReason: "",
+  };
+}
+
+/** spend: GetCampaign's only; every other response leaves Campaign.spend unset. */
+export function campaignToProto(c: Campaign, spend?: CampaignSpendView): PbCampaign {
   return {
     id: c.id,
     name: c.name,
@@ -53,6 +81,7 @@ export function campaignToProto(c: Campaign): PbCampaign {
     updateTime: c.updateTime,
     launchTime: c.launchTime ?? undefined,
     etag: etagOf(c),
+    spend: spend && spendToProto(spend),
   };
 }
 
@@ -83,4 +112,20 @@ export const apiKeyToProto = (k: ApiKey): PbApiKey => ({
   secretPrefix: k.secretPrefix,
   createTime: k.createTime,
   lastUseTime: k.lastUseTime ?? undefined,
+});
+
+export function conversionActionInputFromProto(a: PbConversionAction | undefined, id: string): ConversionActionInput {
+  const category = enumName(ConversionActionCategory, a?.category ?? 0, "CONVERSION_ACTION_CATEGORY_");
+  return {
+    displayName: a?.displayName ?? "",
+    category: (CONVERSION_ACTION_CATEGORIES as readonly string[]).includes(category) ? (category as ConversionActionInput["category"]) : null,
+    id,
+  };
+}
+
+export const conversionActionToProto = (a: ConversionAction): PbConversionAction => ({
+  id: a.id,
+  displayName: a.displayName,
+  category: ConversionActionCategory[`CONVERSION_ACTION_CATEGORY_${a.category}`],
+  createTime: a.createTime,
 });

@@ -1,5 +1,5 @@
 import type { Knex, Migration } from "#common/db.js";
-import { commentColumn, commentTable } from "#common/table-spec.js";
+import { commentColumn, commentTable, createTable, type TableSpec } from "#common/table-spec.js";
 
 export const CAMPAIGN_SCHEMA = "campaign";
 
@@ -119,7 +119,27 @@ export const migrations: Migration[] = [
       );
     },
   },
+  {
+    name: "006_conversion_actions",
+    async up(db: Knex) {
+      await createTable(db, conversionActions);
+    },
+  },
 ];
+
+const conversionActions: TableSpec = {
+  name: "conversion_actions",
+  comment:
+    "A tenant's conversion actions (purchase, sign-up, lead…): the slugs events and report rows name, with a display name and category. Numbers are never looked up here; deleting one keeps what was counted under its slug.",
+  columns: [
+    ["organization_id", "uuid NOT NULL REFERENCES organizations(id)", "The tenant owning the action."],
+    ["id", "text NOT NULL CHECK (id ~ '^[a-z0-9_]{1,32}$')", "Slug [a-z0-9_]{1,32}, unique in the tenant: what events and report rows carry."],
+    ["display_name", "text NOT NULL", "Name shown to people, 1-100 characters."],
+    ["category", "text NOT NULL CHECK (category IN ('PURCHASE','SIGN_UP','LEAD','ADD_TO_CART','SUBSCRIBE','OTHER'))", "What kind of outcome it counts."],
+    ["create_time", "timestamptz NOT NULL", "When it was created."],
+  ],
+  constraints: ["PRIMARY KEY (organization_id, id)"],
+};
 
 /** The comments of the tables 001 and 002 created, as 003 writes them into the catalog. */
 const CATALOG_COMMENTS: [table: string, comment: string, columns: [string, string][]][] = [

@@ -21,6 +21,8 @@ export interface IncomingEvent {
   userAgent: string;
   ip: string;
   attributes: Record<string, string>;
+  /** As sent: "" for none; checked as a slug (not against the tenant's actions: contract/conversion-action.ts). */
+  conversionAction: string;
   /**
    * The first problem the shared input boundary found in this event (NUL, invalid UTF-8, a cap,
    * a range), if any: the event is then REJECTED on that field, and its batch goes on.
@@ -45,6 +47,8 @@ export interface ValidEvent {
   userAgent: string;
   ip: string;
   attributes: Record<string, string>;
+  /** Lowercase slug; "" for none (always "" unless type is CONVERSION). */
+  conversionAction: string;
 }
 
 /**
@@ -67,6 +71,8 @@ export interface EventRecord {
   filtered: boolean;
   filterReason: string;
   attributes: Record<string, string>;
+  /** Lowercase slug of a conversion's action; "" for none. */
+  conversionAction: string;
 }
 
 export type CampaignState = "DRAFT" | "ACTIVE" | "PAUSED" | "COMPLETED" | "CANCELLED";

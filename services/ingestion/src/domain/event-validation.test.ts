@@ -21,6 +21,7 @@ const base = (): IncomingEvent => ({
   userAgent: "Mozilla/5.0",
   ip: "203.0.113.9",
   attributes: { creative: "cr-1" },
+  conversionAction: "",
 });
 
 const manyAttributes = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, "v"]));
@@ -43,6 +44,9 @@ describe("validateEvent", () => {
     ["negative value_micros", { type: "CONVERSION", valueMicros: -1n }, "INVALID_FIELD", "value_micros"],
     ["value_micros on a click", { valueMicros: 5n }, "INVALID_FIELD", "value_micros"],
     ["negative cost_micros", { costMicros: -1n }, "INVALID_FIELD", "cost_micros"],
+    ["conversion_action on a click", { conversionAction: "purchase" }, "INVALID_FIELD", "conversion_action"],
+    ["conversion_action with a hyphen", { type: "CONVERSION", conversionAction: "sign-up" }, "INVALID_FIELD", "conversion_action"],
+    ["conversion_action of 33 characters", { type: "CONVERSION", conversionAction: "a".repeat(33) }, "INVALID_FIELD", "conversion_action"],
     ["currency_code that is no ISO 4217 code", { currencyCode: "EURO" }, "INVALID_FIELD", "currency_code"],
     ["21 attributes", { attributes: manyAttributes(21) }, "INVALID_FIELD", "attributes"],
     ["attribute key of 65 characters", { attributes: { ["k".repeat(65)]: "v" } }, "INVALID_FIELD", "attributes"],
@@ -76,6 +80,8 @@ describe("validateEvent", () => {
     ["20 attributes", { attributes: manyAttributes(20) }],
     ["no attributes", { attributes: {} }],
     ["an explicit ZZ region", { region: "ZZ" }],
+    ["a conversion with an action of 32 characters", { type: "CONVERSION", conversionAction: "a".repeat(32) }],
+    ["a conversion without an action", { type: "CONVERSION", conversionAction: "" }],
   ];
   for (const [name, change] of accepted) {
     it(`accepts ${name}`, () => assert.equal(validateEvent({ ...base(), ...change }, NOW, RULES).ok, true));
@@ -85,6 +91,12 @@ describe("validateEvent", () => {
     const v = validateEvent({ ...base(), platform: " TikTok ", region: "", currencyCode: "eur" }, NOW, RULES);
     assert.ok(v.ok);
     assert.deepEqual([v.event.platform, v.event.region, v.event.currencyCode], ["tiktok", "ZZ", "EUR"]);
+  });
+
+  it("normalises a conversion's action; an undefined action is still a valid slug", () => {
+    const v = validateEvent({ ...base(), type: "CONVERSION", conversionAction: " Sign_Up " }, NOW, RULES);
+    assert.ok(v.ok);
+    assert.equal(v.event.conversionAction, "sign_up");
   });
 
   it("honours a shorter late-data window", () => {

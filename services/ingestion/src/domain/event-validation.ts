@@ -1,4 +1,5 @@
 import type { IncomingEvent, KnownCampaign, ValidEvent } from "./ad-event.js";
+import { conversionActionProblem, normaliseConversionAction } from "#common/contract/conversion-action.js";
 import { normalisePlatform } from "#common/contract/platform.js";
 import { normaliseRegion } from "#common/contract/region.js";
 import { Reason, type EventProblem } from "./receipt.js";
@@ -48,6 +49,7 @@ export function validateEvent(e: IncomingEvent, now: Date, rules: ValidationRule
     (region === null ? invalid("region", `region ${quote(e.region)} is not an ISO 3166-1 alpha-2 code (use ZZ or leave it empty when unknown)`) : null) ??
     checkOccurTime(e.occurTime, now, rules) ??
     checkMoney(e) ??
+    checkConversionAction(e) ??
     checkCurrency(e.currencyCode) ??
     checkAttributes(e.attributes);
   if (found) return { ok: false, problem: found };
@@ -60,6 +62,7 @@ export function validateEvent(e: IncomingEvent, now: Date, rules: ValidationRule
       region: region!,
       occurTime: e.occurTime!,
       currencyCode: e.currencyCode.trim().toUpperCase(),
+      conversionAction: normaliseConversionAction(e.conversionAction)!,
     },
   };
 }
@@ -107,6 +110,13 @@ function checkMoney(e: IncomingEvent): Check {
   if (e.valueMicros !== 0n && e.type !== "CONVERSION") return invalid("value_micros", "value_micros is only allowed on CONVERSION events");
   if (e.costMicros < 0n) return invalid("cost_micros", "cost_micros must be ≥ 0");
   return null;
+}
+
+function checkConversionAction(e: IncomingEvent): Check {
+  if (e.conversionAction.trim() === "") return null;
+  if (e.type !== "CONVERSION") return invalid("conversion_action", "conversion_action is only allowed on CONVERSION events");
+  const problem = conversionActionProblem(e.conversionAction);
+  return problem ? invalid("conversion_action", `conversion_action ${quote(e.conversionAction)} ${problem}`) : null;
 }
 
 function checkCurrency(code: string): Check {

@@ -86,6 +86,7 @@ const event = (eventId: string, change: Partial<IncomingEvent> = {}): IncomingEv
   userAgent: "",
   ip: "",
   attributes: {},
+  conversionAction: "",
   ...change,
 });
 

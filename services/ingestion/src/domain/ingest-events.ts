@@ -239,5 +239,6 @@ function toRecord(tenantId: string, e: ValidEvent, campaign: KnownCampaign, filt
     filtered: filter !== null,
     filterReason: filter?.reason ?? "",
     attributes: e.attributes,
+    conversionAction: e.conversionAction,
   };
 }

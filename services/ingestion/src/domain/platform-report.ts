@@ -1,11 +1,13 @@
 /**
  * IngestPlatformReport: snapshot rows of an ad platform's report. Each row gets a receipt; an
  * accepted row is published to `ad-events` as a report envelope, where the aggregator keeps the
- * latest row per key (campaign, platform, region, date, hour): a re-sent row replaces, never adds.
+ * latest row per key (campaign, platform, region, date, hour, conversion action): a re-sent row
+ * replaces, never adds; a row per action never replaces the delivery row (action "") or another action's.
  *
  * Dates stay in the zone the platform reported them in (the ad account's), carried with the row;
  * conversions are exact millionths (platforms report fractional conversions).
  */
+import { conversionActionProblem, normaliseConversionAction } from "#common/contract/conversion-action.js";
 import { MAX_EVENT_MICROS } from "#common/contract/money.js";
 import { normalisePlatform } from "#common/contract/platform.js";
 import { normaliseRegion } from "#common/contract/region.js";
@@ -35,6 +37,8 @@ export interface IncomingReportRow {
   /** The ad account's zone of date and hour; "" for the campaign's. */
   timeZone: string;
   reportTime: Date | null;
+  /** As sent: "" for the row without an action. */
+  conversionAction: string;
   inputProblem?: { field: string; description: string } | null;
 }
 
@@ -58,6 +62,8 @@ export interface ReportRecord {
   /** Never empty: the row's zone, or the campaign's. */
   timeZone: string;
   reportTime: Date;
+  /** Lowercase slug; "" for the row without an action (delivery and cost). Part of the key. */
+  conversionAction: string;
 }
 
 /** Durably appends report records; resolves once every record is acknowledged. */
@@ -123,6 +129,9 @@ export function checkReportRow(r: IncomingReportRow, i: number, now: Date, lateD
   const timeZone = r.timeZone.trim();
   if (timeZone !== "" && !isIanaTimeZone(timeZone))
     return bad("time_zone", `time_zone ${quote(timeZone)} is not an IANA time zone such as America/Los_Angeles`);
+  const conversionAction = normaliseConversionAction(r.conversionAction);
+  if (conversionAction === null)
+    return bad("conversion_action", `conversion_action ${quote(r.conversionAction)} ${conversionActionProblem(r.conversionAction)}`);
   const conversionsMicros = exactConversions(r);
   if (typeof conversionsMicros === "string")
     return bad(conversionsMicros === "conversions" ? "conversions" : "conversions_micros", conversionsProblem(conversionsMicros));
@@ -142,6 +151,7 @@ export function checkReportRow(r: IncomingReportRow, i: number, now: Date, lateD
       conversionsMicros,
       costMicros: r.costMicros,
       revenueMicros: r.revenueMicros,
+      conversionAction,
     },
   };
 }

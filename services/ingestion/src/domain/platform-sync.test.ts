@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { backoffMs, lookbackWindow, nextPeriodic, toReportRows } from "./platform-sync.js";
+import { backoffMs, lookbackWindow, nextPeriodic, platformActionSlug, toReportRows } from "./platform-sync.js";
 
 describe("platform sync rules", () => {
   it("backs off exponentially after consecutive failures, capped", () => {
@@ -51,5 +51,53 @@ describe("platform sync rules", () => {
         ["c1", "ZZ", 10n, 0n, 12_340_000n, "EUR", "Europe/Berlin"],
       ],
     );
+  });
+
+  it("keeps a row per conversion action, summing external campaigns per action", () => {
+    const row = (ext: string, conversionAction: string | undefined, conversionsMicros: bigint, revenueMicros: bigint, impressions = 0n) => ({
+      externalCampaignId: ext,
+      date: "2025-06-01",
+      hour: null,
+      region: "",
+      impressions,
+      clicks: 0n,
+      conversionsMicros,
+      costMicros: impressions * 1000n,
+      revenueMicros,
+      currencyCode: "",
+      conversionAction,
+    });
+    const purchase = "offsite_conversion.fb_pixel_purchase";
+    const rows = toReportRows(
+      {
+        rows: [
+          row("a", undefined, 0n, 0n, 100n),
+          row("a", purchase, 2_000_000n, 20_000_000n),
+          row("b", purchase, 1_000_000n, 5_000_000n),
+          row("b", "lead", 1_000_000n, 0n),
+        ],
+        accountTimeZone: "UTC",
+        currencyCode: "EUR",
+      },
+      [{ campaignId: "c1", externalCampaignIds: ["a", "b"] }],
+      "meta",
+      new Date("2025-06-02T00:00:00Z"),
+    );
+    assert.deepEqual(
+      rows.map((x) => [x.conversionAction, x.impressions, x.conversionsMicros, x.revenueMicros, x.costMicros]),
+      [
+        ["", 100n, 0n, 0n, 100_000n],
+        ["fb_pixel_purchase", 0n, 3_000_000n, 25_000_000n, 0n],
+        ["lead", 0n, 1_000_000n, 0n, 0n],
+      ],
+    );
+  });
+
+  it("counts a platform's action under the slug of its last segment", () => {
+    assert.equal(platformActionSlug(undefined), "");
+    assert.equal(platformActionSlug("offsite_conversion.fb_pixel_purchase"), "fb_pixel_purchase");
+    assert.equal(platformActionSlug("customers/1234567890/conversionActions/901"), "901");
+    assert.equal(platformActionSlug("Lead"), "lead");
+    assert.equal(platformActionSlug("purchase."), "purchase");
   });
 });

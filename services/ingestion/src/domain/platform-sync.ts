@@ -3,6 +3,7 @@
  * key and ingested through IngestPlatformReport (the same receipts, the same snapshot records), by
  * scheduled syncs and by FetchPlatformData jobs alike. Pure: the ports are below.
  */
+import { slugifyConversionAction } from "#common/contract/conversion-action.js";
 import type { IngestPlatformReport, IncomingReportRow } from "./platform-report.js";
 import type { PlatformCredentials } from "./platform-connection.js";
 import type { ReportSource, SourceReport } from "./report-source.js";
@@ -70,7 +71,22 @@ export function nextPeriodic(scheduled: Date, intervalMs: number, now: Date): Da
   return new Date(scheduled.getTime() + periods * intervalMs);
 }
 
-/** Rows of the source summed per (campaign, region, date, hour): a campaign may cover several external campaigns. */
+/**
+ * The conversion action a platform's own action name is counted under: the name's last segment
+ * (after the last `/` or `.`), slugified — Meta `offsite_conversion.fb_pixel_purchase` →
+ * `fb_pixel_purchase`, Google `customers/1/conversionActions/901` → `901`. A per-connection mapping
+ * of platform actions to the tenant's own actions (so both become `purchase`) is not built yet.
+ * "" (the delivery row) when the row has no action.
+ */
+export function platformActionSlug(action: string | undefined): string {
+  if (!action) return "";
+  return slugifyConversionAction(action.slice(Math.max(action.lastIndexOf("/"), action.lastIndexOf(".")) + 1)) || slugifyConversionAction(action);
+}
+
+/**
+ * Rows of the source summed per (campaign, region, date, hour, conversion action): a campaign may
+ * cover several external campaigns. A row per action stays its own row (its own snapshot key).
+ */
 export function toReportRows(report: SourceReport, campaigns: LinkedCampaign[], platform: string, reportTime: Date): IncomingReportRow[] {
   const campaignsOf = new Map<string, string[]>();
   for (const c of campaigns) for (const ext of c.externalCampaignIds) campaignsOf.set(ext, [...(campaignsOf.get(ext) ?? []), c.campaignId]);
@@ -78,7 +94,8 @@ export function toReportRows(report: SourceReport, campaigns: LinkedCampaign[], 
   for (const r of report.rows) {
     for (const campaignId of campaignsOf.get(r.externalCampaignId) ?? []) {
       const region = r.region === "" ? "ZZ" : r.region;
-      const key = `${campaignId}\u0000${region}\u0000${r.date}\u0000${r.hour ?? -1}`;
+      const conversionAction = platformActionSlug(r.conversionAction);
+      const key = `${campaignId}\u0000${region}\u0000${r.date}\u0000${r.hour ?? -1}\u0000${conversionAction}`;
       const sum = sums.get(key);
       if (sum) {
         sum.impressions += r.impressions;
@@ -102,6 +119,7 @@ export function toReportRows(report: SourceReport, campaigns: LinkedCampaign[], 
           currencyCode: r.currencyCode || report.currencyCode,
           timeZone: report.accountTimeZone,
           reportTime,
+          conversionAction,
         });
       }
     }

@@ -30,6 +30,12 @@ export interface SourceRow {
   costMicros: bigint;
   revenueMicros: bigint;
   currencyCode: string;
+  /**
+   * The platform's own conversion action of a row that carries conversions per action (Meta
+   * `action_type`, Google `segments.conversion_action`); unset on the row with delivery and cost.
+   * The sync counts it under platformActionSlug(conversionAction).
+   */
+  conversionAction?: string;
 }
 
 export interface SourceReport {

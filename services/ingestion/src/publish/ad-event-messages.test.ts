@@ -22,6 +22,7 @@ const record = (eventId: string, campaignId: string, over: Partial<EventRecord> 
   filtered: false,
   filterReason: "",
   attributes: {},
+  conversionAction: "",
   ...over,
 });
 
@@ -53,6 +54,7 @@ describe("toKafkaMessages", () => {
       filtered: true,
       filterReason: "BOT_USER_AGENT",
       attributes: { creative: "cr-7" },
+      conversionAction: "purchase",
     });
     const [m] = decoded(toKafkaMessages([r]));
     assert.deepEqual(m!.events, [
@@ -71,6 +73,7 @@ describe("toKafkaMessages", () => {
         filtered: true,
         filterReason: "BOT_USER_AGENT",
         attributes: { creative: "cr-7" },
+        conversionAction: "purchase",
       },
     ]);
   });

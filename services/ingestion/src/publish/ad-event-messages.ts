@@ -43,6 +43,7 @@ export function toAdEventRecord(r: EventRecord): AdEventRecord {
     filtered: r.filtered,
     filterReason: r.filterReason,
     attributes: r.attributes,
+    conversionAction: r.conversionAction,
   };
 }
 

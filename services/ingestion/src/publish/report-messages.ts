@@ -23,6 +23,7 @@ export function toPlatformReportRecord(r: ReportRecord): PlatformReportRecord {
     reportTime: r.reportTime,
     conversionsMicros: r.conversionsMicros.toString(),
     timeZone: r.timeZone,
+    conversionAction: r.conversionAction,
   };
 }
 

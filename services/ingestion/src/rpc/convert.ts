@@ -48,6 +48,7 @@ export function eventFromProto(e: AdEvent, inputProblem: { field: string; descri
     userAgent: e.userAgent,
     ip: e.ip,
     attributes: e.attributes ?? {},
+    conversionAction: e.conversionAction,
   };
 }
 
@@ -77,6 +78,7 @@ export function reportRowFromProto(r: PbReportRow, inputProblem: { field: string
     currencyCode: r.currencyCode,
     timeZone: r.timeZone,
     reportTime: r.reportTime ?? null,
+    conversionAction: r.conversionAction,
   };
 }
 

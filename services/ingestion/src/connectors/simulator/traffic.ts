@@ -122,6 +122,8 @@ export function createTrafficGenerator(opts: TrafficOptions): TrafficGenerator {
       userAgent: bot ? pick(BOT_AGENTS) : type === EventType.EVENT_TYPE_CONVERSION && random() < 0.5 ? "" : pick(HUMAN_AGENTS),
       ip: `${pick(FIRST_OCTETS)}.${int(256)}.${int(256)}.${1 + int(254)}`,
       attributes: { creative: `cr-${1 + int(8)}`, placement: pick(PLACEMENTS) },
+      // Simulated conversions carry revenue: purchases (no random draw, so the sequence is unchanged).
+      conversionAction: type === EventType.EVENT_TYPE_CONVERSION ? "purchase" : "",
     };
   }
 
