@@ -45,7 +45,7 @@ describe("ConnectorReportSource", () => {
     assert.deepEqual(toConnectorCredentials(stored()), {});
   });
 
-  it("makes daily rows hour null, keeps hourly rows' hour, and lets action rows add to the delivery row, never replace it", async () => {
+  it("makes daily rows hour null, keeps hourly rows' hour, and keeps action rows apart from the delivery row, never replacing it", async () => {
     const { connector } = scripted(async () => ({
       accountTimeZone: "Europe/Berlin",
       currencyCode: "EUR",
@@ -65,10 +65,23 @@ describe("ConnectorReportSource", () => {
     assert.equal(report.refreshedCredentials, undefined);
     const rows = toReportRows(report, [{ campaignId: "c1", externalCampaignIds: ["111", "222"] }], "google", new Date("2026-11-03T00:00:00Z"));
     assert.deepEqual(
-      rows.map((r) => [r.date, r.hour, r.impressions, r.clicks, r.costMicros, r.conversionsMicros, r.revenueMicros, r.currencyCode, r.timeZone]),
+      rows.map((r) => [
+        r.date,
+        r.hour,
+        r.conversionAction,
+        r.impressions,
+        r.clicks,
+        r.costMicros,
+        r.conversionsMicros,
+        r.revenueMicros,
+        r.currencyCode,
+        r.timeZone,
+      ]),
       [
-        ["2026-11-01", null, 1010n, 41n, 12_350_000n, 3_000_000n, 80_000_000n, "EUR", "Europe/Berlin"],
-        ["2026-11-01", 7, 3n, 0n, 0n, 0n, 0n, "EUR", "Europe/Berlin"],
+        ["2026-11-01", null, "", 1010n, 41n, 12_350_000n, 0n, 0n, "EUR", "Europe/Berlin"],
+        ["2026-11-01", null, "501", 0n, 0n, 0n, 2_500_000n, 75_000_000n, "EUR", "Europe/Berlin"],
+        ["2026-11-01", null, "502", 0n, 0n, 0n, 500_000n, 5_000_000n, "EUR", "Europe/Berlin"],
+        ["2026-11-01", 7, "", 3n, 0n, 0n, 0n, 0n, "EUR", "Europe/Berlin"],
       ],
     );
   });
@@ -141,12 +154,15 @@ describe("ConnectorReportSource", () => {
     assert.ok(server.controls.validTokens.has(refreshed.accessToken));
     assert.deepEqual({ ...refreshed, accessToken: "" }, stored(secrets));
 
-    const [row] = toReportRows(report, [{ campaignId: "c1", externalCampaignIds: ["222"] }], "google", new Date()).filter((r) => r.date === "2026-11-02");
+    const rows = toReportRows(report, [{ campaignId: "c1", externalCampaignIds: ["222"] }], "google", new Date()).filter((r) => r.date === "2026-11-02");
     const day = account.day("222", "2026-11-02");
-    const sum = (k: "conversionsMicros" | "revenueMicros") => day.conversions.reduce((s, c) => s + c[k], 0n);
+    // The delivery row, then one row per conversion action (conversions and revenue only).
     assert.deepEqual(
-      [row!.impressions, row!.clicks, row!.costMicros, row!.conversionsMicros, row!.revenueMicros, row!.hour, row!.region],
-      [day.impressions, day.clicks, day.costMicros, sum("conversionsMicros"), sum("revenueMicros"), null, "ZZ"],
+      rows.map((r) => [r.conversionAction, r.impressions, r.clicks, r.costMicros, r.conversionsMicros, r.revenueMicros, r.hour, r.region]),
+      [
+        ["", day.impressions, day.clicks, day.costMicros, 0n, 0n, null, "ZZ"],
+        ...day.conversions.map((c) => [c.action, 0n, 0n, 0n, c.conversionsMicros, c.revenueMicros, null, "ZZ"]),
+      ],
     );
   });
 

@@ -3,10 +3,10 @@
  * domain's ReportSource port that syncs and fetch jobs read through. It translates shapes and
  * failures, and nothing else:
  * - credentials: the domain's all-string record ↔ the connector's optional fields ("" = absent);
- * - rows: an unset hour becomes null (a daily row); per-conversion-action rows pass through as rows
- *   of their own, which the sync sums per (campaign, region, date, hour) with the action-less
- *   delivery row (they hold only conversions and revenue, so the sum never double-counts) until
- *   insights break conversions down by action;
+ * - rows: an unset hour becomes null (a daily row); per-conversion-action rows pass through with
+ *   their action, which the sync keeps as snapshot rows of their own (platformActionSlug): they
+ *   hold only conversions and revenue, so totals never double-count and insights can break
+ *   conversions down by action;
  * - a token refreshed during the fetch comes back as refreshedCredentials, which the sync stores
  *   sealed;
  * - PlatformError reasons become ReportSourceErrors: AUTH_REQUIRED is permanent (the tenant must
@@ -86,6 +86,7 @@ export class ConnectorReportSource implements ReportSource {
           costMicros: r.costMicros,
           revenueMicros: r.revenueMicros,
           currencyCode: r.currencyCode,
+          ...(r.conversionAction ? { conversionAction: r.conversionAction } : {}),
         })),
         accountTimeZone: report.accountTimeZone,
         currencyCode: report.currencyCode,
