@@ -77,11 +77,11 @@ describe("REST edge errors through Envoy", () => {
       raw("GET", `/v1/campaigns/${id}/metrics:stream${opts.query ?? ""}`, { token: opts.token });
 
     it("401 without a credential", async () => {
-      assertError(await stream(campaignId), 401, 16, "UNAUTHENTICATED");
+      assertError(await stream(campaignId), 401, 16, "TOKEN_MISSING");
     });
 
     it("401 with a garbage credential", async () => {
-      assertError(await stream(campaignId, { token: "not-a-token" }), 401, 16, "UNAUTHENTICATED");
+      assertError(await stream(campaignId, { token: "not-a-token" }), 401, 16, "TOKEN_INVALID");
     });
 
     it("404 for another tenant's campaign, the same as for one that does not exist", async () => {

@@ -135,10 +135,11 @@ describe("campaigns", () => {
   it("keeps names unique per tenant, case-insensitively, but not across tenants", async () => {
     const a = await register();
     const b = await register();
-    await create(a.token, { name: "Black Friday" });
+    const holder = await create(a.token, { name: "Black Friday" });
     const dup = await callError(h.campaigns, h.campaigns.createCampaign, { campaign: draft({ name: "black friday" }), requestId: "" }, a.token);
     assert.equal(dup.code, status.ALREADY_EXISTS);
     assert.equal(dup.reason, "CAMPAIGN_NAME_TAKEN");
+    assert.deepEqual(dup.metadata, { campaign_id: holder.id }, "names the campaign that holds the name");
     assert.equal((await create(b.token, { name: "Black Friday" })).name, "Black Friday");
   });
 
@@ -165,8 +166,18 @@ describe("campaigns", () => {
     const again = await callError(h.campaigns, h.campaigns.launchCampaign, { id, etag: "" }, token);
     assert.equal(again.code, status.FAILED_PRECONDITION);
     assert.equal(again.reason, "INVALID_TRANSITION");
+    assert.deepEqual(again.metadata, { campaign_id: id, status: "CAMPAIGN_STATUS_ACTIVE", from: "CAMPAIGN_STATUS_ACTIVE", action: "launch" });
+    assert.deepEqual(again.preconditions, [
+      {
+        type: "INVALID_TRANSITION",
+        subject: `campaigns/${id}`,
+        description: "cannot launch a CAMPAIGN_STATUS_ACTIVE campaign; allowed from CAMPAIGN_STATUS_DRAFT",
+      },
+    ]);
     const stale = await callError(h.campaigns, h.campaigns.pauseCampaign, { id, etag: c.etag }, token);
     assert.equal(stale.code, status.ABORTED);
+    assert.equal(stale.reason, "ETAG_MISMATCH");
+    assert.deepEqual(stale.metadata, { campaign_id: id, etag: launched.etag }, "the current etag, to read again or retry with");
     assert.equal(
       (await call(h.campaigns, h.campaigns.pauseCampaign, { id, etag: launched.etag }, token)).campaign!.status,
       CampaignStatus.CAMPAIGN_STATUS_PAUSED,
@@ -174,6 +185,10 @@ describe("campaigns", () => {
     assert.equal((await call(h.campaigns, h.campaigns.resumeCampaign, { id, etag: "" }, token)).campaign!.status, CampaignStatus.CAMPAIGN_STATUS_ACTIVE);
     const del = await callError(h.campaigns, h.campaigns.deleteCampaign, { id, etag: "" }, token);
     assert.equal(del.code, status.FAILED_PRECONDITION);
+    assert.deepEqual(
+      del.preconditions.map((p) => [p.type, p.subject]),
+      [["INVALID_STATE", `campaigns/${id}`]],
+    );
     assert.equal((await call(h.campaigns, h.campaigns.completeCampaign, { id, etag: "" }, token)).campaign!.status, CampaignStatus.CAMPAIGN_STATUS_COMPLETED);
     const cancel = await callError(h.campaigns, h.campaigns.cancelCampaign, { id, etag: "" }, token);
     assert.equal(cancel.code, status.FAILED_PRECONDITION);

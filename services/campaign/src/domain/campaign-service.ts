@@ -18,7 +18,15 @@ export interface CampaignStore {
   list(tenantId: string, query: ListQuery): Promise<Campaign[]>;
 }
 
-const concurrentChange = () => new AppError("ABORTED", "CONCURRENT_MODIFICATION", "the campaign changed meanwhile; read it again and retry");
+const concurrentChange = (id: string) =>
+  new AppError("ABORTED", "CONCURRENT_MODIFICATION", "the campaign changed meanwhile; read it again and retry", { metadata: { campaign_id: id } });
+
+/** FAILED_PRECONDITION with a google.rpc.PreconditionFailure on the campaign (AIP-193). */
+const preconditionFailed = (c: Campaign, type: string, message: string, metadata: Record<string, string> = {}) =>
+  new AppError("FAILED_PRECONDITION", type, message, {
+    metadata: { campaign_id: c.id, status: wireStatus(c.status), ...metadata },
+    preconditions: [{ type, subject: `campaigns/${c.id}`, description: message }],
+  });
 
 export interface CampaignService {
   create(tenantId: string, input: CampaignFields, requestId: string): Promise<Campaign>;
@@ -51,7 +59,9 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
   const current = async (tenantId: string, id: string, etag: string): Promise<Campaign> => {
     const c = await get(tenantId, id);
     if (etag && etag !== etagOf(c)) {
-      throw new AppError("ABORTED", "ETAG_MISMATCH", `etag ${etag} is stale; the campaign is now at ${etagOf(c)}`);
+      throw new AppError("ABORTED", "ETAG_MISMATCH", `etag ${etag} is stale; the campaign is now at ${etagOf(c)}`, {
+        metadata: { campaign_id: c.id, etag: etagOf(c) },
+      });
     }
     return c;
   };
@@ -101,8 +111,8 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
       v.throwIfAny();
       const before = await current(tenantId, id, etag);
       if (!UPDATABLE_STATUSES.includes(before.status)) {
-        throw new AppError(
-          "FAILED_PRECONDITION",
+        throw preconditionFailed(
+          before,
           "INVALID_STATE",
           `a ${wireStatus(before.status)} campaign cannot be updated; only ${UPDATABLE_STATUSES.map(wireStatus).join(" or ")}`,
         );
@@ -116,7 +126,7 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
       }
       v.throwIfAny();
       const next: Campaign = { ...before, ...(merged as Partial<Campaign>), updateTime: now(), version: before.version + 1 };
-      if (!(await store.save(next, before.version, "UPDATED"))) throw concurrentChange();
+      if (!(await store.save(next, before.version, "UPDATED"))) throw concurrentChange(before.id);
       return next;
     },
 
@@ -124,28 +134,26 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
       const rule = TRANSITIONS[action];
       const before = await current(tenantId, id, etag);
       if (!rule.from.includes(before.status)) {
-        throw new AppError(
-          "FAILED_PRECONDITION",
+        throw preconditionFailed(
+          before,
           "INVALID_TRANSITION",
           `cannot ${action} a ${wireStatus(before.status)} campaign; allowed from ${rule.from.map(wireStatus).join(", ")}`,
-          {
-            metadata: { from: wireStatus(before.status), action },
-          },
+          { from: wireStatus(before.status), action },
         );
       }
       const at = now();
       const next: Campaign = { ...before, status: rule.to, updateTime: at, version: before.version + 1 };
       if (action === "launch") next.launchTime ??= at;
-      if (!(await store.save(next, before.version, rule.event))) throw concurrentChange();
+      if (!(await store.save(next, before.version, rule.event))) throw concurrentChange(before.id);
       return next;
     },
 
     async delete(tenantId, id, etag) {
       const before = await current(tenantId, id, etag);
       if (!DELETABLE_STATUSES.includes(before.status)) {
-        throw new AppError("FAILED_PRECONDITION", "INVALID_STATE", `a ${wireStatus(before.status)} campaign cannot be deleted; complete or cancel it first`);
+        throw preconditionFailed(before, "INVALID_STATE", `a ${wireStatus(before.status)} campaign cannot be deleted; complete or cancel it first`);
       }
-      if (!(await store.softDelete(before, before.version))) throw concurrentChange();
+      if (!(await store.softDelete(before, before.version))) throw concurrentChange(before.id);
     },
   };
 }

@@ -11,9 +11,11 @@ export type EventEncoder = (campaign: Campaign, type: CampaignEventType, eventId
 
 const SORT_COLUMNS = { create_time: "create_time", update_time: "update_time", name: "name" } as const;
 
-const nameTaken = (name: string) =>
+/** ErrorInfo.metadata names the live campaign that holds the name, so a client can go and look at it. */
+const nameTaken = (name: string, holder: string | undefined) =>
   new AppError("ALREADY_EXISTS", "CAMPAIGN_NAME_TAKEN", `a campaign named ${JSON.stringify(name)} already exists`, {
     violations: [{ field: "campaign.name", description: "must be unique within the organization" }],
+    metadata: holder ? { campaign_id: holder } : {},
   });
 
 export class PgCampaignStore implements CampaignStore {
@@ -43,7 +45,7 @@ export class PgCampaignStore implements CampaignStore {
       });
       return campaign;
     } catch (err) {
-      if (isUniqueViolation(err, "campaigns_org_name_key")) throw nameTaken(campaign.name);
+      if (isUniqueViolation(err, "campaigns_org_name_key")) throw nameTaken(campaign.name, await this.holderOf(campaign.tenantId, campaign.name));
       // A concurrent retry with the same request_id won the race: answer with its campaign.
       if (requestId && isUniqueViolation(err, "create_requests_pkey")) {
         const earlier = await this.byRequestId(campaign.tenantId, requestId);
@@ -69,7 +71,7 @@ export class PgCampaignStore implements CampaignStore {
         return true;
       });
     } catch (err) {
-      if (isUniqueViolation(err, "campaigns_org_name_key")) throw nameTaken(next.name);
+      if (isUniqueViolation(err, "campaigns_org_name_key")) throw nameTaken(next.name, await this.holderOf(next.tenantId, next.name));
       throw err;
     }
   }
@@ -104,6 +106,16 @@ export class PgCampaignStore implements CampaignStore {
       ])
       .limit(q.pageSize);
     return rows.map(campaignFromRow);
+  }
+
+  /** The live campaign whose name collides (campaigns_org_name_key: case-insensitive, live rows only). */
+  private async holderOf(tenantId: string, name: string): Promise<string | undefined> {
+    const row = await this.db<CampaignRow>("campaigns")
+      .where({ organization_id: tenantId })
+      .whereRaw("lower(name) = lower(?)", [name])
+      .whereNull("delete_time")
+      .first("id");
+    return row?.id;
   }
 
   private async byRequestId(tenantId: string, requestId: string): Promise<Campaign | null> {
