@@ -71,15 +71,16 @@ describe("identity", () => {
     assert.equal((await call(h.campaigns, h.campaigns.getCampaign, { id: c.id }, viewer)).campaign!.id, c.id);
     const denied = await callError(h.campaigns, h.campaigns.createCampaign, { campaign: draft(), requestId: "" }, viewer);
     assert.equal(denied.code, status.PERMISSION_DENIED);
+    assert.deepEqual([denied.reason, denied.metadata], ["ROLE_TOO_LOW", { required_role: "ROLE_EDITOR", role: "ROLE_VIEWER" }]);
     const noUsers = await callError(h.identity, h.identity.createUser, { email: "x@example.com", password: "long enough pw", role: Role.ROLE_OWNER }, viewer);
     assert.equal(noUsers.code, status.PERMISSION_DENIED);
   });
 
   it("requires a credential everywhere but Register and Login", async () => {
     const none = await callError(h.campaigns, h.campaigns.getCampaign, { id: "x" });
-    assert.equal(none.code, status.UNAUTHENTICATED);
+    assert.deepEqual([none.code, none.reason], [status.UNAUTHENTICATED, "TOKEN_MISSING"]);
     const forged = await callError(h.campaigns, h.campaigns.getCampaign, { id: "x" }, "eyJhbGciOiJIUzI1NiJ9.e30.forged");
-    assert.equal(forged.code, status.UNAUTHENTICATED);
+    assert.deepEqual([forged.code, forged.reason], [status.UNAUTHENTICATED, "TOKEN_INVALID"]);
   });
 });
 

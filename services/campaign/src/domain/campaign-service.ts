@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { etagMismatch, type EtagPrecondition } from "#common/contract/etag.js";
 import type { PageTokens } from "#common/contract/page-token.js";
 import { AppError, notFound, Violations } from "#common/errors.js";
 import { etagOf, MUTABLE_FIELDS, wireStatus, type Campaign, type CampaignEventType, type CampaignFields, type MutablePath } from "./campaign.js";
@@ -33,10 +34,10 @@ export interface CampaignService {
   get(tenantId: string, id: string): Promise<Campaign>;
   list(tenantId: string, input: ListInput): Promise<{ campaigns: Campaign[]; nextPageToken: string }>;
   /** Changes the fields the mask names; only in an updatable status, and with a current etag when one is sent. */
-  update(tenantId: string, id: string, etag: string, input: CampaignFields, mask: string[]): Promise<Campaign>;
+  update(tenantId: string, id: string, pre: EtagPrecondition, input: CampaignFields, mask: string[]): Promise<Campaign>;
   /** Applies one lifecycle action (campaign-lifecycle.ts). */
-  transition(tenantId: string, id: string, etag: string, action: LifecycleAction): Promise<Campaign>;
-  delete(tenantId: string, id: string, etag: string): Promise<void>;
+  transition(tenantId: string, id: string, pre: EtagPrecondition, action: LifecycleAction): Promise<Campaign>;
+  delete(tenantId: string, id: string, pre: EtagPrecondition): Promise<void>;
 }
 
 export interface CampaignServiceDeps {
@@ -55,11 +56,16 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
     return c;
   };
 
-  /** Loads the campaign and checks the caller's etag, when one was sent. */
-  const current = async (tenantId: string, id: string, etag: string): Promise<Campaign> => {
+  /**
+   * Loads the campaign and checks the caller's etags (the request field and If-Match), when sent.
+   * A mismatch is ABORTED (409), as AIP-154 and DESIGN §2 say, not HTTP's 412: one answer over gRPC
+   * and REST, with the current etag in ErrorInfo.metadata to retry with.
+   */
+  const current = async (tenantId: string, id: string, pre: EtagPrecondition, etagField = "etag"): Promise<Campaign> => {
     const c = await get(tenantId, id);
-    if (etag && etag !== etagOf(c)) {
-      throw new AppError("ABORTED", "ETAG_MISMATCH", `etag ${etag} is stale; the campaign is now at ${etagOf(c)}`, {
+    const stale = etagMismatch(pre, etagOf(c), etagField);
+    if (stale !== null) {
+      throw new AppError("ABORTED", "ETAG_MISMATCH", `etag ${stale} is stale; the campaign is now at ${etagOf(c)}`, {
         metadata: { campaign_id: c.id, etag: etagOf(c) },
       });
     }
@@ -100,7 +106,7 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
       return { campaigns: page, nextPageToken };
     },
 
-    async update(tenantId, id, etag, input, mask) {
+    async update(tenantId, id, pre, input, mask) {
       const v = new Violations();
       const paths = new Set<MutablePath>();
       for (const p of mask.includes("*") ? Object.keys(MUTABLE_FIELDS) : mask) {
@@ -109,7 +115,7 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
       }
       v.check(mask.length > 0, "update_mask", "must name at least one field");
       v.throwIfAny();
-      const before = await current(tenantId, id, etag);
+      const before = await current(tenantId, id, pre, "campaign.etag");
       if (!UPDATABLE_STATUSES.includes(before.status)) {
         throw preconditionFailed(
           before,
@@ -130,9 +136,9 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
       return next;
     },
 
-    async transition(tenantId, id, etag, action) {
+    async transition(tenantId, id, pre, action) {
       const rule = TRANSITIONS[action];
-      const before = await current(tenantId, id, etag);
+      const before = await current(tenantId, id, pre);
       if (!rule.from.includes(before.status)) {
         throw preconditionFailed(
           before,
@@ -148,8 +154,8 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
       return next;
     },
 
-    async delete(tenantId, id, etag) {
-      const before = await current(tenantId, id, etag);
+    async delete(tenantId, id, pre) {
+      const before = await current(tenantId, id, pre);
       if (!DELETABLE_STATUSES.includes(before.status)) {
         throw preconditionFailed(before, "INVALID_STATE", `a ${wireStatus(before.status)} campaign cannot be deleted; complete or cancel it first`);
       }

@@ -1,5 +1,6 @@
 /** Campaigns: their fields, statuses and events. Pure: no generated code, no knex, no Kafka. The rules for
  * moving between statuses are in campaign-lifecycle.ts. */
+import { formatEtag } from "#common/contract/etag.js";
 
 export const CAMPAIGN_STATUSES = ["DRAFT", "ACTIVE", "PAUSED", "COMPLETED", "CANCELLED"] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -77,4 +78,5 @@ export const MUTABLE_FIELDS = {
 
 export type MutablePath = keyof typeof MUTABLE_FIELDS;
 
-export const etagOf = (c: Pick<Campaign, "version">): string => `"${c.version}"`;
+/** Strong and quoted (`"7"`); compared without the quotes (contract/etag.ts). */
+export const etagOf = (c: Pick<Campaign, "version">): string => formatEtag(c.version);
