@@ -123,14 +123,19 @@ describe("API keys", () => {
     const owner = await register();
     const other = await register();
     const { apiKey, secret } = await createKey(owner.token, [READ]);
-    await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "" }, secret);
+    await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "", showDeleted: false }, secret);
 
     const foreign = await callError(h.identity, h.identity.deleteApiKey, { id: apiKey!.id }, other.token);
     assert.deepEqual([foreign.code, foreign.reason], [status.NOT_FOUND, "API_KEY_NOT_FOUND"]);
     assert.equal((await callError(h.identity, h.identity.deleteApiKey, { id: "not-a-uuid" }, owner.token)).code, status.NOT_FOUND);
 
     await call(h.identity, h.identity.deleteApiKey, { id: apiKey!.id }, owner.token);
-    const refused = await callError(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "" }, secret);
+    const refused = await callError(
+      h.campaigns,
+      h.campaigns.listCampaigns,
+      { pageSize: 1, pageToken: "", filter: "", orderBy: "", showDeleted: false },
+      secret,
+    );
     assert.deepEqual([refused.code, refused.message], [status.UNAUTHENTICATED, "invalid API key"]);
     assert.deepEqual((await listKeys(owner.token)).apiKeys, []);
     assert.equal((await callError(h.identity, h.identity.deleteApiKey, { id: apiKey!.id }, owner.token)).code, status.NOT_FOUND);
@@ -140,7 +145,7 @@ describe("API keys", () => {
     const owner = await register();
     const { apiKey, secret } = await createKey(owner.token, [READ]);
     const before = Date.now();
-    await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "" }, secret);
+    await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "", showDeleted: false }, secret);
     const listed = (await listKeys(owner.token)).apiKeys.find((k) => k.id === apiKey!.id)!;
     assert.ok(listed.lastUseTime, "last use is stamped on first use");
     assert.ok(Math.abs(listed.lastUseTime.getTime() - before) < 2000, `${listed.lastUseTime.toISOString()} is about now`);
@@ -188,7 +193,7 @@ describe("API keys", () => {
   it("no log line carries a secret", async () => {
     const owner = await register();
     const { apiKey, secret } = await createKey(owner.token, [READ]);
-    await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "" }, secret);
+    await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "", showDeleted: false }, secret);
     await callError(h.campaigns, h.campaigns.createCampaign, { campaign: draft(), requestId: "" }, secret);
     await call(h.identity, h.identity.deleteApiKey, { id: apiKey!.id }, owner.token);
     await callError(h.campaigns, h.campaigns.getCampaign, { id: "x" }, secret);

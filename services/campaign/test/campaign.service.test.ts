@@ -153,7 +153,7 @@ describe("campaigns", () => {
     assert.equal(res.reason, "CAMPAIGN_NOT_FOUND");
     const launch = await callError(h.campaigns, h.campaigns.launchCampaign, { id: c.id, etag: "" }, b.token);
     assert.equal(launch.code, status.NOT_FOUND);
-    const list = await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 0, pageToken: "", filter: "", orderBy: "" }, b.token);
+    const list = await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 0, pageToken: "", filter: "", orderBy: "", showDeleted: false }, b.token);
     assert.equal(list.campaigns.length, 0);
   });
 
@@ -194,7 +194,9 @@ describe("campaigns", () => {
     const cancel = await callError(h.campaigns, h.campaigns.cancelCampaign, { id, etag: "" }, token);
     assert.equal(cancel.code, status.FAILED_PRECONDITION);
     await call(h.campaigns, h.campaigns.deleteCampaign, { id, etag: "" }, token);
-    assert.equal((await callError(h.campaigns, h.campaigns.getCampaign, { id }, token)).code, status.NOT_FOUND);
+    // AIP-164: a soft-deleted campaign is still there by id, with delete_time (was NOT_FOUND before issue 7).
+    assert.ok((await call(h.campaigns, h.campaigns.getCampaign, { id }, token)).campaign!.deleteTime instanceof Date);
+    assert.equal((await callError(h.campaigns, h.campaigns.deleteCampaign, { id, etag: "" }, token)).code, status.NOT_FOUND, "deleted once only");
   });
 
   it("updates only DRAFT or PAUSED campaigns, checks the etag, and freezes the time zone after launch", async () => {
@@ -236,7 +238,7 @@ describe("campaigns", () => {
     await call(h.campaigns, h.campaigns.launchCampaign, { id: made[1]!.id, etag: "" }, token);
     await call(h.campaigns, h.campaigns.launchCampaign, { id: made[3]!.id, etag: "" }, token);
     const list = (q: { pageSize?: number; pageToken?: string; filter?: string; orderBy?: string }) =>
-      call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 0, pageToken: "", filter: "", orderBy: "", ...q }, token);
+      call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 0, pageToken: "", filter: "", orderBy: "", showDeleted: false, ...q }, token);
     const active = await list({ filter: "status=ACTIVE", orderBy: "name" });
     assert.deepEqual(
       active.campaigns.map((c) => c.name),
@@ -260,11 +262,16 @@ describe("campaigns", () => {
     const mismatch = await callError(
       h.campaigns,
       h.campaigns.listCampaigns,
-      { pageSize: 2, pageToken: newest.nextPageToken, filter: "status=ACTIVE", orderBy: "" },
+      { pageSize: 2, pageToken: newest.nextPageToken, filter: "status=ACTIVE", orderBy: "", showDeleted: false },
       token,
     );
     assert.equal(mismatch.code, status.INVALID_ARGUMENT);
-    const badFilter = await callError(h.campaigns, h.campaigns.listCampaigns, { pageSize: 0, pageToken: "", filter: "budget>5", orderBy: "cost" }, token);
+    const badFilter = await callError(
+      h.campaigns,
+      h.campaigns.listCampaigns,
+      { pageSize: 0, pageToken: "", filter: "budget>5", orderBy: "cost", showDeleted: false },
+      token,
+    );
     assert.deepEqual(
       badFilter.violations.map((v) => v.field),
       ["filter", "order_by"],

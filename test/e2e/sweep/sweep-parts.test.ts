@@ -76,7 +76,7 @@ describe("buildCases", () => {
     ownerEmail: `${n}@example.com`,
     password: "pw",
     tokens: { OWNER: `owner-${n}`, EDITOR: `editor-${n}`, VIEWER: `viewer-${n}` },
-    campaigns: { draft: `${n}-d`, active: `${n}-a`, paused: `${n}-p`, completed: `${n}-c`, cancelled: `${n}-x` },
+    campaigns: { draft: `${n}-d`, active: `${n}-a`, paused: `${n}-p`, completed: `${n}-c`, cancelled: `${n}-x`, deleted: `${n}-del` },
   });
   const fx = {
     victim: tenant("a"),

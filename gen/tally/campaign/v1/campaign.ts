@@ -270,6 +270,12 @@ export interface Campaign {
    * platform, at most 20 links. Platform syncs fetch exactly these external campaigns.
    */
   platformLinks: PlatformCampaignLink[];
+  /**
+   * When the campaign was soft-deleted (AIP-164); unset while it is live. A deleted campaign is still
+   * returned by GetCampaign, listed only with show_deleted, accepts no events, and can be restored
+   * with UndeleteCampaign. Deleted campaigns are kept indefinitely (no purge).
+   */
+  deleteTime?: Date | undefined;
 }
 
 /** PlatformCampaignLink names the campaigns on one ad platform that a Tally campaign covers. */
@@ -307,6 +313,7 @@ function createBaseCampaign(): Campaign {
     launchTime: undefined,
     etag: "",
     platformLinks: [],
+    deleteTime: undefined,
   };
 }
 
@@ -366,6 +373,9 @@ export const Campaign: MessageFns<Campaign> = {
     }
     for (const v of message.platformLinks) {
       PlatformCampaignLink.encode(v!, writer.uint32(138).fork()).join();
+    }
+    if (message.deleteTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.deleteTime), writer.uint32(154).fork()).join();
     }
     return writer;
   },
@@ -529,6 +539,14 @@ export const Campaign: MessageFns<Campaign> = {
             message.platformLinks.push(PlatformCampaignLink.decode(reader, reader.uint32()));
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.deleteTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -598,6 +616,11 @@ export const Campaign: MessageFns<Campaign> = {
         : globalThis.Array.isArray(object?.platform_links)
         ? object.platform_links.map((e: any) => PlatformCampaignLink.fromJSON(e))
         : [],
+      deleteTime: isSet(object.deleteTime)
+        ? fromJsonTimestamp(object.deleteTime)
+        : isSet(object.delete_time)
+        ? fromJsonTimestamp(object.delete_time)
+        : undefined,
     };
   },
 
@@ -654,6 +677,9 @@ export const Campaign: MessageFns<Campaign> = {
     if (message.platformLinks?.length) {
       obj.platformLinks = message.platformLinks.map((e) => PlatformCampaignLink.toJSON(e));
     }
+    if (message.deleteTime !== undefined) {
+      obj.deleteTime = message.deleteTime.toISOString();
+    }
     return obj;
   },
 
@@ -679,6 +705,7 @@ export const Campaign: MessageFns<Campaign> = {
     message.launchTime = object.launchTime ?? undefined;
     message.etag = object.etag ?? "";
     message.platformLinks = object.platformLinks?.map((e) => PlatformCampaignLink.fromPartial(e)) || [];
+    message.deleteTime = object.deleteTime ?? undefined;
     return message;
   },
 };

@@ -11,11 +11,10 @@ import { normalizeFields, validateFields } from "./campaign-validation.js";
 export interface CampaignStore {
   /** Inserts; with a requestId seen before, returns the campaign that request created instead. */
   insert(campaign: Campaign, requestId: string | null): Promise<Campaign>;
+  /** Soft-deleted campaigns too (deleteTime set). */
   get(tenantId: string, id: string): Promise<Campaign | null>;
-  /** Writes `next` only if the stored version is still `expectedVersion`; false otherwise. */
+  /** Writes `next` (soft delete and undelete too) only if the stored version is still `expectedVersion`; false otherwise. */
   save(next: Campaign, expectedVersion: number, event: CampaignEventType): Promise<boolean>;
-  /** Soft-deletes if the stored version is still `expectedVersion`; false otherwise. */
-  softDelete(current: Campaign, expectedVersion: number): Promise<boolean>;
   list(tenantId: string, query: ListQuery): Promise<Campaign[]>;
 }
 
@@ -31,13 +30,17 @@ const preconditionFailed = (c: Campaign, type: string, message: string, metadata
 
 export interface CampaignService {
   create(tenantId: string, input: CampaignFields, requestId: string): Promise<Campaign>;
+  /** Soft-deleted campaigns too, with deleteTime set (AIP-164). */
   get(tenantId: string, id: string): Promise<Campaign>;
   list(tenantId: string, input: ListInput): Promise<{ campaigns: Campaign[]; nextPageToken: string }>;
   /** Changes the fields the mask names; only in an updatable status, and with a current etag when one is sent. */
   update(tenantId: string, id: string, pre: EtagPrecondition, input: CampaignFields, mask: string[]): Promise<Campaign>;
   /** Applies one lifecycle action (campaign-lifecycle.ts). */
   transition(tenantId: string, id: string, pre: EtagPrecondition, action: LifecycleAction): Promise<Campaign>;
-  delete(tenantId: string, id: string, pre: EtagPrecondition): Promise<void>;
+  /** Soft delete (AIP-164): NOT_FOUND when already deleted. */
+  delete(tenantId: string, id: string, pre: EtagPrecondition): Promise<Campaign>;
+  /** Restores a soft-deleted campaign: ALREADY_EXISTS when it is live, or when its name was taken meanwhile. */
+  undelete(tenantId: string, id: string, pre: EtagPrecondition): Promise<Campaign>;
 }
 
 export interface CampaignServiceDeps {
@@ -61,8 +64,7 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
    * A mismatch is ABORTED (409), as AIP-154 and DESIGN §2 say, not HTTP's 412: one answer over gRPC
    * and REST, with the current etag in ErrorInfo.metadata to retry with.
    */
-  const current = async (tenantId: string, id: string, pre: EtagPrecondition, etagField = "etag"): Promise<Campaign> => {
-    const c = await get(tenantId, id);
+  const checked = (c: Campaign, pre: EtagPrecondition, etagField = "etag"): Campaign => {
     const stale = etagMismatch(pre, etagOf(c), etagField);
     if (stale !== null) {
       throw new AppError("ABORTED", "ETAG_MISMATCH", `etag ${stale} is stale; the campaign is now at ${etagOf(c)}`, {
@@ -70,6 +72,13 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
       });
     }
     return c;
+  };
+
+  /** A live campaign with the caller's etags checked: a soft-deleted one cannot change but by undelete. */
+  const current = async (tenantId: string, id: string, pre: EtagPrecondition, etagField = "etag"): Promise<Campaign> => {
+    const c = await get(tenantId, id);
+    if (c.deleteTime) throw notFound("campaign", id);
+    return checked(c, pre, etagField);
   };
 
   return {
@@ -92,6 +101,7 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
         createTime: at,
         updateTime: at,
         launchTime: null,
+        deleteTime: null,
         version: 1,
       };
       return store.insert(campaign, requestId || null);
@@ -159,7 +169,23 @@ export function createCampaignService({ store, pageTokens, now = () => new Date(
       if (!DELETABLE_STATUSES.includes(before.status)) {
         throw preconditionFailed(before, "INVALID_STATE", `a ${wireStatus(before.status)} campaign cannot be deleted; complete or cancel it first`);
       }
-      if (!(await store.softDelete(before, before.version))) throw concurrentChange(before.id);
+      const at = now();
+      const next: Campaign = { ...before, deleteTime: at, updateTime: at, version: before.version + 1 };
+      if (!(await store.save(next, before.version, "DELETED"))) throw concurrentChange(before.id);
+      return next;
+    },
+
+    async undelete(tenantId, id, pre) {
+      const deleted = await get(tenantId, id);
+      if (!deleted.deleteTime) {
+        throw new AppError("ALREADY_EXISTS", "CAMPAIGN_NOT_DELETED", "the campaign is not deleted; only a deleted campaign can be undeleted", {
+          metadata: { campaign_id: id },
+        });
+      }
+      const before = checked(deleted, pre);
+      const next: Campaign = { ...before, deleteTime: null, updateTime: now(), version: before.version + 1 };
+      if (!(await store.save(next, before.version, "UNDELETED"))) throw concurrentChange(before.id);
+      return next;
     },
   };
 }

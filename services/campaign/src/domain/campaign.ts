@@ -55,11 +55,13 @@ export interface Campaign extends Omit<CampaignFields, "type" | "channels"> {
   createTime: Date;
   updateTime: Date;
   launchTime: Date | null;
+  /** Set while soft-deleted (AIP-164): still readable by id, listed only on request, restorable. */
+  deleteTime: Date | null;
   /** Bumped by every change; the etag is derived from it. */
   version: number;
 }
 
-export type CampaignEventType = "CREATED" | "UPDATED" | "LAUNCHED" | "PAUSED" | "RESUMED" | "COMPLETED" | "CANCELLED" | "DELETED";
+export type CampaignEventType = "CREATED" | "UPDATED" | "LAUNCHED" | "PAUSED" | "RESUMED" | "COMPLETED" | "CANCELLED" | "DELETED" | "UNDELETED";
 
 /** Fields an update_mask may name, by their proto (snake_case) path. */
 export const MUTABLE_FIELDS = {

@@ -39,10 +39,12 @@ export function campaignRpc(kit: RpcKit, campaigns: CampaignService): CampaignSe
       const pre = precondition(req.campaign?.etag ?? "", ctx);
       return answer(await campaigns.update(ctx.principal.tenantId, id, pre, fieldsFromProto(req.campaign), req.updateMask ?? []), ctx);
     }),
-    deleteCampaign: kit.unary(`${M}/DeleteCampaign`, edit, async (req, ctx) => {
-      await campaigns.delete(ctx.principal.tenantId, req.id, precondition(req.etag, ctx));
-      return {};
-    }),
+    deleteCampaign: kit.unary(`${M}/DeleteCampaign`, edit, async (req, ctx) =>
+      answer(await campaigns.delete(ctx.principal.tenantId, req.id, precondition(req.etag, ctx)), ctx),
+    ),
+    undeleteCampaign: kit.unary(`${M}/UndeleteCampaign`, edit, async (req, ctx) =>
+      answer(await campaigns.undelete(ctx.principal.tenantId, req.id, precondition(req.etag, ctx)), ctx),
+    ),
     launchCampaign: lifecycle("LaunchCampaign", "launch"),
     pauseCampaign: lifecycle("PauseCampaign", "pause"),
     resumeCampaign: lifecycle("ResumeCampaign", "resume"),

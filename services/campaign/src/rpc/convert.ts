@@ -52,6 +52,7 @@ export function campaignToProto(c: Campaign): PbCampaign {
     createTime: c.createTime,
     updateTime: c.updateTime,
     launchTime: c.launchTime ?? undefined,
+    deleteTime: c.deleteTime ?? undefined,
     etag: etagOf(c),
   };
 }
