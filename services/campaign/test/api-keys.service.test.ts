@@ -115,8 +115,18 @@ describe("API keys", () => {
     assert.equal((await callError(h.campaigns, h.campaigns.getCampaign, { id: theirs.id }, reader)).code, status.NOT_FOUND);
     const write = await callError(h.campaigns, h.campaigns.createCampaign, { campaign: draft(), requestId: "" }, reader);
     assert.deepEqual([write.code, write.message], [status.PERMISSION_DENIED, "API keys cannot call this method"]);
+    assert.equal(write.reason, "SCOPE_NOT_ALLOWED");
     const read = await callError(h.campaigns, h.campaigns.getCampaign, { id: mine.id }, ingester);
-    assert.deepEqual([read.code, read.message], [status.PERMISSION_DENIED, "API key lacks the read scope"]);
+    // Issue 7: the scope in wire spelling (was "the read scope"), with a reason and metadata of its own.
+    assert.deepEqual(
+      [read.code, read.message, read.reason, read.metadata],
+      [
+        status.PERMISSION_DENIED,
+        "API key lacks the API_KEY_SCOPE_READ scope",
+        "SCOPE_NOT_ALLOWED",
+        { required_scope: "API_KEY_SCOPE_READ", key_scopes: "API_KEY_SCOPE_INGEST" },
+      ],
+    );
   });
 
   it("a deleted key is refused at once; deleting an unknown or another tenant's key is NOT_FOUND", async () => {

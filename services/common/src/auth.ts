@@ -94,7 +94,7 @@ export function createTokenService(opts: { secret: string; userTokenTtlSeconds?:
       // deleted key stops working; a JWT cannot be revoked and is remembered until it expires.
       if (isApiKeyCredential(credential)) {
         const principal = opts.apiKeys && isWellFormedApiKey(credential) ? await opts.apiKeys.verify(credential) : null;
-        if (!principal) throw unauthenticated("API_KEY_INVALID", "invalid API key: unknown, malformed or deleted");
+        if (!principal) throw unauthenticated("API_KEY_INVALID", "invalid API key");
         return principal;
       }
       try {
@@ -114,10 +114,10 @@ export function createTokenService(opts: { secret: string; userTokenTtlSeconds?:
 function principalOf(payload: JWTPayload): Principal {
   const tenantId = typeof payload.tid === "string" ? payload.tid : "";
   const subject = payload.sub ?? "";
-  if (!tenantId || !subject) throw unauthenticated("TOKEN_INVALID", "invalid token: it lacks tenant or subject");
+  if (!tenantId || !subject) throw unauthenticated("TOKEN_INVALID", "token lacks tenant or subject");
   if (payload.kind === "service") return { kind: "service", tenantId, subject, role: "OWNER", scopes: null };
   const role = payload.role;
-  if (role !== "VIEWER" && role !== "EDITOR" && role !== "OWNER") throw unauthenticated("TOKEN_INVALID", "invalid token: it has no valid role");
+  if (role !== "VIEWER" && role !== "EDITOR" && role !== "OWNER") throw unauthenticated("TOKEN_INVALID", "token has no valid role");
   return { kind: "user", tenantId, subject, role, scopes: null };
 }
 
@@ -135,7 +135,7 @@ export function authorize(principal: Principal, policy: Policy): void {
   if (principal.kind === "api_key") {
     if (!policy.scope || !principal.scopes?.includes(policy.scope)) {
       const held = (principal.scopes ?? []).map(wireScope).join(",");
-      if (!policy.scope) throw permissionDenied("SCOPE_NOT_ALLOWED", "API keys cannot call this method; use a user's token", { key_scopes: held });
+      if (!policy.scope) throw permissionDenied("SCOPE_NOT_ALLOWED", "API keys cannot call this method", { key_scopes: held });
       throw permissionDenied("SCOPE_NOT_ALLOWED", `API key lacks the ${wireScope(policy.scope)} scope`, {
         required_scope: wireScope(policy.scope),
         key_scopes: held,
