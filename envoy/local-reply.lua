@@ -10,8 +10,101 @@
 --   Could not find field "foo" in the type "tally.campaign.v1.ListCampaignsRequest".
 -- Malformed JSON ("Unexpected token.", ": Root element must be a message.") names none.
 
+--
+-- It also finishes every REST answer (anything but native gRPC, which keeps its headers):
+--   * no grpc-* headers: they are the transcoder's plumbing (grpc-status "0" on a 200), not REST;
+--   * the live stream (`…/metrics:stream`, flagged by rest-request.lua) is application/x-ndjson;
+--   * a known path with a method it does not take is 405 with `Allow`, not the transcoder's 404.
+
 local MARKER = "x-tally-local-reply"
 local MAX_CHARS = 300
+
+-- Headers the gRPC side adds that a REST client must not see.
+local GRPC_HEADERS = { "grpc-status", "grpc-message", "grpc-status-details-bin", "grpc-encoding", "grpc-accept-encoding" }
+
+-- Every REST path template of proto/ (the OpenAPI document's paths) and the methods it takes;
+-- {var} segments never contain "/" or ":", so `/v1/campaigns/x:frobnicate` matches none and stays 404.
+-- scripts/dev/envoy-routes.test.ts fails when this table and openapi/tally.openapi.json disagree.
+local REST_ROUTES = {
+  { "/v1/apiKeys", "GET, POST" },
+  { "/v1/apiKeys/{id}", "DELETE" },
+  { "/v1/auth:login", "POST" },
+  { "/v1/auth:register", "POST" },
+  { "/v1/campaignPerformance", "GET" },
+  { "/v1/campaigns", "GET, POST" },
+  { "/v1/campaigns/{id}", "GET, PATCH, DELETE" },
+  { "/v1/campaigns/{campaignId}/insights", "GET" },
+  { "/v1/campaigns/{campaignId}/metrics:stream", "GET" },
+  { "/v1/campaigns/{campaignId}/sourceComparison", "GET" },
+  { "/v1/campaigns/{campaignId}:fetchPlatformData", "POST" },
+  { "/v1/campaigns/{campaignId}:reaggregate", "POST" },
+  { "/v1/campaigns/{id}:cancel", "POST" },
+  { "/v1/campaigns/{id}:complete", "POST" },
+  { "/v1/campaigns/{id}:launch", "POST" },
+  { "/v1/campaigns/{id}:pause", "POST" },
+  { "/v1/campaigns/{id}:resume", "POST" },
+  { "/v1/campaigns/{id}:undelete", "POST" },
+  { "/v1/conversionActions", "GET, POST" },
+  { "/v1/conversionActions/{id}", "DELETE" },
+  { "/v1/events:ingest", "POST" },
+  { "/v1/platformConnections", "GET, POST" },
+  { "/v1/platformConnections/{id}", "GET, DELETE" },
+  { "/v1/platformFetchJobs/{id}", "GET" },
+  { "/v1/platformReports:ingest", "POST" },
+  { "/v1/users", "POST" },
+}
+
+-- The templates as anchored Lua patterns, built once per worker.
+local ROUTE_PATTERNS = {}
+for i, route in ipairs(REST_ROUTES) do
+  local pattern = route[1]:gsub("[%-%.%+%*%?%^%$%%]", "%%%0"):gsub("{[^}]+}", "[^/:]+")
+  ROUTE_PATTERNS[i] = { "^" .. pattern .. "$", route[2] }
+end
+
+-- The methods a known path takes; nil for a path no route has.
+local function allowedMethods(path)
+  path = path:gsub("%?.*$", "")
+  for _, route in ipairs(ROUTE_PATTERNS) do
+    if path:find(route[1]) then
+      return route[2]
+    end
+  end
+  return nil
+end
+
+-- The transcoder's 404 for a path it knows under another method becomes 405 with Allow (RFC 9110
+-- §15.5.6), in the shape of every error; true when it did.
+local function methodNotAllowed(handle, headers, body, message)
+  local path = message:match("^Could not resolve (.-) to a method%.$")
+  local allow = path and allowedMethods(path)
+  if allow == nil then
+    return false
+  end
+  local out = '{"code":12,"details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","domain":"tally.dev","metadata":{"allow":"'
+    .. allow .. '"},"reason":"METHOD_NOT_ALLOWED"}],"message":"this path takes only ' .. allow .. '"}'
+  headers:replace(":status", "405")
+  headers:replace("allow", allow)
+  body:setBytes(out)
+  headers:replace("content-length", tostring(#out))
+  return true
+end
+
+-- REST answers lose the gRPC plumbing; the live stream says what it is.
+local function finishRest(handle, headers)
+  local contentType = headers:get("content-type")
+  if contentType ~= nil and contentType:find("^application/grpc") then
+    return
+  end
+  for _, name in ipairs(GRPC_HEADERS) do
+    headers:remove(name)
+  end
+  if contentType == "application/json" and headers:get("content-length") == nil then
+    local meta = handle:streamInfo():dynamicMetadata():get("tally.rest")
+    if meta ~= nil and meta.stream then
+      headers:replace("content-type", "application/x-ndjson")
+    end
+  end
+end
 
 -- `escaped` is the inside of a JSON string as Envoy printed it. Keeps at most `limit` characters,
 -- never splitting an escape sequence or a UTF-8 character, and marks a cut with an ellipsis.
@@ -52,6 +145,7 @@ local function violation(message)
 end
 
 function envoy_on_response(handle)
+  finishRest(handle, handle:headers())
   if handle:headers():get(MARKER) == nil then
     return
   end
@@ -66,6 +160,9 @@ function envoy_on_response(handle)
   -- json_format prints keys sorted: code, details, message. The message is last.
   local head, message = json:match('^(.*,"message":")(.*)"}%s*$')
   if head == nil then
+    return
+  end
+  if headers:get(":status") == "404" and methodNotAllowed(handle, headers, body, message) then
     return
   end
   if headers:get(":status") == "400" then

@@ -141,9 +141,14 @@ end
 
 function envoy_on_request(handle)
   local headers = handle:headers()
-  local split = splitLists(headers:get(":path") or "")
+  local path = headers:get(":path") or ""
+  local split = splitLists(path)
   if split then
     headers:replace(":path", split)
+  end
+  -- The live stream's answer is NDJSON; local-reply.lua labels it so on the way out.
+  if path:find("/metrics:stream", 1, true) then
+    handle:streamInfo():dynamicMetadata():set("tally.rest", "stream", true)
   end
   -- Only what this filter wrote may reach a service.
   headers:remove(HEADER)

@@ -19,7 +19,7 @@
  */
 import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { decodeStatusDetails } from "#common/grpc-status.js";
+import { decodeStatusDetails, type DecodedStatus } from "#common/grpc-status.js";
 import * as analyticsPb from "#gen/tally/analytics/v1/analytics.js";
 import * as campaignPb from "#gen/tally/campaign/v1/campaign_service.js";
 import * as identityPb from "#gen/tally/identity/v1/identity.js";
@@ -139,6 +139,8 @@ export class TallyError extends Error {
     readonly method: string,
     /** How many attempts were made. */
     readonly attempts: number,
+    /** google.rpc.PreconditionFailure violations, on FAILED_PRECONDITION (type = reason, subject = `campaigns/{id}`). */
+    readonly preconditions: { type: string; subject: string; description: string }[] = [],
   ) {
     super(message);
   }
@@ -147,7 +149,7 @@ export class TallyError extends Error {
     if (err instanceof TallyError) return err;
     const e = err as Partial<grpc.ServiceError>;
     const grpcCode = typeof e.code === "number" ? e.code : grpc.status.UNKNOWN;
-    const details = e.metadata ? decodeStatusDetails(e as grpc.ServiceError) : { violations: [] };
+    const details: DecodedStatus = e.metadata ? decodeStatusDetails(e as grpc.ServiceError) : { violations: [], preconditions: [] };
     return new TallyError(
       STATUS_NAMES[grpcCode] ?? "UNKNOWN",
       grpcCode,
@@ -158,6 +160,7 @@ export class TallyError extends Error {
       details.metadata ?? {},
       method,
       attempts,
+      details.preconditions,
     );
   }
 }

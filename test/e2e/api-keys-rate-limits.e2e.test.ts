@@ -172,7 +172,9 @@ describe("API keys through the edge and every service", () => {
     const readKey = (await newKey([READ])).secret;
     const denied = await rest("POST", "/v1/events:ingest", readKey, { events: [event("denied")] });
     assert.equal(denied.status, 403, denied.text);
-    assert.equal(denied.body.message, "API key lacks the ingest scope");
+    // Issue 7: wire spelling of the scope (was "the ingest scope"), reason SCOPE_NOT_ALLOWED.
+    assert.equal(denied.body.message, "API key lacks the API_KEY_SCOPE_INGEST scope");
+    assert.equal(denied.body.details[0].reason, "SCOPE_NOT_ALLOWED");
     assert.equal((await rest("GET", insightsPath(), readKey)).status, 200);
     assert.equal((await rest("GET", `/v1/campaigns/${campaignId}`, readKey)).status, 200);
     assert.equal((await rest("GET", insightsPath(), ingestKey)).status, 403);

@@ -12,7 +12,13 @@ import { rest } from "./rest.js";
 interface ErrorBody {
   code: number;
   message: string;
-  details: Array<{ "@type": string; reason?: string; domain?: string; fieldViolations?: Array<{ field: string; description: string }> }>;
+  details: Array<{
+    "@type": string;
+    reason?: string;
+    domain?: string;
+    metadata?: Record<string, string>;
+    fieldViolations?: Array<{ field: string; description: string }>;
+  }>;
 }
 
 /** Sends `body` byte for byte (rest() would serialize it), and parses the answer as JSON. */
@@ -77,11 +83,11 @@ describe("REST edge errors through Envoy", () => {
       raw("GET", `/v1/campaigns/${id}/metrics:stream${opts.query ?? ""}`, { token: opts.token });
 
     it("401 without a credential", async () => {
-      assertError(await stream(campaignId), 401, 16, "UNAUTHENTICATED");
+      assertError(await stream(campaignId), 401, 16, "TOKEN_MISSING");
     });
 
     it("401 with a garbage credential", async () => {
-      assertError(await stream(campaignId, { token: "not-a-token" }), 401, 16, "UNAUTHENTICATED");
+      assertError(await stream(campaignId, { token: "not-a-token" }), 401, 16, "TOKEN_INVALID");
     });
 
     it("404 for another tenant's campaign, the same as for one that does not exist", async () => {
@@ -173,7 +179,12 @@ describe("REST edge errors through Envoy", () => {
   it("404 ROUTE_NOT_FOUND for a path that maps to no method", async () => {
     const body = assertError(await raw("GET", "/v2/nothing/here"), 404, 5, "ROUTE_NOT_FOUND");
     assert.match(body.message, /\/v2\/nothing\/here/);
-    assertError(await raw("PUT", "/v1/campaigns", { token, body: "{}" }), 404, 5, "ROUTE_NOT_FOUND");
+  });
+
+  it("405 METHOD_NOT_ALLOWED with Allow for a known path and a method it does not take (was 404 before issue 7)", async () => {
+    const res = await raw("PUT", "/v1/campaigns", { token, body: "{}" });
+    assertError(res, 405, 12, "METHOD_NOT_ALLOWED");
+    assert.deepEqual(errorInfo(res.body)?.metadata, { allow: "GET, POST" });
   });
 
   it("413 REQUEST_TOO_LARGE for a body over 4 MiB, before any service sees it", async () => {

@@ -115,22 +115,37 @@ describe("API keys", () => {
     assert.equal((await callError(h.campaigns, h.campaigns.getCampaign, { id: theirs.id }, reader)).code, status.NOT_FOUND);
     const write = await callError(h.campaigns, h.campaigns.createCampaign, { campaign: draft(), requestId: "" }, reader);
     assert.deepEqual([write.code, write.message], [status.PERMISSION_DENIED, "API keys cannot call this method"]);
+    assert.equal(write.reason, "SCOPE_NOT_ALLOWED");
     const read = await callError(h.campaigns, h.campaigns.getCampaign, { id: mine.id }, ingester);
-    assert.deepEqual([read.code, read.message], [status.PERMISSION_DENIED, "API key lacks the read scope"]);
+    // Issue 7: the scope in wire spelling (was "the read scope"), with a reason and metadata of its own.
+    assert.deepEqual(
+      [read.code, read.message, read.reason, read.metadata],
+      [
+        status.PERMISSION_DENIED,
+        "API key lacks the API_KEY_SCOPE_READ scope",
+        "SCOPE_NOT_ALLOWED",
+        { required_scope: "API_KEY_SCOPE_READ", key_scopes: "API_KEY_SCOPE_INGEST" },
+      ],
+    );
   });
 
   it("a deleted key is refused at once; deleting an unknown or another tenant's key is NOT_FOUND", async () => {
     const owner = await register();
     const other = await register();
     const { apiKey, secret } = await createKey(owner.token, [READ]);
-    await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "" }, secret);
+    await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "", showDeleted: false }, secret);
 
     const foreign = await callError(h.identity, h.identity.deleteApiKey, { id: apiKey!.id }, other.token);
     assert.deepEqual([foreign.code, foreign.reason], [status.NOT_FOUND, "API_KEY_NOT_FOUND"]);
     assert.equal((await callError(h.identity, h.identity.deleteApiKey, { id: "not-a-uuid" }, owner.token)).code, status.NOT_FOUND);
 
     await call(h.identity, h.identity.deleteApiKey, { id: apiKey!.id }, owner.token);
-    const refused = await callError(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "" }, secret);
+    const refused = await callError(
+      h.campaigns,
+      h.campaigns.listCampaigns,
+      { pageSize: 1, pageToken: "", filter: "", orderBy: "", showDeleted: false },
+      secret,
+    );
     assert.deepEqual([refused.code, refused.message], [status.UNAUTHENTICATED, "invalid API key"]);
     assert.deepEqual((await listKeys(owner.token)).apiKeys, []);
     assert.equal((await callError(h.identity, h.identity.deleteApiKey, { id: apiKey!.id }, owner.token)).code, status.NOT_FOUND);
@@ -140,7 +155,7 @@ describe("API keys", () => {
     const owner = await register();
     const { apiKey, secret } = await createKey(owner.token, [READ]);
     const before = Date.now();
-    await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "" }, secret);
+    await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "", showDeleted: false }, secret);
     const listed = (await listKeys(owner.token)).apiKeys.find((k) => k.id === apiKey!.id)!;
     assert.ok(listed.lastUseTime, "last use is stamped on first use");
     assert.ok(Math.abs(listed.lastUseTime.getTime() - before) < 2000, `${listed.lastUseTime.toISOString()} is about now`);
@@ -188,7 +203,7 @@ describe("API keys", () => {
   it("no log line carries a secret", async () => {
     const owner = await register();
     const { apiKey, secret } = await createKey(owner.token, [READ]);
-    await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "" }, secret);
+    await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "", orderBy: "", showDeleted: false }, secret);
     await callError(h.campaigns, h.campaigns.createCampaign, { campaign: draft(), requestId: "" }, secret);
     await call(h.identity, h.identity.deleteApiKey, { id: apiKey!.id }, owner.token);
     await callError(h.campaigns, h.campaigns.getCampaign, { id: "x" }, secret);

@@ -35,7 +35,7 @@ const draft = (over: Partial<Campaign> = {}): Campaign =>
   });
 const createError = (over: Partial<Campaign>) => callError(h.campaigns, h.campaigns.createCampaign, { campaign: draft(over), requestId: "" }, owner);
 const list = (over: { pageToken?: string; filter?: string } = {}) =>
-  call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 10, pageToken: "", filter: "", orderBy: "", ...over }, owner);
+  call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 10, pageToken: "", filter: "", orderBy: "", showDeleted: false, ...over }, owner);
 const fields = (e: { violations: { field: string }[] }) => e.violations.map((v) => v.field);
 const RANGE = "must lie between 1970-01-01T00:00:00Z and 2100-12-31T23:59:59.999999999Z";
 
@@ -73,13 +73,18 @@ describe("campaign input boundary", () => {
 
   it("answers a forged or garbled page token with INVALID_ARGUMENT on page_token", async () => {
     for (const pageToken of ["eyJ2IjoiJyBPUiAxPTEgLS0iLCJpIjoieCJ9", "eyJ2IjoieCIsImkiOiJ5In0.AAAA", "\u0000", "%%%"]) {
-      const err = await callError(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken, filter: "", orderBy: "" }, owner);
+      const err = await callError(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken, filter: "", orderBy: "", showDeleted: false }, owner);
       assert.deepEqual([err.code, fields(err)], [status.INVALID_ARGUMENT, ["page_token"]], pageToken);
     }
   });
 
   it("refuses NUL in a filter", async () => {
-    const err = await callError(h.campaigns, h.campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: "name:\u0000", orderBy: "" }, owner);
+    const err = await callError(
+      h.campaigns,
+      h.campaigns.listCampaigns,
+      { pageSize: 1, pageToken: "", filter: "name:\u0000", orderBy: "", showDeleted: false },
+      owner,
+    );
     assert.deepEqual([err.code, err.violations], [status.INVALID_ARGUMENT, [{ field: "filter", description: "must not contain NUL (U+0000) characters" }]]);
   });
 

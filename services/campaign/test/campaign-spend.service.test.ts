@@ -69,7 +69,8 @@ describe("GetCampaign spend", () => {
       pacingState: BudgetPacingState.BUDGET_PACING_STATE_APPROACHING,
       unavailableReason: "",
     });
-    const listed = (await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 10, pageToken: "", filter: "", orderBy: "" }, token)).campaigns;
+    const listed = (await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 10, pageToken: "", filter: "", orderBy: "", showDeleted: false }, token))
+      .campaigns;
     assert.deepEqual(
       listed.map((x) => [x.id, x.spend]),
       [[c.id, undefined]],

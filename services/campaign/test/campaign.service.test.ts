@@ -71,15 +71,16 @@ describe("identity", () => {
     assert.equal((await call(h.campaigns, h.campaigns.getCampaign, { id: c.id }, viewer)).campaign!.id, c.id);
     const denied = await callError(h.campaigns, h.campaigns.createCampaign, { campaign: draft(), requestId: "" }, viewer);
     assert.equal(denied.code, status.PERMISSION_DENIED);
+    assert.deepEqual([denied.reason, denied.metadata], ["ROLE_TOO_LOW", { required_role: "ROLE_EDITOR", role: "ROLE_VIEWER" }]);
     const noUsers = await callError(h.identity, h.identity.createUser, { email: "x@example.com", password: "long enough pw", role: Role.ROLE_OWNER }, viewer);
     assert.equal(noUsers.code, status.PERMISSION_DENIED);
   });
 
   it("requires a credential everywhere but Register and Login", async () => {
     const none = await callError(h.campaigns, h.campaigns.getCampaign, { id: "x" });
-    assert.equal(none.code, status.UNAUTHENTICATED);
+    assert.deepEqual([none.code, none.reason], [status.UNAUTHENTICATED, "TOKEN_MISSING"]);
     const forged = await callError(h.campaigns, h.campaigns.getCampaign, { id: "x" }, "eyJhbGciOiJIUzI1NiJ9.e30.forged");
-    assert.equal(forged.code, status.UNAUTHENTICATED);
+    assert.deepEqual([forged.code, forged.reason], [status.UNAUTHENTICATED, "TOKEN_INVALID"]);
   });
 });
 
@@ -135,10 +136,11 @@ describe("campaigns", () => {
   it("keeps names unique per tenant, case-insensitively, but not across tenants", async () => {
     const a = await register();
     const b = await register();
-    await create(a.token, { name: "Black Friday" });
+    const holder = await create(a.token, { name: "Black Friday" });
     const dup = await callError(h.campaigns, h.campaigns.createCampaign, { campaign: draft({ name: "black friday" }), requestId: "" }, a.token);
     assert.equal(dup.code, status.ALREADY_EXISTS);
     assert.equal(dup.reason, "CAMPAIGN_NAME_TAKEN");
+    assert.deepEqual(dup.metadata, { campaign_id: holder.id }, "names the campaign that holds the name");
     assert.equal((await create(b.token, { name: "Black Friday" })).name, "Black Friday");
   });
 
@@ -151,7 +153,7 @@ describe("campaigns", () => {
     assert.equal(res.reason, "CAMPAIGN_NOT_FOUND");
     const launch = await callError(h.campaigns, h.campaigns.launchCampaign, { id: c.id, etag: "" }, b.token);
     assert.equal(launch.code, status.NOT_FOUND);
-    const list = await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 0, pageToken: "", filter: "", orderBy: "" }, b.token);
+    const list = await call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 0, pageToken: "", filter: "", orderBy: "", showDeleted: false }, b.token);
     assert.equal(list.campaigns.length, 0);
   });
 
@@ -165,8 +167,18 @@ describe("campaigns", () => {
     const again = await callError(h.campaigns, h.campaigns.launchCampaign, { id, etag: "" }, token);
     assert.equal(again.code, status.FAILED_PRECONDITION);
     assert.equal(again.reason, "INVALID_TRANSITION");
+    assert.deepEqual(again.metadata, { campaign_id: id, status: "CAMPAIGN_STATUS_ACTIVE", from: "CAMPAIGN_STATUS_ACTIVE", action: "launch" });
+    assert.deepEqual(again.preconditions, [
+      {
+        type: "INVALID_TRANSITION",
+        subject: `campaigns/${id}`,
+        description: "cannot launch a CAMPAIGN_STATUS_ACTIVE campaign; allowed from CAMPAIGN_STATUS_DRAFT",
+      },
+    ]);
     const stale = await callError(h.campaigns, h.campaigns.pauseCampaign, { id, etag: c.etag }, token);
     assert.equal(stale.code, status.ABORTED);
+    assert.equal(stale.reason, "ETAG_MISMATCH");
+    assert.deepEqual(stale.metadata, { campaign_id: id, etag: launched.etag }, "the current etag, to read again or retry with");
     assert.equal(
       (await call(h.campaigns, h.campaigns.pauseCampaign, { id, etag: launched.etag }, token)).campaign!.status,
       CampaignStatus.CAMPAIGN_STATUS_PAUSED,
@@ -174,11 +186,17 @@ describe("campaigns", () => {
     assert.equal((await call(h.campaigns, h.campaigns.resumeCampaign, { id, etag: "" }, token)).campaign!.status, CampaignStatus.CAMPAIGN_STATUS_ACTIVE);
     const del = await callError(h.campaigns, h.campaigns.deleteCampaign, { id, etag: "" }, token);
     assert.equal(del.code, status.FAILED_PRECONDITION);
+    assert.deepEqual(
+      del.preconditions.map((p) => [p.type, p.subject]),
+      [["INVALID_STATE", `campaigns/${id}`]],
+    );
     assert.equal((await call(h.campaigns, h.campaigns.completeCampaign, { id, etag: "" }, token)).campaign!.status, CampaignStatus.CAMPAIGN_STATUS_COMPLETED);
     const cancel = await callError(h.campaigns, h.campaigns.cancelCampaign, { id, etag: "" }, token);
     assert.equal(cancel.code, status.FAILED_PRECONDITION);
     await call(h.campaigns, h.campaigns.deleteCampaign, { id, etag: "" }, token);
-    assert.equal((await callError(h.campaigns, h.campaigns.getCampaign, { id }, token)).code, status.NOT_FOUND);
+    // AIP-164: a soft-deleted campaign is still there by id, with delete_time (was NOT_FOUND before issue 7).
+    assert.ok((await call(h.campaigns, h.campaigns.getCampaign, { id }, token)).campaign!.deleteTime instanceof Date);
+    assert.equal((await callError(h.campaigns, h.campaigns.deleteCampaign, { id, etag: "" }, token)).code, status.NOT_FOUND, "deleted once only");
   });
 
   it("updates only DRAFT or PAUSED campaigns, checks the etag, and freezes the time zone after launch", async () => {
@@ -220,7 +238,7 @@ describe("campaigns", () => {
     await call(h.campaigns, h.campaigns.launchCampaign, { id: made[1]!.id, etag: "" }, token);
     await call(h.campaigns, h.campaigns.launchCampaign, { id: made[3]!.id, etag: "" }, token);
     const list = (q: { pageSize?: number; pageToken?: string; filter?: string; orderBy?: string }) =>
-      call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 0, pageToken: "", filter: "", orderBy: "", ...q }, token);
+      call(h.campaigns, h.campaigns.listCampaigns, { pageSize: 0, pageToken: "", filter: "", orderBy: "", showDeleted: false, ...q }, token);
     const active = await list({ filter: "status=ACTIVE", orderBy: "name" });
     assert.deepEqual(
       active.campaigns.map((c) => c.name),
@@ -244,11 +262,16 @@ describe("campaigns", () => {
     const mismatch = await callError(
       h.campaigns,
       h.campaigns.listCampaigns,
-      { pageSize: 2, pageToken: newest.nextPageToken, filter: "status=ACTIVE", orderBy: "" },
+      { pageSize: 2, pageToken: newest.nextPageToken, filter: "status=ACTIVE", orderBy: "", showDeleted: false },
       token,
     );
     assert.equal(mismatch.code, status.INVALID_ARGUMENT);
-    const badFilter = await callError(h.campaigns, h.campaigns.listCampaigns, { pageSize: 0, pageToken: "", filter: "budget>5", orderBy: "cost" }, token);
+    const badFilter = await callError(
+      h.campaigns,
+      h.campaigns.listCampaigns,
+      { pageSize: 0, pageToken: "", filter: "budget>5", orderBy: "cost", showDeleted: false },
+      token,
+    );
     assert.deepEqual(
       badFilter.violations.map((v) => v.field),
       ["filter", "order_by"],

@@ -6,8 +6,12 @@ import { authorize, createTokenService, edit, ingest, own, read, SERVICE_ONLY, t
 
 const secret = "a-test-secret-that-is-long-enough-123";
 
-async function rejects(p: Promise<unknown>, code: string, message?: RegExp) {
-  await assert.rejects(p, (e: AppError) => e.code === code && (!message || message.test(e.message)));
+/** `reason` is the ErrorInfo reason a client branches on (issue 7: one per cause, not the code again). */
+async function rejects(p: Promise<unknown>, code: string, reason: string, message?: RegExp) {
+  await assert.rejects(p, (e: AppError) => {
+    assert.deepEqual({ code: e.code, reason: e.reason }, { code, reason });
+    return !message || message.test(e.message);
+  });
 }
 
 describe("tokens", () => {
@@ -20,14 +24,14 @@ describe("tokens", () => {
 
   it("refuses missing, malformed, foreign and expired credentials as UNAUTHENTICATED", async () => {
     const tokens = createTokenService({ secret });
-    await rejects(tokens.authenticate(undefined), "UNAUTHENTICATED", /missing bearer/);
-    await rejects(tokens.authenticate("Basic abc"), "UNAUTHENTICATED");
+    await rejects(tokens.authenticate(undefined), "UNAUTHENTICATED", "TOKEN_MISSING", /missing bearer/);
+    await rejects(tokens.authenticate("Basic abc"), "UNAUTHENTICATED", "TOKEN_MISSING");
     const foreign = await createTokenService({ secret: `${secret}-other` }).issueUserToken({ tenantId: "t", userId: "u", role: "OWNER" });
-    await rejects(tokens.authenticate(`Bearer ${foreign.token}`), "UNAUTHENTICATED", /invalid token/);
+    await rejects(tokens.authenticate(`Bearer ${foreign.token}`), "UNAUTHENTICATED", "TOKEN_INVALID", /invalid token/);
     const past = createTokenService({ secret, userTokenTtlSeconds: 60, now: () => new Date(Date.now() - 3600_000) });
     const old = await past.issueUserToken({ tenantId: "t", userId: "u", role: "OWNER" });
-    await rejects(tokens.authenticate(`Bearer ${old.token}`), "UNAUTHENTICATED", /expired/);
-    await rejects(tokens.authenticate("Bearer tly_unknown"), "UNAUTHENTICATED", /invalid API key/);
+    await rejects(tokens.authenticate(`Bearer ${old.token}`), "UNAUTHENTICATED", "TOKEN_EXPIRED", /expired/);
+    await rejects(tokens.authenticate("Bearer tly_unknown"), "UNAUTHENTICATED", "API_KEY_INVALID", /invalid API key/);
   });
 
   it("asks the API key verifier about well-formed tly_ keys only, and never remembers its answer", async () => {
@@ -38,8 +42,8 @@ describe("tokens", () => {
     const key = generateApiKeySecret();
     assert.deepEqual(await tokens.authenticate(`Bearer ${key}`), principal);
     live = false;
-    await rejects(tokens.authenticate(`Bearer ${key}`), "UNAUTHENTICATED", /invalid API key/);
-    await rejects(tokens.authenticate(`Bearer ${key.slice(0, -1)}${key.endsWith("x") ? "y" : "x"}`), "UNAUTHENTICATED", /invalid API key/);
+    await rejects(tokens.authenticate(`Bearer ${key}`), "UNAUTHENTICATED", "API_KEY_INVALID", /invalid API key/);
+    await rejects(tokens.authenticate(`Bearer ${key.slice(0, -1)}${key.endsWith("x") ? "y" : "x"}`), "UNAUTHENTICATED", "API_KEY_INVALID", /invalid API key/);
     assert.deepEqual(asked, [key, key], "the key with a bad checksum was refused without a lookup");
   });
 
@@ -50,7 +54,7 @@ describe("tokens", () => {
     assert.equal((await tokens.authenticate(`Bearer ${token}`)).subject, "u");
     assert.equal((await tokens.authenticate(`Bearer ${token}`)).subject, "u", "served from the verified-token memory");
     clock += 61_000;
-    await rejects(tokens.authenticate(`Bearer ${token}`), "UNAUTHENTICATED", /expired/);
+    await rejects(tokens.authenticate(`Bearer ${token}`), "UNAUTHENTICATED", "TOKEN_EXPIRED", /expired/);
   });
 
   it("mints service tokens per tenant and reuses them while fresh", async () => {
@@ -66,26 +70,29 @@ describe("authorize", () => {
   const user = (role: Principal["role"]): Principal => ({ kind: "user", tenantId: "t", subject: "u", role, scopes: null });
   const key = (scopes: Principal["scopes"]): Principal => ({ kind: "api_key", tenantId: "t", subject: "k", role: null, scopes });
   const service: Principal = { kind: "service", tenantId: "t", subject: "ingestion", role: "OWNER", scopes: null };
-  const cases: [string, Principal, Parameters<typeof authorize>[1], boolean][] = [
-    ["viewer reads", user("VIEWER"), read, true],
-    ["viewer cannot edit", user("VIEWER"), edit, false],
-    ["editor edits", user("EDITOR"), edit, true],
-    ["editor cannot manage users", user("EDITOR"), own, false],
-    ["owner manages users", user("OWNER"), own, true],
-    ["ingest key ingests", key(["ingest"]), ingest, true],
-    ["ingest key cannot read", key(["ingest"]), read, false],
-    ["read key cannot edit campaigns", key(["read"]), edit, false],
-    ["service acts inside its tenant", service, edit, true],
-    ["users cannot call service-only methods", user("OWNER"), SERVICE_ONLY, false],
+  // [name, principal, policy, null when allowed | the refusal's reason and ErrorInfo.metadata]
+  const cases: [string, Principal, Parameters<typeof authorize>[1], [string, Record<string, string>] | null][] = [
+    ["viewer reads", user("VIEWER"), read, null],
+    ["viewer cannot edit", user("VIEWER"), edit, ["ROLE_TOO_LOW", { required_role: "ROLE_EDITOR", role: "ROLE_VIEWER" }]],
+    ["editor edits", user("EDITOR"), edit, null],
+    ["editor cannot manage users", user("EDITOR"), own, ["ROLE_TOO_LOW", { required_role: "ROLE_OWNER", role: "ROLE_EDITOR" }]],
+    ["owner manages users", user("OWNER"), own, null],
+    ["ingest key ingests", key(["ingest"]), ingest, null],
+    ["ingest key cannot read", key(["ingest"]), read, ["SCOPE_NOT_ALLOWED", { required_scope: "API_KEY_SCOPE_READ", key_scopes: "API_KEY_SCOPE_INGEST" }]],
+    ["read key cannot edit campaigns", key(["read"]), edit, ["SCOPE_NOT_ALLOWED", { key_scopes: "API_KEY_SCOPE_READ" }]],
+    ["service acts inside its tenant", service, edit, null],
+    ["users cannot call service-only methods", user("OWNER"), SERVICE_ONLY, ["SERVICE_ONLY", {}]],
   ];
-  for (const [name, principal, policy, allowed] of cases) {
+  for (const [name, principal, policy, refusal] of cases) {
     it(name, () => {
-      if (allowed) authorize(principal, policy);
-      else
-        assert.throws(
-          () => authorize(principal, policy),
-          (e: AppError) => e.code === "PERMISSION_DENIED",
-        );
+      if (!refusal) return authorize(principal, policy);
+      assert.throws(
+        () => authorize(principal, policy),
+        (e: AppError) => {
+          assert.deepEqual([e.code, e.reason, e.options.metadata ?? {}], ["PERMISSION_DENIED", ...refusal]);
+          return true;
+        },
+      );
     });
   }
 });

@@ -86,7 +86,7 @@ export function createTokenService(opts: { secret: string; userTokenTtlSeconds?:
 
     async authenticate(authorization) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? "");
-      if (!match) throw unauthenticated("missing bearer credential: send `authorization: Bearer <token or API key>`");
+      if (!match) throw unauthenticated("TOKEN_MISSING", "missing bearer credential: send `authorization: Bearer <token or API key>`");
       const credential = match[1]!;
       const remembered = verified.get(credential);
       if (remembered && remembered.expires > now().getTime()) return remembered.principal;
@@ -94,7 +94,7 @@ export function createTokenService(opts: { secret: string; userTokenTtlSeconds?:
       // deleted key stops working; a JWT cannot be revoked and is remembered until it expires.
       if (isApiKeyCredential(credential)) {
         const principal = opts.apiKeys && isWellFormedApiKey(credential) ? await opts.apiKeys.verify(credential) : null;
-        if (!principal) throw unauthenticated("invalid API key");
+        if (!principal) throw unauthenticated("API_KEY_INVALID", "invalid API key");
         return principal;
       }
       try {
@@ -104,8 +104,8 @@ export function createTokenService(opts: { secret: string; userTokenTtlSeconds?:
         return principal;
       } catch (err) {
         if (err instanceof AppError) throw err;
-        if (err instanceof joseErrors.JWTExpired) throw unauthenticated("token expired; log in again");
-        throw unauthenticated("invalid token");
+        if (err instanceof joseErrors.JWTExpired) throw unauthenticated("TOKEN_EXPIRED", "token expired; log in again");
+        throw unauthenticated("TOKEN_INVALID", "invalid token");
       }
     },
   };
@@ -114,28 +114,42 @@ export function createTokenService(opts: { secret: string; userTokenTtlSeconds?:
 function principalOf(payload: JWTPayload): Principal {
   const tenantId = typeof payload.tid === "string" ? payload.tid : "";
   const subject = payload.sub ?? "";
-  if (!tenantId || !subject) throw unauthenticated("token lacks tenant or subject");
+  if (!tenantId || !subject) throw unauthenticated("TOKEN_INVALID", "token lacks tenant or subject");
   if (payload.kind === "service") return { kind: "service", tenantId, subject, role: "OWNER", scopes: null };
   const role = payload.role;
-  if (role !== "VIEWER" && role !== "EDITOR" && role !== "OWNER") throw unauthenticated("token has no valid role");
+  if (role !== "VIEWER" && role !== "EDITOR" && role !== "OWNER") throw unauthenticated("TOKEN_INVALID", "token has no valid role");
   return { kind: "user", tenantId, subject, role, scopes: null };
 }
 
-/** Throws PERMISSION_DENIED when the principal does not satisfy the policy. */
+/**
+ * Throws PERMISSION_DENIED when the principal does not satisfy the policy, with the reason and, in
+ * ErrorInfo.metadata, what the method requires and what the caller has (wire enum names).
+ */
 export function authorize(principal: Principal, policy: Policy): void {
   if ("public" in policy) return;
   if ("serviceOnly" in policy) {
-    if (principal.kind !== "service") throw permissionDenied("this method is for Tally services only");
+    if (principal.kind !== "service") throw permissionDenied("SERVICE_ONLY", "this method is for Tally services only");
     return;
   }
   if (principal.kind === "service") return;
   if (principal.kind === "api_key") {
     if (!policy.scope || !principal.scopes?.includes(policy.scope)) {
-      throw permissionDenied(policy.scope ? `API key lacks the ${policy.scope} scope` : "API keys cannot call this method");
+      const held = (principal.scopes ?? []).map(wireScope).join(",");
+      if (!policy.scope) throw permissionDenied("SCOPE_NOT_ALLOWED", "API keys cannot call this method", { key_scopes: held });
+      throw permissionDenied("SCOPE_NOT_ALLOWED", `API key lacks the ${wireScope(policy.scope)} scope`, {
+        required_scope: wireScope(policy.scope),
+        key_scopes: held,
+      });
     }
     return;
   }
   if (!principal.role || RANK[principal.role] < RANK[policy.role]) {
-    throw permissionDenied(`requires role ROLE_${policy.role} or higher`);
+    throw permissionDenied("ROLE_TOO_LOW", `requires role ROLE_${policy.role} or higher`, {
+      required_role: `ROLE_${policy.role}`,
+      role: principal.role ? `ROLE_${principal.role}` : "ROLE_UNSPECIFIED",
+    });
   }
 }
+
+/** `ingest` → `API_KEY_SCOPE_INGEST`, as the wire spells it. */
+const wireScope = (s: Scope) => `API_KEY_SCOPE_${s.toUpperCase()}`;

@@ -22,8 +22,19 @@ export interface FieldViolation {
   description: string;
 }
 
+/** One google.rpc.PreconditionFailure violation (AIP-193): what failed, on which resource, and why. */
+export interface PreconditionViolation {
+  /** Stable, UPPER_SNAKE_CASE kind of precondition, e.g. `INVALID_TRANSITION`. */
+  type: string;
+  /** The resource it failed on, e.g. `campaigns/<id>`. */
+  subject: string;
+  description: string;
+}
+
 export interface AppErrorOptions {
   violations?: FieldViolation[];
+  /** Sent as google.rpc.PreconditionFailure; meant for FAILED_PRECONDITION. */
+  preconditions?: PreconditionViolation[];
   /** Extra ErrorInfo metadata; must never carry secrets. */
   metadata?: Record<string, string>;
   retryAfterMs?: number;
@@ -46,9 +57,24 @@ export class AppError extends Error {
 export const notFound = (what: string, id: string, reason = `${what.toUpperCase()}_NOT_FOUND`) =>
   new AppError("NOT_FOUND", reason, `${what} ${JSON.stringify(id)} not found`);
 
-export const unauthenticated = (message = "missing or invalid credentials") => new AppError("UNAUTHENTICATED", "UNAUTHENTICATED", message);
+/**
+ * Why a credential was refused, as ErrorInfo.reason: TOKEN_MISSING (no `authorization: Bearer …`),
+ * TOKEN_EXPIRED (log in again), TOKEN_INVALID (not a token of this Tally), API_KEY_INVALID (unknown,
+ * malformed or deleted key). Clients branch on these (refresh on TOKEN_EXPIRED only).
+ */
+export type UnauthenticatedReason = "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "API_KEY_INVALID";
 
-export const permissionDenied = (message: string) => new AppError("PERMISSION_DENIED", "PERMISSION_DENIED", message);
+export const unauthenticated = (reason: UnauthenticatedReason, message: string) => new AppError("UNAUTHENTICATED", reason, message);
+
+/**
+ * Why an authenticated caller may not call a method: ROLE_TOO_LOW (a user's role is below the
+ * method's), SCOPE_NOT_ALLOWED (an API key lacks the scope, or keys cannot call it at all),
+ * SERVICE_ONLY (a method for Tally's own services).
+ */
+export type PermissionDeniedReason = "ROLE_TOO_LOW" | "SCOPE_NOT_ALLOWED" | "SERVICE_ONLY";
+
+export const permissionDenied = (reason: PermissionDeniedReason, message: string, metadata?: Record<string, string>) =>
+  new AppError("PERMISSION_DENIED", reason, message, { metadata });
 
 export const unavailable = (dependency: string, cause?: unknown) =>
   new AppError("UNAVAILABLE", "DEPENDENCY_UNAVAILABLE", `${dependency} is unavailable; retry later`, { cause });

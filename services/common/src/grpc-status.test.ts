@@ -36,6 +36,29 @@ describe("toServiceError", () => {
     assert.equal(decodeStatusDetails(mapped as never).retryDelayMs, 1500);
   });
 
+  it("sends google.rpc.PreconditionFailure on FAILED_PRECONDITION, and ErrorInfo metadata", () => {
+    const err = new AppError("FAILED_PRECONDITION", "INVALID_TRANSITION", "cannot launch a CAMPAIGN_STATUS_ACTIVE campaign", {
+      metadata: { campaign_id: "c1" },
+      preconditions: [{ type: "INVALID_TRANSITION", subject: "campaigns/c1", description: "cannot launch a CAMPAIGN_STATUS_ACTIVE campaign" }],
+    });
+    const d = decodeStatusDetails(toServiceError(err, logger) as never);
+    assert.deepEqual(d.metadata, { campaign_id: "c1" });
+    assert.deepEqual(d.preconditions, [
+      { type: "INVALID_TRANSITION", subject: "campaigns/c1", description: "cannot launch a CAMPAIGN_STATUS_ACTIVE campaign" },
+    ]);
+    const bare = decodeStatusDetails(toServiceError(new AppError("FAILED_PRECONDITION", "NOT_READY", "not ready"), logger) as never);
+    assert.deepEqual(bare.preconditions, [{ type: "NOT_READY", subject: "", description: "not ready" }], "one even where the thrower named none");
+    assert.deepEqual(decodeStatusDetails(toServiceError(new AppError("ABORTED", "ETAG_MISMATCH", "stale"), logger) as never).preconditions, []);
+  });
+
+  it("names the Bearer scheme on UNAUTHENTICATED, with invalid_token when a credential was refused", () => {
+    const header = (reason: string) => toServiceError(new AppError("UNAUTHENTICATED", reason, "no"), logger).metadata!.get("www-authenticate");
+    assert.deepEqual(header("TOKEN_MISSING"), ['Bearer realm="tally"']);
+    assert.deepEqual(header("TOKEN_EXPIRED"), ['Bearer realm="tally", error="invalid_token"']);
+    assert.deepEqual(header("API_KEY_INVALID"), ['Bearer realm="tally", error="invalid_token"']);
+    assert.deepEqual(toServiceError(new AppError("PERMISSION_DENIED", "ROLE_TOO_LOW", "no"), logger).metadata!.get("www-authenticate"), []);
+  });
+
   it("hides internal causes from clients", () => {
     const mapped = toServiceError(new Error("connect ECONNREFUSED 10.0.0.5:5432 password=hunter2"), logger);
     assert.equal(mapped.code, status.INTERNAL);

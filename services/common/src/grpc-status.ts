@@ -1,8 +1,8 @@
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { Any } from "#gen/google/protobuf/any.js";
-import { BadRequest, ErrorInfo, RetryInfo } from "#gen/google/rpc/error_details.js";
+import { BadRequest, ErrorInfo, PreconditionFailure, RetryInfo } from "#gen/google/rpc/error_details.js";
 import { Status } from "#gen/google/rpc/status.js";
-import { AppError, type ErrorCode, type FieldViolation } from "./errors.js";
+import { AppError, type ErrorCode, type FieldViolation, type PreconditionViolation } from "./errors.js";
 import type { Logger } from "./logger.js";
 
 /** The ErrorInfo domain of every Tally error (AIP-193). */
@@ -62,6 +62,19 @@ export function toServiceError(err: unknown, logger: Logger): Partial<ServiceErr
     };
     details.push(pack("google.rpc.BadRequest", BadRequest.encode(badRequest).finish()));
   }
+  // Every FAILED_PRECONDITION says which precondition failed (AIP-193), even where the thrower named none.
+  const preconditions =
+    app?.options.preconditions ?? (app?.code === "FAILED_PRECONDITION" ? [{ type: app.reason, subject: "", description: app.message }] : []);
+  if (preconditions.length > 0) {
+    const failure = {
+      violations: preconditions.map((p) => ({
+        type: p.type,
+        subject: clip(p.subject, MAX_DESCRIPTION_CHARS),
+        description: clip(p.description, MAX_DESCRIPTION_CHARS),
+      })),
+    };
+    details.push(pack("google.rpc.PreconditionFailure", PreconditionFailure.encode(failure).finish()));
+  }
   const metadata = new Metadata();
   if (app?.options.retryAfterMs !== undefined) {
     const ms = app.options.retryAfterMs;
@@ -69,8 +82,21 @@ export function toServiceError(err: unknown, logger: Logger): Partial<ServiceErr
     details.push(pack("google.rpc.RetryInfo", RetryInfo.encode(retry).finish()));
     metadata.set("retry-after", String(Math.max(1, Math.ceil(ms / 1000))));
   }
+  if (code === status.UNAUTHENTICATED) metadata.set("www-authenticate", wwwAuthenticate(reason));
   metadata.set("grpc-status-details-bin", Buffer.from(Status.encode({ code, message, details }).finish()));
   return { code, details: message, metadata };
+}
+
+/** Credentials that were sent and refused; TOKEN_MISSING (and a wrong password at login) sent none. */
+const REFUSED_TOKEN = new Set(["TOKEN_EXPIRED", "TOKEN_INVALID", "API_KEY_INVALID"]);
+
+/**
+ * RFC 6750 §3: every 401 names the scheme; `error="invalid_token"` when a credential was sent and
+ * refused. A trailers-only status's metadata becomes HTTP headers at the edge, so REST clients get
+ * it on the 401 (and gRPC clients in the trailers).
+ */
+function wwwAuthenticate(reason: string): string {
+  return REFUSED_TOKEN.has(reason) ? 'Bearer realm="tally", error="invalid_token"' : 'Bearer realm="tally"';
 }
 
 export interface DecodedStatus {
@@ -78,12 +104,13 @@ export interface DecodedStatus {
   domain?: string;
   metadata?: Record<string, string>;
   violations: FieldViolation[];
+  preconditions: PreconditionViolation[];
   retryDelayMs?: number;
 }
 
 /** Reads the rich details of a gRPC error (for clients and tests). */
 export function decodeStatusDetails(err: Pick<ServiceError, "metadata">): DecodedStatus {
-  const out: DecodedStatus = { violations: [] };
+  const out: DecodedStatus = { violations: [], preconditions: [] };
   const raw = err.metadata?.get("grpc-status-details-bin")[0];
   if (!raw || typeof raw === "string") return out;
   for (const any of Status.decode(raw).details) {
@@ -93,6 +120,8 @@ export function decodeStatusDetails(err: Pick<ServiceError, "metadata">): Decode
       Object.assign(out, { reason: info.reason, domain: info.domain, metadata: info.metadata });
     } else if (type === "google.rpc.BadRequest") {
       out.violations = BadRequest.decode(any.value).fieldViolations.map((v) => ({ field: v.field, description: v.description }));
+    } else if (type === "google.rpc.PreconditionFailure") {
+      out.preconditions = PreconditionFailure.decode(any.value).violations.map((v) => ({ type: v.type, subject: v.subject, description: v.description }));
     } else if (type === "google.rpc.RetryInfo") {
       const d = RetryInfo.decode(any.value).retryDelay;
       if (d) out.retryDelayMs = Number(d.seconds) * 1000 + Math.round(d.nanos / 1e6);

@@ -21,6 +21,10 @@ export interface RpcContext {
   signal: AbortSignal;
   /** The call's rate-limit answer, sent back as RateLimit-* headers; null when not limited. */
   rateLimit: RateDecision | null;
+  /** A request header's first value (gRPC metadata; Envoy forwards REST headers as metadata, e.g. if-match). */
+  header(name: string): string | undefined;
+  /** Headers the handler adds to its response (e.g. etag); sent with the first message, like x-request-id. */
+  responseHeaders: Record<string, string>;
 }
 
 export interface AuthedContext extends RpcContext {
@@ -68,6 +72,7 @@ export const REQUEST_ID_HEADER = "x-request-id";
 function responseMetadata(ctx: RpcContext): Metadata {
   const md = new Metadata();
   md.set(REQUEST_ID_HEADER, ctx.requestId);
+  for (const [name, value] of Object.entries(ctx.responseHeaders)) md.set(name, value);
   if (ctx.rateLimit) for (const [name, value] of Object.entries(rateLimitHeaders(ctx.rateLimit))) md.set(name, value);
   return md;
 }
@@ -167,6 +172,11 @@ export function createRpcKit(deps: {
       logger: log,
       signal: controller.signal,
       rateLimit: null,
+      header: (name) => {
+        const value = call.metadata.get(name)[0];
+        return typeof value === "string" ? value : undefined;
+      },
+      responseHeaders: {},
       span: startRpcSpan(tracing, method, call.metadata, requestId, log),
     };
   }

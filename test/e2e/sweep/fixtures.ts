@@ -15,7 +15,7 @@ import { createTokenService, type Role } from "#common/auth.js";
 import { call } from "../../support/grpc.js";
 import { stack, uniqueName } from "../../support/stack.js";
 
-export type Lifecycle = "draft" | "active" | "paused" | "completed" | "cancelled";
+export type Lifecycle = "draft" | "active" | "paused" | "completed" | "cancelled" | "deleted";
 
 export interface Tenant {
   tenantId: string;
@@ -106,11 +106,12 @@ async function tenant(identity: IdentityServiceClient, campaigns: CampaignServic
     if (state === "active" || state === "paused" || state === "completed") await step(campaigns.launchCampaign);
     if (state === "paused") await step(campaigns.pauseCampaign);
     if (state === "completed") await step(campaigns.completeCampaign);
-    if (state === "cancelled") await step(campaigns.cancelCampaign);
+    if (state === "cancelled" || state === "deleted") await step(campaigns.cancelCampaign);
+    if (state === "deleted") await step(campaigns.deleteCampaign);
     return id;
   };
   const ids = {} as Record<Lifecycle, string>;
-  for (const state of ["draft", "active", "paused", "completed", "cancelled"] as const) ids[state] = await create(state);
+  for (const state of ["draft", "active", "paused", "completed", "cancelled", "deleted"] as const) ids[state] = await create(state);
   // One conversion action for DeleteConversionAction's valid request (rpc-specs.ts).
   await call(
     campaigns,
@@ -137,7 +138,7 @@ export async function createFixtures(stateChangingRpcs: string[]): Promise<Fixtu
     );
   }
   const firstPage = (orderBy: string) =>
-    call(campaigns, campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: LIST_FILTER, orderBy }, fuzz!.tokens.OWNER);
+    call(campaigns, campaigns.listCampaigns, { pageSize: 1, pageToken: "", filter: LIST_FILTER, orderBy, showDeleted: false }, fuzz!.tokens.OWNER);
   const [page, foreign] = await Promise.all([firstPage(LIST_ORDER), firstPage("name")]);
   if (!page.nextPageToken || !foreign.nextPageToken) throw new Error("ListCampaigns with page_size 1 over 5 campaigns gave no next_page_token");
 

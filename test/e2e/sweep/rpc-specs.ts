@@ -147,6 +147,7 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
     },
   },
   "tally.campaign.v1.CampaignService/DeleteCampaign": lifecycle("cancelled"),
+  "tally.campaign.v1.CampaignService/UndeleteCampaign": lifecycle("deleted"),
   "tally.campaign.v1.CampaignService/LaunchCampaign": lifecycle("draft"),
   "tally.campaign.v1.CampaignService/PauseCampaign": lifecycle("active"),
   "tally.campaign.v1.CampaignService/ResumeCampaign": lifecycle("paused"),

@@ -77,7 +77,7 @@ describe("buildCases", () => {
     password: "pw",
     tokens: { OWNER: `owner-${n}`, EDITOR: `editor-${n}`, VIEWER: `viewer-${n}` },
     serviceToken: `service-${n}`,
-    campaigns: { draft: `${n}-d`, active: `${n}-a`, paused: `${n}-p`, completed: `${n}-c`, cancelled: `${n}-x` },
+    campaigns: { draft: `${n}-d`, active: `${n}-a`, paused: `${n}-p`, completed: `${n}-c`, cancelled: `${n}-x`, deleted: `${n}-del` },
   });
   const fx = {
     victim: tenant("a"),

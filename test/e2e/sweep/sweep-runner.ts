@@ -177,6 +177,7 @@ const CONTROL_ORDER = [
   "CompleteCampaign",
   "ResumeCampaign",
   "DeleteCampaign",
+  "UndeleteCampaign",
 ];
 function controlOrder(a: SweepCase, b: SweepCase): number {
   const rank = (c: SweepCase) => (c.spec.mutates ? 1 + (CONTROL_ORDER.indexOf(c.rpc.name) + 1 || CONTROL_ORDER.length + 1) : 0);

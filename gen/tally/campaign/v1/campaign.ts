@@ -324,7 +324,15 @@ export interface Campaign {
    * Spend to date against the budget, from analytics; set by GetCampaign only. When analytics
    * cannot answer in time, `available` is false and GetCampaign still succeeds.
    */
-  spend?: CampaignSpend | undefined;
+  spend?:
+    | CampaignSpend
+    | undefined;
+  /**
+   * When the campaign was soft-deleted (AIP-164); unset while it is live. A deleted campaign is still
+   * returned by GetCampaign, listed only with show_deleted, accepts no events, and can be restored
+   * with UndeleteCampaign. Deleted campaigns are kept indefinitely (no purge).
+   */
+  deleteTime?: Date | undefined;
 }
 
 /** PlatformCampaignLink names the campaigns on one ad platform that a Tally campaign covers. */
@@ -385,6 +393,7 @@ function createBaseCampaign(): Campaign {
     etag: "",
     platformLinks: [],
     spend: undefined,
+    deleteTime: undefined,
   };
 }
 
@@ -447,6 +456,9 @@ export const Campaign: MessageFns<Campaign> = {
     }
     if (message.spend !== undefined) {
       CampaignSpend.encode(message.spend, writer.uint32(146).fork()).join();
+    }
+    if (message.deleteTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.deleteTime), writer.uint32(154).fork()).join();
     }
     return writer;
   },
@@ -618,6 +630,14 @@ export const Campaign: MessageFns<Campaign> = {
             message.spend = CampaignSpend.decode(reader, reader.uint32());
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.deleteTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -688,6 +708,11 @@ export const Campaign: MessageFns<Campaign> = {
         ? object.platform_links.map((e: any) => PlatformCampaignLink.fromJSON(e))
         : [],
       spend: isSet(object.spend) ? CampaignSpend.fromJSON(object.spend) : undefined,
+      deleteTime: isSet(object.deleteTime)
+        ? fromJsonTimestamp(object.deleteTime)
+        : isSet(object.delete_time)
+        ? fromJsonTimestamp(object.delete_time)
+        : undefined,
     };
   },
 
@@ -747,6 +772,9 @@ export const Campaign: MessageFns<Campaign> = {
     if (message.spend !== undefined) {
       obj.spend = CampaignSpend.toJSON(message.spend);
     }
+    if (message.deleteTime !== undefined) {
+      obj.deleteTime = message.deleteTime.toISOString();
+    }
     return obj;
   },
 
@@ -775,6 +803,7 @@ export const Campaign: MessageFns<Campaign> = {
     message.spend = (object.spend !== undefined && object.spend !== null)
       ? CampaignSpend.fromPartial(object.spend)
       : undefined;
+    message.deleteTime = object.deleteTime ?? undefined;
     return message;
   },
 };

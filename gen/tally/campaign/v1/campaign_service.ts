@@ -63,10 +63,24 @@ export interface ListCampaignsRequest {
   pageSize: number;
   /** Token from a previous response; the other fields must not change between pages. */
   pageToken: string;
-  /** e.g. `status=ACTIVE`, `name:spring` (case-insensitive substring), joined by ` AND `. */
+  /**
+   * AIP-160 subset: terms joined by `AND` (case-insensitive), each one of
+   *   status=ACTIVE                 also CAMPAIGN_STATUS_ACTIVE; `!=` excludes
+   *   status=(ACTIVE OR PAUSED)     any of the listed values (also type=(…))
+   *   type=PROMOTION                also CAMPAIGN_TYPE_PROMOTION; `!=` excludes
+   *   name:"spring sale"            case-insensitive substring (quotes optional for one word)
+   *   name="Spring sale"            exact name, case-insensitive
+   *   create_time>"2026-01-01T00:00:00Z"   RFC 3339; also update_time, launch_time, start_time,
+   *                                 end_time; operators > >= < <= =
+   * Enum values are case-insensitive. A malformed filter is INVALID_ARGUMENT on `filter`, naming
+   * the character position where it went wrong. OR is only allowed inside a value list; NOT and
+   * parentheses around terms are not supported.
+   */
   filter: string;
   /** One of `create_time`, `update_time`, `name`, each optionally ` desc`; default `create_time desc`. */
   orderBy: string;
+  /** Include soft-deleted campaigns (those with delete_time set); default false (AIP-164). */
+  showDeleted: boolean;
 }
 
 /** ListCampaignsResponse is one page of campaigns. */
@@ -104,8 +118,24 @@ export interface DeleteCampaignRequest {
   etag: string;
 }
 
-/** DeleteCampaignResponse is empty. */
+/** DeleteCampaignResponse carries the deleted campaign (AIP-164: a soft delete answers the resource). */
 export interface DeleteCampaignResponse {
+  /** The campaign, with delete_time set. */
+  campaign?: Campaign | undefined;
+}
+
+/** UndeleteCampaignRequest names the soft-deleted campaign to restore. */
+export interface UndeleteCampaignRequest {
+  /** The campaign's id. */
+  id: string;
+  /** If set, must equal the deleted campaign's current etag. */
+  etag: string;
+}
+
+/** UndeleteCampaignResponse carries the restored campaign. */
+export interface UndeleteCampaignResponse {
+  /** The campaign, live again, in the status it had when deleted. */
+  campaign?: Campaign | undefined;
 }
 
 /** LaunchCampaignRequest names the campaign to launch. */
@@ -520,7 +550,7 @@ export const GetCampaignResponse: MessageFns<GetCampaignResponse> = {
 };
 
 function createBaseListCampaignsRequest(): ListCampaignsRequest {
-  return { pageSize: 0, pageToken: "", filter: "", orderBy: "" };
+  return { pageSize: 0, pageToken: "", filter: "", orderBy: "", showDeleted: false };
 }
 
 export const ListCampaignsRequest: MessageFns<ListCampaignsRequest> = {
@@ -536,6 +566,9 @@ export const ListCampaignsRequest: MessageFns<ListCampaignsRequest> = {
     }
     if (message.orderBy !== "") {
       writer.uint32(34).string(message.orderBy);
+    }
+    if (message.showDeleted !== false) {
+      writer.uint32(40).bool(message.showDeleted);
     }
     return writer;
   },
@@ -585,6 +618,14 @@ export const ListCampaignsRequest: MessageFns<ListCampaignsRequest> = {
             message.orderBy = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.showDeleted = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -615,6 +656,11 @@ export const ListCampaignsRequest: MessageFns<ListCampaignsRequest> = {
         : isSet(object.order_by)
         ? globalThis.String(object.order_by)
         : "",
+      showDeleted: isSet(object.showDeleted)
+        ? globalThis.Boolean(object.showDeleted)
+        : isSet(object.show_deleted)
+        ? globalThis.Boolean(object.show_deleted)
+        : false,
     };
   },
 
@@ -632,6 +678,9 @@ export const ListCampaignsRequest: MessageFns<ListCampaignsRequest> = {
     if (message.orderBy !== "") {
       obj.orderBy = message.orderBy;
     }
+    if (message.showDeleted !== false) {
+      obj.showDeleted = message.showDeleted;
+    }
     return obj;
   },
 
@@ -644,6 +693,7 @@ export const ListCampaignsRequest: MessageFns<ListCampaignsRequest> = {
     message.pageToken = object.pageToken ?? "";
     message.filter = object.filter ?? "";
     message.orderBy = object.orderBy ?? "";
+    message.showDeleted = object.showDeleted ?? false;
     return message;
   },
 };
@@ -985,11 +1035,14 @@ export const DeleteCampaignRequest: MessageFns<DeleteCampaignRequest> = {
 };
 
 function createBaseDeleteCampaignResponse(): DeleteCampaignResponse {
-  return {};
+  return { campaign: undefined };
 }
 
 export const DeleteCampaignResponse: MessageFns<DeleteCampaignResponse> = {
-  encode(_: DeleteCampaignResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: DeleteCampaignResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.campaign !== undefined) {
+      Campaign.encode(message.campaign, writer.uint32(10).fork()).join();
+    }
     return writer;
   },
 
@@ -1006,6 +1059,14 @@ export const DeleteCampaignResponse: MessageFns<DeleteCampaignResponse> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.campaign = Campaign.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1018,20 +1079,180 @@ export const DeleteCampaignResponse: MessageFns<DeleteCampaignResponse> = {
     }
   },
 
-  fromJSON(_: any): DeleteCampaignResponse {
-    return {};
+  fromJSON(object: any): DeleteCampaignResponse {
+    return { campaign: isSet(object.campaign) ? Campaign.fromJSON(object.campaign) : undefined };
   },
 
-  toJSON(_: DeleteCampaignResponse): unknown {
+  toJSON(message: DeleteCampaignResponse): unknown {
     const obj: any = {};
+    if (message.campaign !== undefined) {
+      obj.campaign = Campaign.toJSON(message.campaign);
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<DeleteCampaignResponse>, I>>(base?: I): DeleteCampaignResponse {
     return DeleteCampaignResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<DeleteCampaignResponse>, I>>(_: I): DeleteCampaignResponse {
+  fromPartial<I extends Exact<DeepPartial<DeleteCampaignResponse>, I>>(object: I): DeleteCampaignResponse {
     const message = createBaseDeleteCampaignResponse();
+    message.campaign = (object.campaign !== undefined && object.campaign !== null)
+      ? Campaign.fromPartial(object.campaign)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUndeleteCampaignRequest(): UndeleteCampaignRequest {
+  return { id: "", etag: "" };
+}
+
+export const UndeleteCampaignRequest: MessageFns<UndeleteCampaignRequest> = {
+  encode(message: UndeleteCampaignRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.etag !== "") {
+      writer.uint32(18).string(message.etag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UndeleteCampaignRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUndeleteCampaignRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.etag = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UndeleteCampaignRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+    };
+  },
+
+  toJSON(message: UndeleteCampaignRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.etag !== "") {
+      obj.etag = message.etag;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UndeleteCampaignRequest>, I>>(base?: I): UndeleteCampaignRequest {
+    return UndeleteCampaignRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UndeleteCampaignRequest>, I>>(object: I): UndeleteCampaignRequest {
+    const message = createBaseUndeleteCampaignRequest();
+    message.id = object.id ?? "";
+    message.etag = object.etag ?? "";
+    return message;
+  },
+};
+
+function createBaseUndeleteCampaignResponse(): UndeleteCampaignResponse {
+  return { campaign: undefined };
+}
+
+export const UndeleteCampaignResponse: MessageFns<UndeleteCampaignResponse> = {
+  encode(message: UndeleteCampaignResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.campaign !== undefined) {
+      Campaign.encode(message.campaign, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UndeleteCampaignResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUndeleteCampaignResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.campaign = Campaign.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UndeleteCampaignResponse {
+    return { campaign: isSet(object.campaign) ? Campaign.fromJSON(object.campaign) : undefined };
+  },
+
+  toJSON(message: UndeleteCampaignResponse): unknown {
+    const obj: any = {};
+    if (message.campaign !== undefined) {
+      obj.campaign = Campaign.toJSON(message.campaign);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UndeleteCampaignResponse>, I>>(base?: I): UndeleteCampaignResponse {
+    return UndeleteCampaignResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UndeleteCampaignResponse>, I>>(object: I): UndeleteCampaignResponse {
+    const message = createBaseUndeleteCampaignResponse();
+    message.campaign = (object.campaign !== undefined && object.campaign !== null)
+      ? Campaign.fromPartial(object.campaign)
+      : undefined;
     return message;
   },
 };
@@ -2304,7 +2525,7 @@ export const CampaignServiceService = {
       Buffer.from(CreateCampaignResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateCampaignResponse => CreateCampaignResponse.decode(value),
   },
-  /** GetCampaign returns one campaign of the caller's organization. */
+  /** GetCampaign returns one campaign of the caller's organization, a soft-deleted one too (with delete_time). */
   getCampaign: {
     path: "/tally.campaign.v1.CampaignService/GetCampaign" as const,
     requestStream: false as const,
@@ -2337,7 +2558,10 @@ export const CampaignServiceService = {
       Buffer.from(UpdateCampaignResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateCampaignResponse => UpdateCampaignResponse.decode(value),
   },
-  /** DeleteCampaign soft-deletes a DRAFT, COMPLETED or CANCELLED campaign. */
+  /**
+   * DeleteCampaign soft-deletes a DRAFT, COMPLETED or CANCELLED campaign (AIP-164); its name is free
+   * again at once. A campaign already deleted is NOT_FOUND.
+   */
   deleteCampaign: {
     path: "/tally.campaign.v1.CampaignService/DeleteCampaign" as const,
     requestStream: false as const,
@@ -2348,6 +2572,22 @@ export const CampaignServiceService = {
     responseSerialize: (value: DeleteCampaignResponse): Buffer =>
       Buffer.from(DeleteCampaignResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteCampaignResponse => DeleteCampaignResponse.decode(value),
+  },
+  /**
+   * UndeleteCampaign restores a soft-deleted campaign in the status it had. ALREADY_EXISTS when it is
+   * not deleted (CAMPAIGN_NOT_DELETED), or when a live campaign took its name meanwhile
+   * (CAMPAIGN_NAME_TAKEN).
+   */
+  undeleteCampaign: {
+    path: "/tally.campaign.v1.CampaignService/UndeleteCampaign" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UndeleteCampaignRequest): Buffer =>
+      Buffer.from(UndeleteCampaignRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UndeleteCampaignRequest => UndeleteCampaignRequest.decode(value),
+    responseSerialize: (value: UndeleteCampaignResponse): Buffer =>
+      Buffer.from(UndeleteCampaignResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UndeleteCampaignResponse => UndeleteCampaignResponse.decode(value),
   },
   /** LaunchCampaign moves a DRAFT campaign to ACTIVE. */
   launchCampaign: {
@@ -2451,14 +2691,23 @@ export const CampaignServiceService = {
 export interface CampaignServiceServer extends UntypedServiceImplementation {
   /** CreateCampaign creates a campaign in DRAFT; a repeated request_id returns the first result. */
   createCampaign: handleUnaryCall<CreateCampaignRequest, CreateCampaignResponse>;
-  /** GetCampaign returns one campaign of the caller's organization. */
+  /** GetCampaign returns one campaign of the caller's organization, a soft-deleted one too (with delete_time). */
   getCampaign: handleUnaryCall<GetCampaignRequest, GetCampaignResponse>;
   /** ListCampaigns pages through the organization's campaigns. */
   listCampaigns: handleUnaryCall<ListCampaignsRequest, ListCampaignsResponse>;
   /** UpdateCampaign changes the fields named in update_mask of a DRAFT or PAUSED campaign. */
   updateCampaign: handleUnaryCall<UpdateCampaignRequest, UpdateCampaignResponse>;
-  /** DeleteCampaign soft-deletes a DRAFT, COMPLETED or CANCELLED campaign. */
+  /**
+   * DeleteCampaign soft-deletes a DRAFT, COMPLETED or CANCELLED campaign (AIP-164); its name is free
+   * again at once. A campaign already deleted is NOT_FOUND.
+   */
   deleteCampaign: handleUnaryCall<DeleteCampaignRequest, DeleteCampaignResponse>;
+  /**
+   * UndeleteCampaign restores a soft-deleted campaign in the status it had. ALREADY_EXISTS when it is
+   * not deleted (CAMPAIGN_NOT_DELETED), or when a live campaign took its name meanwhile
+   * (CAMPAIGN_NAME_TAKEN).
+   */
+  undeleteCampaign: handleUnaryCall<UndeleteCampaignRequest, UndeleteCampaignResponse>;
   /** LaunchCampaign moves a DRAFT campaign to ACTIVE. */
   launchCampaign: handleUnaryCall<LaunchCampaignRequest, LaunchCampaignResponse>;
   /** PauseCampaign moves an ACTIVE campaign to PAUSED. */
@@ -2494,7 +2743,7 @@ export interface CampaignServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateCampaignResponse) => void,
   ): ClientUnaryCall;
-  /** GetCampaign returns one campaign of the caller's organization. */
+  /** GetCampaign returns one campaign of the caller's organization, a soft-deleted one too (with delete_time). */
   getCampaign(
     request: GetCampaignRequest,
     callback: (error: ServiceError | null, response: GetCampaignResponse) => void,
@@ -2542,7 +2791,10 @@ export interface CampaignServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateCampaignResponse) => void,
   ): ClientUnaryCall;
-  /** DeleteCampaign soft-deletes a DRAFT, COMPLETED or CANCELLED campaign. */
+  /**
+   * DeleteCampaign soft-deletes a DRAFT, COMPLETED or CANCELLED campaign (AIP-164); its name is free
+   * again at once. A campaign already deleted is NOT_FOUND.
+   */
   deleteCampaign(
     request: DeleteCampaignRequest,
     callback: (error: ServiceError | null, response: DeleteCampaignResponse) => void,
@@ -2557,6 +2809,26 @@ export interface CampaignServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteCampaignResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * UndeleteCampaign restores a soft-deleted campaign in the status it had. ALREADY_EXISTS when it is
+   * not deleted (CAMPAIGN_NOT_DELETED), or when a live campaign took its name meanwhile
+   * (CAMPAIGN_NAME_TAKEN).
+   */
+  undeleteCampaign(
+    request: UndeleteCampaignRequest,
+    callback: (error: ServiceError | null, response: UndeleteCampaignResponse) => void,
+  ): ClientUnaryCall;
+  undeleteCampaign(
+    request: UndeleteCampaignRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UndeleteCampaignResponse) => void,
+  ): ClientUnaryCall;
+  undeleteCampaign(
+    request: UndeleteCampaignRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UndeleteCampaignResponse) => void,
   ): ClientUnaryCall;
   /** LaunchCampaign moves a DRAFT campaign to ACTIVE. */
   launchCampaign(

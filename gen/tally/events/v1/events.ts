@@ -87,6 +87,8 @@ export enum CampaignEventType {
   CAMPAIGN_EVENT_TYPE_BUDGET_APPROACHING = 9,
   /** CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED - Spend to date reached 100 % of the budget; published by analytics once per campaign and budget. */
   CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED = 10,
+  /** CAMPAIGN_EVENT_TYPE_UNDELETED - A soft-deleted campaign was restored (UndeleteCampaign); it is live again in its earlier status. */
+  CAMPAIGN_EVENT_TYPE_UNDELETED = 11,
   UNRECOGNIZED = -1,
 }
 
@@ -125,6 +127,9 @@ export function campaignEventTypeFromJSON(object: any): CampaignEventType {
     case 10:
     case "CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED":
       return CampaignEventType.CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED;
+    case 11:
+    case "CAMPAIGN_EVENT_TYPE_UNDELETED":
+      return CampaignEventType.CAMPAIGN_EVENT_TYPE_UNDELETED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -156,6 +161,8 @@ export function campaignEventTypeToJSON(object: CampaignEventType): string {
       return "CAMPAIGN_EVENT_TYPE_BUDGET_APPROACHING";
     case CampaignEventType.CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED:
       return "CAMPAIGN_EVENT_TYPE_BUDGET_EXCEEDED";
+    case CampaignEventType.CAMPAIGN_EVENT_TYPE_UNDELETED:
+      return "CAMPAIGN_EVENT_TYPE_UNDELETED";
     case CampaignEventType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

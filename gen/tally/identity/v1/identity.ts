@@ -187,7 +187,11 @@ export interface LoginResponse {
   user?: User | undefined;
 }
 
-/** CreateUserRequest adds a user to the caller's organization. */
+/**
+ * CreateUserRequest adds a user to the caller's organization. Over REST (`body: "*"`) the JSON body
+ * holds the User resource's fields flat plus the input-only password, so it already has the
+ * resource's shape; a `user` sub-message (AIP-133) would change the gRPC wire.
+ */
 export interface CreateUserRequest {
   /** Sign-in email of the new user. */
   email: string;
@@ -221,7 +225,11 @@ export interface ApiKey {
   lastUseTime?: Date | undefined;
 }
 
-/** CreateApiKeyRequest issues a key. */
+/**
+ * CreateApiKeyRequest issues a key. Over REST (`body: "*"`) the JSON body is exactly the ApiKey
+ * resource's writable fields (display_name, scopes); an `api_key` sub-message (AIP-133) would change
+ * the gRPC wire.
+ */
 export interface CreateApiKeyRequest {
   /** Human label. */
   displayName: string;

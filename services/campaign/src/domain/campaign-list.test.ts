@@ -6,17 +6,28 @@ import { encodePageToken, parseListInput as parseWith } from "./campaign-list.js
 
 const tokens = createPageTokens("a-test-secret-of-at-least-32-characters");
 const parseListInput = (input: Parameters<typeof parseWith>[0]) => parseWith(input, tokens);
-const input = (over: Partial<Parameters<typeof parseWith>[0]> = {}) => ({ pageSize: 0, pageToken: "", filter: "", orderBy: "", ...over });
+const input = (over: Partial<Parameters<typeof parseWith>[0]> = {}) => ({ pageSize: 0, pageToken: "", filter: "", orderBy: "", showDeleted: false, ...over });
 
 describe("parseListInput", () => {
   it("defaults to 50 per page, newest first", () => {
-    assert.deepEqual(parseListInput(input()), { pageSize: 50, status: null, nameContains: null, orderBy: "create_time", desc: true, after: null });
+    assert.deepEqual(parseListInput(input()), { pageSize: 50, conditions: [], showDeleted: false, orderBy: "create_time", desc: true, after: null });
   });
 
   it("caps page_size at 1000 and parses filters case-insensitively", () => {
     const q = parseListInput(input({ pageSize: 5000, filter: 'status=active AND name:"spring sale"', orderBy: "name" }));
-    assert.deepEqual([q.pageSize, q.status, q.nameContains, q.orderBy, q.desc], [1000, "ACTIVE", "spring sale", "name", false]);
-    assert.equal(parseListInput(input({ filter: "status=CAMPAIGN_STATUS_PAUSED" })).status, "PAUSED");
+    assert.deepEqual(
+      [q.pageSize, q.conditions, q.orderBy, q.desc],
+      [
+        1000,
+        [
+          { field: "status", values: ["ACTIVE"], negate: false },
+          { field: "name", match: "contains", text: "spring sale" },
+        ],
+        "name",
+        false,
+      ],
+    );
+    assert.deepEqual(parseListInput(input({ filter: "status=CAMPAIGN_STATUS_PAUSED" })).conditions, [{ field: "status", values: ["PAUSED"], negate: false }]);
   });
 
   it("binds page tokens to the filter and order they were issued for", () => {
@@ -26,6 +37,11 @@ describe("parseListInput", () => {
     assert.throws(
       () => parseListInput(input({ filter: "status=PAUSED", pageToken: token })),
       (e: AppError) => e.options.violations?.[0]?.field === "page_token",
+    );
+    assert.throws(
+      () => parseListInput(input({ filter: "status=ACTIVE", showDeleted: true, pageToken: token })),
+      (e: AppError) => e.options.violations?.[0]?.field === "page_token",
+      "show_deleted is part of what a token was issued for",
     );
   });
 

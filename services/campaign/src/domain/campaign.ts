@@ -1,5 +1,6 @@
 /** Campaigns: their fields, statuses and events. Pure: no generated code, no knex, no Kafka. The rules for
  * moving between statuses are in campaign-lifecycle.ts. */
+import { formatEtag } from "#common/contract/etag.js";
 
 export const CAMPAIGN_STATUSES = ["DRAFT", "ACTIVE", "PAUSED", "COMPLETED", "CANCELLED"] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -54,11 +55,13 @@ export interface Campaign extends Omit<CampaignFields, "type" | "channels"> {
   createTime: Date;
   updateTime: Date;
   launchTime: Date | null;
+  /** Set while soft-deleted (AIP-164): still readable by id, listed only on request, restorable. */
+  deleteTime: Date | null;
   /** Bumped by every change; the etag is derived from it. */
   version: number;
 }
 
-export type CampaignEventType = "CREATED" | "UPDATED" | "LAUNCHED" | "PAUSED" | "RESUMED" | "COMPLETED" | "CANCELLED" | "DELETED";
+export type CampaignEventType = "CREATED" | "UPDATED" | "LAUNCHED" | "PAUSED" | "RESUMED" | "COMPLETED" | "CANCELLED" | "DELETED" | "UNDELETED";
 
 /** Fields an update_mask may name, by their proto (snake_case) path. */
 export const MUTABLE_FIELDS = {
@@ -77,4 +80,5 @@ export const MUTABLE_FIELDS = {
 
 export type MutablePath = keyof typeof MUTABLE_FIELDS;
 
-export const etagOf = (c: Pick<Campaign, "version">): string => `"${c.version}"`;
+/** Strong and quoted (`"7"`); compared without the quotes (contract/etag.ts). */
+export const etagOf = (c: Pick<Campaign, "version">): string => formatEtag(c.version);

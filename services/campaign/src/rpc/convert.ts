@@ -80,6 +80,7 @@ export function campaignToProto(c: Campaign, spend?: CampaignSpendView): PbCampa
     createTime: c.createTime,
     updateTime: c.updateTime,
     launchTime: c.launchTime ?? undefined,
+    deleteTime: c.deleteTime ?? undefined,
     etag: etagOf(c),
     spend: spend && spendToProto(spend),
   };

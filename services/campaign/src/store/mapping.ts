@@ -55,11 +55,12 @@ export function campaignFromRow(r: CampaignRow): Campaign {
     createTime: r.create_time,
     updateTime: r.update_time,
     launchTime: r.launch_time,
+    deleteTime: r.delete_time,
     version: r.version,
   };
 }
 
-export function campaignToRow(c: Campaign): Omit<CampaignRow, "delete_time"> {
+export function campaignToRow(c: Campaign): CampaignRow {
   return {
     id: c.id,
     organization_id: c.tenantId,
@@ -78,6 +79,7 @@ export function campaignToRow(c: Campaign): Omit<CampaignRow, "delete_time"> {
     create_time: c.createTime,
     update_time: c.updateTime,
     launch_time: c.launchTime,
+    delete_time: c.deleteTime,
     version: c.version,
   };
 }

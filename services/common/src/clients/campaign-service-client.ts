@@ -37,10 +37,14 @@ const STATES: Partial<Record<CampaignStatus, CampaignState>> = {
   [CampaignStatus.CAMPAIGN_STATUS_CANCELLED]: "CANCELLED",
 };
 
-/** The facts other services keep of a campaign; null for a status this code does not know. */
+/**
+ * The facts other services keep of a campaign; null for a status this code does not know, and for
+ * a soft-deleted campaign: GetCampaign returns those (AIP-164, with delete_time), but to every other
+ * service a deleted campaign does not exist (no events, no insights).
+ */
 export function campaignInfoFromProto(c: Campaign, tenantId: string): CampaignInfo | null {
   const status = STATES[c.status];
-  if (!status) return null;
+  if (!status || c.deleteTime) return null;
   const platformLinks = c.platformLinks.map((l) => ({ platform: l.platform, accountId: l.accountId, externalCampaignIds: l.externalCampaignIds }));
   return { id: c.id, tenantId, name: c.name, status, currencyCode: c.currencyCode, timeZone: c.timeZone, budgetMicros: c.budgetMicros, platformLinks };
 }
@@ -95,7 +99,7 @@ export class GrpcCampaignServiceClient {
     let pageToken = "";
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
-        const req = { pageSize: 1000, pageToken, filter: "", orderBy: "" };
+        const req = { pageSize: 1000, pageToken, filter: "", orderBy: "", showDeleted: false };
         const res = await unaryCall(this.client.listCampaigns.bind(this.client), req, callMetadata(token, requestId), this.listMs);
         for (const c of res.campaigns) {
           const info = campaignInfoFromProto(c, tenantId);

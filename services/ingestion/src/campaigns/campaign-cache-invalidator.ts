@@ -18,8 +18,9 @@ const HEARTBEAT_MS = 1_000;
 const TARGETS_RETRY_MS = 1_000;
 
 /**
- * Consumes `campaign-events` and deletes the cached entry of every campaign that changed, so that a
- * launch, pause or deletion is seen by ingestion at once instead of after the cache TTL. All
+ * Consumes `campaign-events` and deletes the cached entry of every campaign that changed, whatever
+ * the event type (created, launched, deleted, undeleted…: a cached "not found" goes too), so that a
+ * launch, pause, deletion or undeletion is seen by ingestion at once instead of after the cache TTL. All
  * ingestion processes share one consumer group: the cache is shared, so one delete per event is enough,
  * and a restarted process resumes from the group's committed offsets, so the events published while
  * it was down still invalidate.

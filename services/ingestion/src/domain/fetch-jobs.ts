@@ -110,13 +110,14 @@ export function createFetchJobs(deps: FetchJobsDeps): FetchJobs {
       const links = (campaign.platformLinks ?? []).filter((l) => wanted.size === 0 || wanted.has(l.platform));
       const unlinked = [...wanted].filter((p) => !links.some((l) => l.platform === p));
       if (unlinked.length > 0 || links.length === 0) {
-        throw new AppError(
-          "FAILED_PRECONDITION",
-          "CAMPAIGN_NOT_LINKED",
+        const message =
           unlinked.length > 0
             ? `campaign is not linked to ${unlinked.join(", ")}; add platform_links to the campaign`
-            : "campaign has no platform_links; link it to its campaigns on the ad platforms first",
-        );
+            : "campaign has no platform_links; link it to its campaigns on the ad platforms first";
+        throw new AppError("FAILED_PRECONDITION", "CAMPAIGN_NOT_LINKED", message, {
+          metadata: { campaign_id: request.campaignId },
+          preconditions: [{ type: "CAMPAIGN_NOT_LINKED", subject: `campaigns/${request.campaignId}`, description: message }],
+        });
       }
       const job: FetchJob = {
         id: deps.newId(),
