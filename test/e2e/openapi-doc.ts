@@ -71,11 +71,22 @@ export interface SampleContext {
   unique: () => string;
   /** An id for a field named like `<resource>Id` / `<resource>Ids` (e.g. campaignId). */
   idFor: (field: string) => string | undefined;
+  /** Fields to add to every sample of a named schema (components.schemas key), beyond its required ones. */
+  fieldsFor?: (schemaName: string) => Record<string, unknown> | undefined;
+}
+
+/** The components.schemas name a schema refers to (directly, or as the one member of an allOf). */
+function schemaName(schema: Json): string | undefined {
+  const ref: string | undefined = schema?.$ref ?? (schema?.allOf?.length === 1 ? schema.allOf[0].$ref : undefined);
+  return ref?.startsWith("#/components/schemas/") ? ref.slice("#/components/schemas/".length) : undefined;
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-/** A minimal valid value for a schema: required properties only, chosen by name and type. */
+/**
+ * A minimal valid value for a schema: required properties only, chosen by name and type, plus what
+ * ctx.fieldsFor adds to a named schema.
+ */
 export function sample(schema: Json, name: string, ctx: SampleContext): unknown {
   const s = resolve(schema);
   const key = name.toLowerCase();
@@ -86,7 +97,8 @@ export function sample(schema: Json, name: string, ctx: SampleContext): unknown 
       if (!ps || resolve(ps).readOnly || ps.readOnly) continue;
       out[prop] = sample(ps, prop, ctx);
     }
-    return out;
+    const named = schemaName(schema);
+    return { ...out, ...(named ? ctx.fieldsFor?.(named) : undefined) };
   }
   if (s.type === "object") return {};
   if (s.type === "array") {
@@ -119,7 +131,8 @@ export function sample(schema: Json, name: string, ctx: SampleContext): unknown 
 
 /**
  * Strict validation of an answer against a schema: every property must be documented, types and
- * formats as documented (int64 as decimal strings, enums by name). Returns the problems found.
+ * formats as documented (int64 as decimal strings, enums by name), every required one present but
+ * the writeOnly ones (credentials). Returns the problems found.
  */
 export function validate(value: unknown, schema: Json, at = "$"): string[] {
   const s = resolve(schema);
@@ -133,7 +146,8 @@ export function validate(value: unknown, schema: Json, at = "$"): string[] {
     case "object": {
       if (type !== "object") return [`${at}: expected an object, got ${type}`];
       const obj = value as Record<string, unknown>;
-      for (const r of s.required ?? []) if (!(r in obj)) problems.push(`${at}.${r}: required, missing`);
+      // A required writeOnly property is required in requests only (OpenAPI 3.0, writeOnly): answers never carry it.
+      for (const r of s.required ?? []) if (!(r in obj) && !s.properties?.[r]?.writeOnly) problems.push(`${at}.${r}: required, missing`);
       for (const [k, v] of Object.entries(obj)) {
         if (s.properties?.[k]) problems.push(...validate(v, s.properties[k], `${at}.${k}`));
         else if (s.additionalProperties && s.additionalProperties !== true) problems.push(...validate(v, s.additionalProperties, `${at}.${k}`));

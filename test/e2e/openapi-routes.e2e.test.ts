@@ -29,6 +29,24 @@ const NOT_IMPLEMENTED_YET = new Set<string>([]);
  */
 const PREREQUISITES: Record<string, string[]> = { pause: ["launch"], resume: ["launch", "pause"], complete: ["launch"], undelete: ["DELETE"] };
 
+/**
+ * Collections without a POST of their own: the operation whose answer carries a new member's id.
+ * (A fetch job is the answer of :fetchPlatformData, AIP-151 style.)
+ */
+const CREATED_BY: Record<string, string> = { "/v1/platformFetchJobs": "POST /v1/campaigns/{campaignId}:fetchPlatformData" };
+
+/**
+ * What a schema's minimal sample (required fields only) cannot know from the document, by schema
+ * name: a rule across optional fields (credentials need an access_token or a refresh_token), a
+ * uniqueness (one connection per ad account), a link another method needs (:fetchPlatformData
+ * refuses a campaign without platform_links, so every sample campaign is linked).
+ */
+const SAMPLE_FIELDS: Record<string, (ctx: SampleContext) => Record<string, unknown>> = {
+  PlatformCredentials: () => ({ accessToken: "sweep-not-a-real-token" }),
+  PlatformConnection: (ctx) => ({ accountId: ctx.unique() }),
+  Campaign: () => ({ platformLinks: [{ platform: "meta", externalCampaignIds: ["sweep-external-1"] }] }),
+};
+
 const ops = operations();
 const restOps = ops.filter((o) => o.grpcMethod);
 
@@ -120,6 +138,7 @@ describe("OpenAPI route sweep through Envoy", () => {
   const ctx: SampleContext = {
     unique: () => uniqueName("s"),
     idFor: (field) => (/^campaignIds?$/.test(field) ? activeCampaignId : undefined),
+    fieldsFor: (name) => SAMPLE_FIELDS[name]?.(ctx),
   };
   const byVerb = (path: string, verb: string) => restOps.find((o) => o.method === "POST" && o.path === path.replace(/:[A-Za-z]+$/, `:${verb}`));
 
@@ -141,20 +160,22 @@ describe("OpenAPI route sweep through Envoy", () => {
 
   /**
    * Path values for a valid call: each path parameter names a resource of the collection it follows
-   * (`/v1/campaigns/{id}` → campaigns), created fresh through the collection's own POST operation,
-   * then brought into the state the method needs.
+   * (`/v1/campaigns/{id}` → campaigns), created fresh through the collection's own POST operation
+   * (or the one CREATED_BY names), then brought into the state the method needs.
    */
   async function validPathValues(o: Operation): Promise<Record<string, string>> {
     const values: Record<string, string> = {};
     for (const p of o.pathParams) {
       const collection = o.path.slice(0, o.path.indexOf(`/{${p.name}}`));
-      const create = restOps.find((c) => c.method === "POST" && c.path === collection);
-      assert.ok(create, `${o.method} ${o.path}: no POST ${collection} to create a ${p.name}`);
+      const creator = CREATED_BY[collection] ?? `POST ${collection}`;
+      const create = restOps.find((c) => `${c.method} ${c.path}` === creator);
+      assert.ok(create, `${o.method} ${o.path}: no ${creator} to create a ${p.name}`);
       if (NOT_IMPLEMENTED_YET.has(create.id)) {
         values[p.name] = randomUUID();
         continue;
       }
-      const made = await call(create, { body: validBody(create, {}), query: requiredQuery(create), token: owner.token });
+      const createValues = await validPathValues(create);
+      const made = await call(create, { pathValues: createValues, body: validBody(create, createValues), query: requiredQuery(create), token: owner.token });
       assert.equal(made.status, 200, `creating a ${p.name} for ${o.path}: ${show(made)}`);
       values[p.name] = createdId(made.body)!;
       const verb = /:([A-Za-z]+)$/.exec(o.path)?.[1];

@@ -49,7 +49,11 @@ describe("sweep: fuzz and authorization over every RPC, gRPC and REST", () => {
   let result: SweepResult;
 
   before(async () => {
-    fixtures = await createFixtures(contract.rpcs.filter((r) => RPC_SPECS[r.id]?.mutates).map((r) => r.id));
+    fixtures = await createFixtures(
+      contract,
+      grpc,
+      contract.rpcs.filter((r) => RPC_SPECS[r.id]?.mutates).map((r) => r.id),
+    );
     built = buildCases(contract, fixtures, grpc);
   });
   after(() => {
@@ -73,7 +77,7 @@ describe("sweep: fuzz and authorization over every RPC, gRPC and REST", () => {
       .map(([t, n]) => `${t} ${n}`)
       .join(", ");
     console.log(
-      `sweep: ${result.ran} cases (${perTransport}) over ${contract.rpcs.length} RPCs in ${seconds} s, ${result.unexpected.length} unexpected, ${result.tolerated.length} tolerated (503/504)`,
+      `sweep: ${result.ran} cases (${perTransport}) over ${contract.rpcs.length} RPCs in ${seconds} s, ${result.unexpected.length} unexpected, ${result.tolerated.length} tolerated (503/504), ${result.rateLimitRetries} rate-limited answers retried`,
     );
     for (const f of result.tolerated) console.log(`  tolerated: ${describeFinding(f)}`);
     for (const f of result.slow) console.log(`  slow: ${describeFinding(f)}`);

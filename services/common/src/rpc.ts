@@ -5,6 +5,7 @@ import { AppError, unimplemented } from "./errors.js";
 import { toServiceError } from "./grpc-status.js";
 import { BODY_FIELDS_HEADER } from "./input/body-fields.js";
 import { loadInputBoundary, type InputBoundary } from "./input/input-boundary.js";
+import { UndecodableRequest } from "./input/undecodable-request.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { budgetOf, rateLimitHeaders, type Budget, type RateDecision, type RateLimiter } from "./rate-limit/rate-limit.js";
@@ -105,6 +106,14 @@ interface SurfaceCall {
   on(event: "cancelled", listener: () => void): unknown;
 }
 
+/**
+ * What a request costs its rate budget. An undecodable one (input/undecodable-request.ts) has no
+ * fields for a method's cost function to count: it costs 1, and the input boundary refuses it.
+ */
+function costOf<Req>(cost: ((req: Req) => number) | undefined, request: unknown): number {
+  return cost && !(request instanceof UndecodableRequest) ? cost(request as Req) : 1;
+}
+
 export function createRpcKit(deps: {
   logger: Logger;
   tokens: TokenService;
@@ -138,7 +147,7 @@ export function createRpcKit(deps: {
   ): AsyncIterable<Req> {
     for await (const req of requests) {
       while (!ctx.signal.aborted) {
-        const d = await take(ctx, policy, cost(req));
+        const d = await take(ctx, policy, costOf(cost, req));
         if (!d || d.allowed) break;
         await sleep(d.retryAfterMs, ctx.signal);
       }
@@ -238,7 +247,7 @@ export function createRpcKit(deps: {
       return (call, callback) => {
         const started = process.hrtime.bigint();
         const ctx = open(method, call);
-        admit(ctx, policy, call, options.cost ? options.cost(call.request) : 1)
+        admit(ctx, policy, call, costOf(options.cost, call.request))
           .then((c) => ctx.span.run(() => fn(call.request, checked(method, call.request, c, call.metadata) as never)))
           .then(
             (res) => {

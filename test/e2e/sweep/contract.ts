@@ -27,7 +27,11 @@ export interface HttpBinding {
   verb: HttpVerb;
   /** e.g. /v1/campaigns/{campaign.id}; variables are proto field paths. */
   template: string;
-  /** "" (no body: every non-path field is a query parameter) or "*". */
+  /**
+   * The HttpRule's body: "" (no body: every non-path field is a query parameter), "*" (every
+   * non-path field in the JSON body) or a top-level field name (AIP-133/134, e.g. "campaign": that
+   * field is the whole JSON body, every other non-path field a query parameter).
+   */
   body: string;
 }
 

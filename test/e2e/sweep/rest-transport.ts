@@ -1,6 +1,7 @@
 /**
  * Envoy REST: a request built from the RPC's google.api.http binding (path variables, query
- * parameters or a JSON body), and the answer read as a REST client would, streams included.
+ * parameters and a JSON body as its HttpRule's `body` says), and the answer read as a REST client
+ * would, streams included.
  */
 import type { DescField, DescMessage, JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { Contract, Rpc } from "./contract.js";
@@ -13,7 +14,13 @@ export interface RestRequest {
   body?: Buffer;
 }
 
-/** Builds the REST request of a binding from a proto3-JSON request; null when not expressible. */
+/**
+ * Builds the REST request of a binding from a proto3-JSON request; null when not expressible.
+ * Follows the HttpRule generically: path variables (nested ones too, `{campaign.id}`) are taken out
+ * of the request; then the body field ("*": everything left; a field name: that field's value, the
+ * rest in the query; "": no body, everything in the query). `bodyOnlyPath` names a value that only
+ * JSON can carry (a wrong JSON type): the request is not expressible when it would travel in the URL.
+ */
 export function restRequest(contract: Contract, rpc: Rpc, wire: Wire, bodyOnlyPath?: (string | number)[]): RestRequest | null {
   const http = rpc.http;
   if (!http) return null;
@@ -30,12 +37,17 @@ export function restRequest(contract: Contract, rpc: Rpc, wire: Wire, bodyOnlyPa
   });
   if (bodyOnlyPath && pathJson.some((p) => startsWith(bodyOnlyPath, p))) return null;
   if (http.body === "*") return { method, pathAndQuery: path, body: withBadUtf8(Buffer.from(JSON.stringify(rest))) };
-  if (http.body) return null; // A sub-field body: no binding of Tally's uses one yet.
-  if (bodyOnlyPath) return null;
+  let body: Buffer | undefined;
+  if (http.body) {
+    const bodyPath = jsonPathOf(rpc.input, http.body.split("."));
+    if (bodyOnlyPath && !startsWith(bodyOnlyPath, bodyPath)) return null;
+    const value = take(rest, bodyPath);
+    body = withBadUtf8(Buffer.from(JSON.stringify(value === undefined ? {} : value)));
+  } else if (bodyOnlyPath) return null;
   const params: string[] = [];
   if (!flatten(rest, [], params)) return null;
   if (params.length > 0) path += `?${params.join("&")}`;
-  return { method, pathAndQuery: path };
+  return body ? { method, pathAndQuery: path, body } : { method, pathAndQuery: path };
 }
 
 function jsonPathOf(message: DescMessage, protoPath: string[]): string[] {
@@ -72,7 +84,7 @@ function encodePathValue(s: string): string {
     .join(PCT_BAD_UTF8);
 }
 
-/** Query parameters of a GET/DELETE binding: repeated fields repeat, nested fields are dotted. */
+/** Query parameters (every field outside the path and the body): repeated fields repeat, nested fields are dotted. */
 function flatten(v: JsonValue, prefix: string[], out: string[]): boolean {
   if (v === null) return true;
   if (Array.isArray(v)) {

@@ -1,24 +1,40 @@
 /**
- * What the contract (DESIGN §2) says about each RPC, as far as the sweep needs it: the least role
- * it admits, a valid request against a tenant, whether it changes state, and what another tenant
- * must get. The sweep fails when an RPC of the descriptor set has no entry here, so a new RPC is
- * swept from the day it is added.
+ * What the contract (DESIGN §2) says about each RPC, as far as the sweep needs it: who may call it,
+ * a valid request against a tenant, whether it changes state, and what another tenant must get.
+ * The sweep fails when an RPC of the descriptor set has no entry here (and when an entry names an
+ * RPC that is gone), so a new RPC is swept from the day it is added to proto/.
+ *
+ * Adding an RPC: one entry keyed "package.Service/Method" with
+ *   - minRole: the least role of its policy ("PUBLIC" for none, "SERVICE" for service credentials
+ *     only); scope: the API key scope it admits ("read"/"ingest"), if any — every other credential
+ *     kind, each lower role and each key without the scope then gets its own case automatically;
+ *   - mutates: whether it changes state (its fuzz cases then run one at a time in a tenant of their
+ *     own, each refused one checked for leftovers);
+ *   - otherTenant: what tenant B's OWNER gets naming tenant A's resources;
+ *   - valid(t, u): a request that succeeds for tenant t's OWNER (or t's service credential), in
+ *     proto3 JSON; name the fixture resources of `t` (fixtures.ts: campaigns in every state, the
+ *     platform connection, a fetch job, API keys, spare resources for Delete RPCs); `u` is unique per
+ *     case. If it needs a resource the fixtures lack, add it to Tenant in fixtures.ts.
+ * The fuzz values follow from the request's descriptor (fuzz-values.ts) and the REST request from
+ * its google.api.http rule (rest-transport.ts); nothing else needs changing.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import type { Role } from "#common/auth.js";
-import { LIST_FILTER, LIST_ORDER, SWEEP_ACTION, type Tenant } from "./fixtures.js";
+import type { Role, Scope } from "#common/auth.js";
+import { apiKeyHash, LIST_FILTER, LIST_ORDER, SWEEP_ACTION, type Tenant } from "./fixtures.js";
 
 export type OtherTenantRule =
   /** Tenant B naming tenant A's resource: NOT_FOUND / 404, as if it did not exist. */
   | "NOT_FOUND"
-  /** Per-event receipts: OK, every event REJECTED. */
+  /** Per-item receipts: OK, every item REJECTED. */
   | "REJECTED_RECEIPTS"
   /** No resource in the request: any non-5xx answer, and none of tenant A's ids in it. */
   | "NO_LEAK";
 
 export interface RpcSpec {
-  /** "PUBLIC": no credential needed (Register, Login); "SERVICE": internal, a service credential only. */
+  /** "PUBLIC": no credential needed (Register, Login); "SERVICE": Tally's own services only (internal RPCs). */
   minRole: Role | "PUBLIC" | "SERVICE";
+  /** The API key scope that admits it (services/common/src/auth.ts policies `read`, `ingest`); none: no key may call it. */
+  scope?: Scope;
   /** Answers UNIMPLEMENTED today (README, "What is there today"); UNIMPLEMENTED / 501 is then expected. */
   unimplemented?: boolean;
   /** Changes state: its rejected cases run one at a time and are checked for leftovers. */
@@ -26,7 +42,7 @@ export interface RpcSpec {
   otherTenant: OtherTenantRule;
   /** A valid request against tenant t, in proto3 JSON; `u` is unique per case. */
   valid(t: Tenant, u: string): JsonObject;
-  /** For an OK answer: the server refused the input anyway (per-event receipts). */
+  /** For an OK answer: the server refused the input anyway (per-item receipts). */
   refusedInBody?(res: JsonValue): boolean;
   /** Creates an account: after a refusal, logging in with the request's email and password must fail. */
   createsLogin?: boolean;
@@ -73,6 +89,21 @@ const noneAccepted = (res: JsonValue) => {
   return Number(counts.accepted ?? 0) === 0 && Number(counts.filtered ?? 0) === 0 && Number(counts.rejected ?? 0) > 0;
 };
 
+const reportRow = (t: Tenant): JsonObject => ({
+  campaignId: t.campaigns.active,
+  platform: "meta",
+  region: "US",
+  date: day(-1),
+  hour: 3,
+  impressions: "10",
+  clicks: "1",
+  conversions: "0",
+  costMicros: "1000",
+  revenueMicros: "0",
+  currencyCode: "USD",
+  reportTime: iso(-60_000),
+});
+
 const lifecycle = (state: keyof Tenant["campaigns"]): RpcSpec => ({
   minRole: "EDITOR",
   mutates: true,
@@ -103,24 +134,28 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
   },
   "tally.identity.v1.IdentityService/CreateApiKey": {
     minRole: "OWNER",
-    unimplemented: true,
     mutates: true,
     otherTenant: "NO_LEAK",
     valid: (_t, u) => ({ displayName: `sweep ${u}`, scopes: ["API_KEY_SCOPE_READ"] }),
   },
   "tally.identity.v1.IdentityService/ListApiKeys": {
     minRole: "OWNER",
-    unimplemented: true,
     mutates: false,
     otherTenant: "NO_LEAK",
     valid: () => ({ pageSize: 10, pageToken: "" }),
   },
   "tally.identity.v1.IdentityService/DeleteApiKey": {
     minRole: "OWNER",
-    unimplemented: true,
     mutates: true,
+    otherTenant: "NOT_FOUND",
+    valid: (t) => ({ id: t.spare.apiKeyId }),
+  },
+  "tally.identity.v1.ApiKeyVerificationService/VerifyApiKey": {
+    // Internal: other services ask here with their service credential; user tokens and API keys are refused.
+    minRole: "SERVICE",
+    mutates: false,
     otherTenant: "NO_LEAK",
-    valid: () => ({ id: "00000000-0000-4000-8000-000000000000" }),
+    valid: (t) => ({ secretSha256: apiKeyHash(t.apiKeys.read) }),
   },
   "tally.campaign.v1.CampaignService/CreateCampaign": {
     minRole: "EDITOR",
@@ -128,9 +163,16 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
     otherTenant: "NO_LEAK",
     valid: (_t, u) => ({ campaign: campaign(u), requestId: `sweep-${u}` }),
   },
-  "tally.campaign.v1.CampaignService/GetCampaign": { minRole: "VIEWER", mutates: false, otherTenant: "NOT_FOUND", valid: (t) => ({ id: t.campaigns.active }) },
+  "tally.campaign.v1.CampaignService/GetCampaign": {
+    minRole: "VIEWER",
+    scope: "read",
+    mutates: false,
+    otherTenant: "NOT_FOUND",
+    valid: (t) => ({ id: t.campaigns.active }),
+  },
   "tally.campaign.v1.CampaignService/ListCampaigns": {
     minRole: "VIEWER",
+    scope: "read",
     mutates: false,
     otherTenant: "NO_LEAK",
     valid: () => ({ pageSize: 10, pageToken: "", filter: LIST_FILTER, orderBy: LIST_ORDER }),
@@ -147,12 +189,12 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
     },
   },
   "tally.campaign.v1.CampaignService/DeleteCampaign": lifecycle("cancelled"),
-  "tally.campaign.v1.CampaignService/UndeleteCampaign": lifecycle("deleted"),
   "tally.campaign.v1.CampaignService/LaunchCampaign": lifecycle("draft"),
   "tally.campaign.v1.CampaignService/PauseCampaign": lifecycle("active"),
   "tally.campaign.v1.CampaignService/ResumeCampaign": lifecycle("paused"),
   "tally.campaign.v1.CampaignService/CompleteCampaign": lifecycle("active"),
   "tally.campaign.v1.CampaignService/CancelCampaign": lifecycle("draft"),
+  "tally.campaign.v1.CampaignService/UndeleteCampaign": lifecycle("deleted"),
   "tally.campaign.v1.CampaignService/CreateConversionAction": {
     minRole: "EDITOR",
     mutates: true,
@@ -161,6 +203,7 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
   },
   "tally.campaign.v1.CampaignService/ListConversionActions": {
     minRole: "VIEWER",
+    scope: "read",
     mutates: false,
     otherTenant: "NO_LEAK",
     valid: () => ({ pageSize: 10, pageToken: "" }),
@@ -180,6 +223,7 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
   },
   "tally.ingestion.v1.IngestionService/IngestEvents": {
     minRole: "EDITOR",
+    scope: "ingest",
     mutates: true,
     otherTenant: "REJECTED_RECEIPTS",
     valid: (t, u) => ({ events: [event(t, u)] }),
@@ -187,6 +231,7 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
   },
   "tally.ingestion.v1.IngestionService/StreamEvents": {
     minRole: "EDITOR",
+    scope: "ingest",
     mutates: true,
     otherTenant: "REJECTED_RECEIPTS",
     valid: (t, u) => ({ events: [event(t, u)] }),
@@ -194,37 +239,58 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
   },
   "tally.ingestion.v1.IngestionService/IngestPlatformReport": {
     minRole: "EDITOR",
-    unimplemented: true,
+    scope: "ingest",
     mutates: true,
-    otherTenant: "NOT_FOUND",
-    valid: (t) => ({
-      rows: [
-        {
-          campaignId: t.campaigns.active,
-          platform: "meta",
-          region: "US",
-          date: day(-1),
-          hour: 3,
-          impressions: "10",
-          clicks: "1",
-          conversions: "0",
-          costMicros: "1000",
-          revenueMicros: "0",
-          currencyCode: "USD",
-          reportTime: iso(-60_000),
-        },
-      ],
-    }),
+    otherTenant: "REJECTED_RECEIPTS",
+    valid: (t) => ({ rows: [reportRow(t)] }),
+    refusedInBody: allRejected,
   },
   "tally.ingestion.v1.IngestionService/FetchPlatformData": {
     minRole: "EDITOR",
-    unimplemented: true,
     mutates: true,
     otherTenant: "NOT_FOUND",
     valid: (t) => ({ campaignId: t.campaigns.active, platforms: ["meta"], startDate: day(-7), endDate: day(0) }),
   },
+  "tally.ingestion.v1.IngestionService/GetPlatformFetchJob": {
+    minRole: "EDITOR",
+    mutates: false,
+    otherTenant: "NOT_FOUND",
+    valid: (t) => ({ id: t.fetchJobId }),
+  },
+  "tally.ingestion.v1.IngestionService/CreatePlatformConnection": {
+    minRole: "OWNER",
+    mutates: true,
+    otherTenant: "NO_LEAK",
+    valid: (_t, u) => ({
+      platformConnection: {
+        platform: "meta",
+        accountId: `sweep-${u}`,
+        displayName: `Sweep ${u}`,
+        credentials: { accessToken: "sweep-not-a-real-token" },
+      },
+    }),
+  },
+  "tally.ingestion.v1.IngestionService/GetPlatformConnection": {
+    minRole: "EDITOR",
+    mutates: false,
+    otherTenant: "NOT_FOUND",
+    valid: (t) => ({ id: t.connection.id }),
+  },
+  "tally.ingestion.v1.IngestionService/ListPlatformConnections": {
+    minRole: "EDITOR",
+    mutates: false,
+    otherTenant: "NO_LEAK",
+    valid: () => ({ pageSize: 10, pageToken: "" }),
+  },
+  "tally.ingestion.v1.IngestionService/DeletePlatformConnection": {
+    minRole: "OWNER",
+    mutates: true,
+    otherTenant: "NOT_FOUND",
+    valid: (t) => ({ id: t.spare.connectionId }),
+  },
   "tally.analytics.v1.AnalyticsService/GetCampaignInsights": {
     minRole: "VIEWER",
+    scope: "read",
     mutates: false,
     otherTenant: "NOT_FOUND",
     valid: (t) => ({
@@ -240,6 +306,7 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
   },
   "tally.analytics.v1.AnalyticsService/ListCampaignPerformance": {
     minRole: "VIEWER",
+    scope: "read",
     mutates: false,
     otherTenant: "NOT_FOUND",
     valid: (t) => ({
@@ -253,9 +320,17 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
   },
   "tally.analytics.v1.AnalyticsService/StreamCampaignMetrics": {
     minRole: "VIEWER",
+    scope: "read",
     mutates: false,
     otherTenant: "NOT_FOUND",
     valid: (t) => ({ campaignId: t.campaigns.active, startDate: day(-1), timeZone: "UTC" }),
+  },
+  "tally.analytics.v1.AnalyticsService/GetCampaignSourceComparison": {
+    minRole: "VIEWER",
+    scope: "read",
+    mutates: false,
+    otherTenant: "NOT_FOUND",
+    valid: (t) => ({ campaignId: t.campaigns.active, startDate: day(-7), endDate: day(0), platforms: ["meta"], timeZone: "UTC" }),
   },
   "tally.analytics.v1.AnalyticsService/ReaggregateCampaign": {
     minRole: "EDITOR",

@@ -1,16 +1,19 @@
 /**
  * Every case of the sweep, per RPC and transport:
- *   control  — the valid request by an OWNER (tenant B) succeeds, so refusals below mean something;
- *   auth     — every credential kind on tenant A's valid request: none, garbage, a fake API key, an
- *              unsigned JWT, a JWT signed with another key, an expired one, each role below the
- *              RPC's, and tenant B's OWNER naming A's resources;
+ *   control  — the valid request by an OWNER (tenant B; its service credential for an internal RPC)
+ *              succeeds, so refusals below mean something;
+ *   auth     — every credential kind on tenant A's valid request: none, garbage, an unknown and a
+ *              deleted API key, an unsigned JWT, a JWT signed with another key, an expired one, each
+ *              role below the RPC's, each of A's API keys whose scope the RPC does not admit, and
+ *              tenant B's OWNER naming A's resources; an internal (SERVICE) RPC refuses every user
+ *              token and API key;
  *   fuzz     — tenant F's valid request with one field made hostile (fuzz-values.ts), plus bytes no
  *              encoder makes and Envoy-level malformations (bad JSON, unknown query parameter,
  *              a body over Envoy's limit).
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { randomBytes } from "node:crypto";
-import type { Role } from "#common/auth.js";
+import type { Role, Scope } from "#common/auth.js";
 import type { Contract, Rpc } from "./contract.js";
 import type { Fixtures, Tenant } from "./fixtures.js";
 import { mutationsOf } from "./fuzz-values.js";
@@ -82,10 +85,16 @@ export function buildCases(contract: Contract, fx: Fixtures, grpc: GrpcTransport
     };
     const before = cases.length;
 
-    add("control", "control: valid request by an OWNER", strongest(spec, fx.attacker), () => ({ json: spec.valid(fx.attacker, unique()) }), {
-      kind: "control",
-      mutates: spec.mutates,
-    });
+    add(
+      "control",
+      `control: valid request by ${spec.minRole === "SERVICE" ? "a service" : "an OWNER"}`,
+      callerToken(spec, fx.attacker),
+      () => ({ json: spec.valid(fx.attacker, unique()) }),
+      {
+        kind: "control",
+        mutates: spec.mutates,
+      },
+    );
     authCases(spec, fx, add);
     fuzzCases(rpc, spec, fx, contract, add);
 
@@ -108,40 +117,45 @@ type Add = (
   opts?: { bodyOnlyPath?: (string | number)[]; leakIds?: string[]; only?: Transport },
 ) => void;
 
-/** The credential a valid request is sent with: the tenant's OWNER, or its service credential for an internal RPC. */
-const strongest = (spec: RpcSpec, t: Tenant) => (spec.minRole === "SERVICE" ? t.serviceToken : t.tokens.OWNER);
+/** Who sends a tenant's valid requests: its OWNER, or its service credential for an internal RPC. */
+function callerToken(spec: RpcSpec, t: Tenant): string {
+  return spec.minRole === "SERVICE" ? t.serviceToken : t.tokens.OWNER;
+}
+
+const SCOPES: Scope[] = ["read", "ingest"];
 
 function authCases(spec: RpcSpec, fx: Fixtures, add: Add): void {
   const anyAnswer: Expectation = { kind: "no-server-error" };
+  const denied: Expectation = { kind: "code", code: "PERMISSION_DENIED" };
   const victimRequest = () => ({ json: spec.valid(fx.victim, unique()) });
   // Public RPCs ignore the credential; Login by A's own email and password rightly names A.
-  const leakIds = spec.minRole === "PUBLIC" ? undefined : [fx.victim.tenantId, ...Object.values(fx.victim.campaigns)];
+  const v = fx.victim;
+  const leakIds =
+    spec.minRole === "PUBLIC" ? undefined : [v.tenantId, ...Object.values(v.campaigns), v.connection.id, v.fetchJobId, v.spare.apiKeyId, v.spare.connectionId];
   for (const [kind, credential] of Object.entries(fx.badCredentials)) {
     add("auth", `credential: ${kind}`, credential, victimRequest, spec.minRole === "PUBLIC" ? anyAnswer : { kind: "code", code: "UNAUTHENTICATED" });
   }
   for (const role of ROLES) {
-    // An internal RPC refuses every user, OWNER included.
     const low = spec.minRole === "SERVICE" || (spec.minRole !== "PUBLIC" && ROLES.indexOf(role) < ROLES.indexOf(spec.minRole));
     if (low || (spec.minRole === "PUBLIC" && role === "VIEWER")) {
-      add("auth", `credential: role ${role}`, fx.victim.tokens[role], victimRequest, low ? { kind: "code", code: "PERMISSION_DENIED" } : anyAnswer);
+      add("auth", `credential: role ${role}`, v.tokens[role], victimRequest, low ? denied : anyAnswer);
     }
   }
+  // A's own API keys: a key whose scope the RPC does not admit is refused (one that it admits is
+  // as good as a user of the RPC's role, which the control already shows).
+  for (const scope of SCOPES) {
+    if (spec.scope === scope) continue;
+    add("auth", `credential: API key with the ${scope} scope only`, v.apiKeys[scope], victimRequest, spec.minRole === "PUBLIC" ? anyAnswer : denied);
+  }
   const other: Expectation =
-    spec.otherTenant === "NOT_FOUND"
-      ? { kind: "code", code: "NOT_FOUND" }
-      : spec.otherTenant === "REJECTED_RECEIPTS"
-        ? { kind: "receipts-refused" }
-        : anyAnswer;
-  add(
-    "auth",
-    `credential: another tenant's ${spec.minRole === "SERVICE" ? "service credential" : "OWNER"}`,
-    strongest(spec, fx.attacker),
-    victimRequest,
-    other,
-    {
-      leakIds,
-    },
-  );
+    spec.minRole === "SERVICE"
+      ? denied
+      : spec.otherTenant === "NOT_FOUND"
+        ? { kind: "code", code: "NOT_FOUND" }
+        : spec.otherTenant === "REJECTED_RECEIPTS"
+          ? { kind: "receipts-refused" }
+          : anyAnswer;
+  add("auth", "credential: another tenant's OWNER", fx.attacker.tokens.OWNER, victimRequest, other, { leakIds });
 }
 
 /** The tenant an RPC's fuzz cases run in. */
@@ -151,7 +165,7 @@ export function fuzzTenant(fx: Fixtures, rpc: Rpc): Tenant {
 
 function fuzzCases(rpc: Rpc, spec: RpcSpec, fx: Fixtures, contract: Contract, add: Add): void {
   const tenant = fuzzTenant(fx, rpc);
-  const token = strongest(spec, tenant);
+  const token = callerToken(spec, tenant);
   for (const m of mutationsOf(rpc.input, {
     pageToken: fx.pageToken,
     foreignPageToken: fx.foreignPageToken,

@@ -33,15 +33,33 @@ describe("restRequest", () => {
     assert.deepEqual(req, { method: "GET", pathAndQuery: "/v1/campaigns/c%201/insights?platforms=meta&platforms=google&granularity=GRANULARITY_DAY" });
   });
 
-  it('takes a nested path variable out of a body: "*" request, and writes invalid UTF-8 as raw bytes', () => {
-    const req = restRequest(contract, rpc("tally.campaign.v1.CampaignService/UpdateCampaign"), {
+  it('takes a nested path variable out of a body: "campaign" request, puts the other fields in the query, and writes invalid UTF-8 as raw bytes', () => {
+    const update = rpc("tally.campaign.v1.CampaignService/UpdateCampaign");
+    assert.equal(update.http?.body, "campaign");
+    const req = restRequest(contract, update, {
       json: { campaign: { id: `x${BAD_UTF8}`, description: `d${BAD_UTF8}` }, updateMask: "description" },
     })!;
     assert.equal(req.method, "PATCH");
-    assert.equal(req.pathAndQuery, "/v1/campaigns/x%61%FF%FE%C3%28%A0%A1%E2%28%A1%80%62");
-    assert.equal(req.body!.indexOf(BAD_UTF8_BYTES), Buffer.byteLength('{"campaign":{"description":"d'));
+    assert.equal(req.pathAndQuery, "/v1/campaigns/x%61%FF%FE%C3%28%A0%A1%E2%28%A1%80%62?updateMask=description");
+    // The body is the campaign itself (AIP-134), without the id that travels in the path.
+    assert.equal(req.body!.indexOf(BAD_UTF8_BYTES), Buffer.byteLength('{"description":"d'));
     assert.equal(req.body!.indexOf(BAD_UTF8), -1);
-    assert.ok(!req.body!.toString("latin1").includes('"id"'), "the id travels in the path only");
+    assert.equal(req.body!.length, Buffer.byteLength('{"description":"d"}') + BAD_UTF8_BYTES.length);
+  });
+
+  it('sends a body: "campaign" create with the resource as the body and request_id in the query', () => {
+    const req = restRequest(contract, rpc("tally.campaign.v1.CampaignService/CreateCampaign"), {
+      json: { campaign: { name: "N", budgetMicros: "5" }, requestId: "r 1" },
+    });
+    assert.deepEqual(req, { method: "POST", pathAndQuery: "/v1/campaigns?requestId=r%201", body: Buffer.from('{"name":"N","budgetMicros":"5"}') });
+  });
+
+  it("keeps a wrong-JSON-type case only where its field travels in the body", () => {
+    const create = rpc("tally.campaign.v1.CampaignService/CreateCampaign");
+    const wrong = (path: (string | number)[], json: object) => restRequest(contract, create, { json: json as never }, path);
+    assert.deepEqual(wrong(["campaign"], { campaign: "not-an-object", requestId: "r" })?.body, Buffer.from('"not-an-object"'));
+    assert.equal(wrong(["campaign", "name"], { campaign: { name: 5 } })?.pathAndQuery, "/v1/campaigns");
+    assert.equal(wrong(["requestId"], { campaign: {}, requestId: 5 }), null);
   });
 
   it("skips a wrong-JSON-type case where its field travels in the URL", () => {
@@ -77,17 +95,28 @@ describe("buildCases", () => {
     password: "pw",
     tokens: { OWNER: `owner-${n}`, EDITOR: `editor-${n}`, VIEWER: `viewer-${n}` },
     serviceToken: `service-${n}`,
+    apiKeys: { read: `read-key-${n}`, ingest: `ingest-key-${n}` },
     campaigns: { draft: `${n}-d`, active: `${n}-a`, paused: `${n}-p`, completed: `${n}-c`, cancelled: `${n}-x`, deleted: `${n}-del` },
+    connection: { id: `${n}-conn`, accountId: "1" },
+    fetchJobId: `${n}-job`,
+    spare: { apiKeyId: `${n}-spare-key`, connectionId: `${n}-spare-conn` },
   });
   const fx = {
     victim: tenant("a"),
     attacker: tenant("b"),
     fuzz: tenant("f"),
     fuzzOf: {},
-    badCredentials: { none: undefined, garbage: "garbage", "fake-api-key": "tk_x", "alg-none": "x.y.", "wrong-key": "w", expired: "e" },
+    badCredentials: {
+      none: undefined,
+      garbage: "garbage",
+      "fake-api-key": "tly_x",
+      "deleted-api-key": "tly_d",
+      "alg-none": "x.y.",
+      "wrong-key": "w",
+      expired: "e",
+    },
     pageToken: "cGFnZQ",
     foreignPageToken: "Zm9yZWlnbg",
-    campaignClient: undefined as never,
     close() {},
   } satisfies Fixtures;
   const grpc = new GrpcTransport(contract, () => "127.0.0.1:1");
@@ -108,19 +137,53 @@ describe("buildCases", () => {
     }
     const expired = cases.find((c) => c.rpc.name === "GetCampaign" && c.transport === "rest" && c.name === "credential: expired")!;
     assert.deepEqual([expired.token, expired.rest?.pathAndQuery, expired.expect], ["e", "/v1/campaigns/a-a", { kind: "code", code: "UNAUTHENTICATED" }]);
+    const create = cases.find((c) => c.rpc.name === "CreateCampaign" && c.transport === "rest" && c.phase === "control")!;
+    assert.match(create.rest!.pathAndQuery, /^\/v1\/campaigns\?requestId=sweep-/);
+    assert.equal(JSON.parse(create.rest!.body!.toString()).currencyCode, "USD");
   });
 
-  it("sends an internal RPC's valid requests with a service credential and expects every user refused", () => {
-    const spend = buildCases(contract, fx, grpc).cases.filter((c) => c.rpc.id === "tally.analytics.v1.CampaignSpendService/GetCampaignSpend");
-    assert.deepEqual(
-      spend.filter((c) => c.phase === "control").map((c) => [c.transport, c.token]),
-      [["grpc", "service-b"]],
+  it("asks each RPC for the credentials its policy names: roles, API key scopes, service credentials", () => {
+    const { cases } = buildCases(contract, fx, grpc);
+    const auth = (rpcName: string) =>
+      Object.fromEntries(
+        cases
+          .filter((c) => c.rpc.name === rpcName && c.transport === "grpc" && c.phase !== "fuzz")
+          .map((c) => [c.name, c.expect.kind === "code" ? c.expect.code : c.expect.kind]),
+      );
+    const bad = { "credential: none": "UNAUTHENTICATED", "credential: garbage": "UNAUTHENTICATED", "credential: fake-api-key": "UNAUTHENTICATED" };
+    // Internal: every user token and key is refused; only a service credential gets through.
+    assert.deepEqual(auth("VerifyApiKey"), {
+      "control: valid request by a service": "control",
+      ...bad,
+      "credential: deleted-api-key": "UNAUTHENTICATED",
+      "credential: alg-none": "UNAUTHENTICATED",
+      "credential: wrong-key": "UNAUTHENTICATED",
+      "credential: expired": "UNAUTHENTICATED",
+      "credential: role VIEWER": "PERMISSION_DENIED",
+      "credential: role EDITOR": "PERMISSION_DENIED",
+      "credential: role OWNER": "PERMISSION_DENIED",
+      "credential: API key with the read scope only": "PERMISSION_DENIED",
+      "credential: API key with the ingest scope only": "PERMISSION_DENIED",
+      "credential: another tenant's OWNER": "PERMISSION_DENIED",
+    });
+    const verify = cases.find((c) => c.rpc.name === "VerifyApiKey" && c.phase === "control")!;
+    assert.equal(verify.token, "service-b");
+    assert.equal(
+      cases.filter((c) => c.rpc.name === "VerifyApiKey" && c.phase === "fuzz").every((c) => c.token === "service-f"),
+      true,
     );
-    assert.deepEqual(
-      spend.filter((c) => c.name.startsWith("credential: role")).map((c) => [c.name, c.expect]),
-      ["VIEWER", "EDITOR", "OWNER"].map((r) => [`credential: role ${r}`, { kind: "code", code: "PERMISSION_DENIED" }]),
-    );
-    assert.ok(spend.filter((c) => c.phase === "fuzz").every((c) => c.token === "service-f"));
+    // Connections: OWNER writes, EDITOR reads; no API key may manage them.
+    const roles = (rpcName: string) => Object.entries(auth(rpcName)).filter(([k]) => /role|API key/.test(k));
+    assert.deepEqual(roles("CreatePlatformConnection"), [
+      ["credential: role VIEWER", "PERMISSION_DENIED"],
+      ["credential: role EDITOR", "PERMISSION_DENIED"],
+      ["credential: API key with the read scope only", "PERMISSION_DENIED"],
+      ["credential: API key with the ingest scope only", "PERMISSION_DENIED"],
+    ]);
+    assert.deepEqual(roles("ListPlatformConnections").slice(0, 1), [["credential: role VIEWER", "PERMISSION_DENIED"]]);
+    // A read key reads insights; an ingest key does not.
+    assert.deepEqual(roles("GetCampaignSourceComparison"), [["credential: API key with the ingest scope only", "PERMISSION_DENIED"]]);
+    assert.equal(auth("GetCampaignSourceComparison")["credential: another tenant's OWNER"], "NOT_FOUND");
   });
 
   it("fails the sweep for an RPC without a spec", () => {
@@ -137,7 +200,7 @@ describe("buildCases", () => {
 
 describe("judge", () => {
   const spec = RPC_SPECS["tally.ingestion.v1.IngestionService/IngestEvents"]!;
-  const unimplemented = RPC_SPECS["tally.identity.v1.IdentityService/ListApiKeys"]!;
+  const unimplemented = { ...RPC_SPECS["tally.identity.v1.IdentityService/ListApiKeys"]!, unimplemented: true };
   const grpc = (code: string, body?: object): Outcome => ({ transport: "grpc", code, body: body as never });
   const rest = (http: number, code?: string, formProblem?: string): Outcome => ({ transport: "rest", http, code, formProblem });
   const refused: Expectation = { kind: "refused" };

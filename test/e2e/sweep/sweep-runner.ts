@@ -1,8 +1,8 @@
 /**
  * Runs the sweep's cases with modest concurrency and checks that nothing a refused request touched
  * changed:
- *   - tenant A (the victim of the auth cases) is snapshotted before and after, campaigns and
- *     insights; every auth case must be refused, so nothing of A may differ;
+ *   - tenant A (the victim of the auth cases) is snapshotted before and after, campaigns, platform
+ *     connections, API keys and insights; every auth case must be refused, so nothing of A may differ;
  *   - state-changing fuzz cases run one at a time on tenant F, each refused one between two
  *     snapshots of F's campaigns; refused account creations must leave no account that logs in;
  *   - events: every ACCEPTED fuzz event is booked, and F's insights must come to equal exactly
@@ -15,7 +15,7 @@ import { judge, statusOf, type Verdict } from "./judge.js";
 import { fuzzTenant, type SweepCase } from "./sweep-cases.js";
 import type { GrpcTransport } from "./grpc-transport.js";
 import { sendRest } from "./rest-transport.js";
-import type { Outcome } from "./transports.js";
+import { retryRateLimited, type Outcome } from "./transports.js";
 
 export interface Finding {
   rpc: string;
@@ -34,6 +34,8 @@ export interface SweepResult {
   tolerated: Finding[];
   /** Cases that took over SLOW_MS: a hostile input that holds a service's event loop is a denial of service. */
   slow: Finding[];
+  /** Answers RESOURCE_EXHAUSTED / 429 to the sweep's pace, retried (transports.ts retryRateLimited). */
+  rateLimitRetries: number;
 }
 
 const SLOW_MS = 2_000;
@@ -51,7 +53,7 @@ export interface RunnerDeps {
 const EVENT_RPCS = new Set(["tally.ingestion.v1.IngestionService/IngestEvents", "tally.ingestion.v1.IngestionService/StreamEvents"]);
 
 export async function runSweep(cases: SweepCase[], deps: RunnerDeps): Promise<SweepResult> {
-  const result: SweepResult = { ran: 0, byTransport: {}, unexpected: [], tolerated: [], slow: [] };
+  const result: SweepResult = { ran: 0, byTransport: {}, unexpected: [], tolerated: [], slow: [], rateLimitRetries: 0 };
   const record = (c: SweepCase, o: Outcome | null, v: Verdict) => {
     if (v.kind === "expected") return;
     const f: Finding = { rpc: c.rpc.id, transport: c.transport, phase: c.phase, name: c.name, status: o ? statusOf(o) : "-", why: v.why, message: o?.message };
@@ -60,7 +62,10 @@ export async function runSweep(cases: SweepCase[], deps: RunnerDeps): Promise<Sw
   const send = async (c: SweepCase): Promise<Outcome> => {
     result.ran++;
     result.byTransport[c.transport] = (result.byTransport[c.transport] ?? 0) + 1;
-    return c.transport === "grpc" ? deps.grpc.send(c.rpc, c.grpcBytes!, c.token) : sendRest(deps.envoyUrl, c.rpc, c.rest!, c.token);
+    return retryRateLimited(
+      () => (c.transport === "grpc" ? deps.grpc.send(c.rpc, c.grpcBytes!, c.token) : sendRest(deps.envoyUrl, c.rpc, c.rest!, c.token)),
+      () => result.rateLimitRetries++,
+    );
   };
   const ledger = new EventLedger();
   const runOne = async (c: SweepCase) => {
@@ -195,10 +200,13 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<unkno
 const LIST = "tally.campaign.v1.CampaignService/ListCampaigns";
 const GET = "tally.campaign.v1.CampaignService/GetCampaign";
 const INSIGHTS = "tally.analytics.v1.AnalyticsService/GetCampaignInsights";
+const LIST_CONNECTIONS = "tally.ingestion.v1.IngestionService/ListPlatformConnections";
+const LIST_KEYS = "tally.identity.v1.IdentityService/ListApiKeys";
 
 async function callJson(deps: RunnerDeps, rpcId: string, json: JsonObject, token: string): Promise<Outcome> {
   const rpc = deps.contract.rpcs.find((r) => r.id === rpcId)!;
-  return deps.grpc.send(rpc, Buffer.from(deps.contract.encode(rpc.input, json)), token);
+  const bytes = Buffer.from(deps.contract.encode(rpc.input, json));
+  return retryRateLimited(() => deps.grpc.send(rpc, bytes, token));
 }
 
 interface Snapshot {
@@ -222,6 +230,14 @@ async function snapshot(deps: RunnerDeps, t: Tenant, withInsights: boolean): Pro
       const r = await callJson(deps, GET, { id }, t.tokens.OWNER);
       parts.push(r.code === "OK" ? (r.body ?? null) : `get ${r.code}`);
     }
+  }
+  // The ids of the tenant's platform connections and API keys (their sync and last-use fields move by themselves).
+  for (const [rpcId, field] of [
+    [LIST_CONNECTIONS, "platformConnections"],
+    [LIST_KEYS, "apiKeys"],
+  ] as const) {
+    const r = await callJson(deps, rpcId, { pageSize: 1000 }, t.tokens.OWNER);
+    parts.push(r.code === "OK" ? (((r.body as JsonObject)[field] ?? []) as JsonObject[]).map((x) => x.id ?? null) : `${field} ${r.code}`);
   }
   for (const id of withInsights ? Object.values(t.campaigns) : []) {
     const r = await callJson(deps, INSIGHTS, { campaignId: id, granularity: "GRANULARITY_TOTAL", timeZone: "UTC" }, t.tokens.OWNER);

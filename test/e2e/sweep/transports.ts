@@ -56,3 +56,20 @@ const PLACEHOLDER = Buffer.from(BAD_UTF8);
 export const pct = (b: Buffer) => [...b].map((x) => `%${x.toString(16).toUpperCase().padStart(2, "0")}`).join("");
 export const PCT_BAD_UTF8 = pct(BAD_UTF8_BYTES);
 export const withBadUtf8 = (buf: Buffer) => replaceAll(buf, PLACEHOLDER, BAD_UTF8_BYTES);
+
+/**
+ * Rate limits (per credential, DESIGN §3) are a correct answer to the sweep's own pace, not to its
+ * input: a RESOURCE_EXHAUSTED / 429 is retried as a client would, after a pause, and only the last
+ * answer is judged. The read budget refills at 100/s, so a second or two always suffices.
+ */
+export const isRateLimited = (o: Outcome) => o.code === "RESOURCE_EXHAUSTED" || o.http === 429;
+const RATE_LIMIT_ATTEMPTS = 8;
+
+export async function retryRateLimited(send: () => Promise<Outcome>, onRetry?: () => void): Promise<Outcome> {
+  for (let attempt = 1; ; attempt++) {
+    const o = await send();
+    if (!isRateLimited(o) || attempt >= RATE_LIMIT_ATTEMPTS) return o;
+    onRetry?.();
+    await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+  }
+}
