@@ -182,7 +182,7 @@ describe("dashboard (browser, through Envoy)", () => {
     assert.ok((await cssRes.text()).includes(".uplot"), "uPlot's stylesheet is bundled");
   });
 
-  it("an OWNER signs in, sees the campaign list and the campaign's charts matching the insights API, and live numbers", async () => {
+  it("an OWNER signs in, sees the campaign list and the campaign's charts matching the insights API, and live numbers", async (t) => {
     const page = await newPage();
     await page.goto(`${stack.envoyUrl}/`);
     assert.equal(new URL(page.url()).pathname, "/dashboard/");
@@ -246,6 +246,7 @@ describe("dashboard (browser, through Envoy)", () => {
     await page.waitForSelector('#live-totals [data-live="impressions"][data-value="5"]', { timeout: 2000 });
     const visibleAfterMs = Date.now() - acknowledged;
     assert.ok(visibleAfterMs <= 2000, `live after ${visibleAfterMs} ms`);
+    t.diagnostic(`a new event was on the page ${visibleAfterMs} ms after its ingest was acknowledged`);
     assert.equal(await page.textContent('#live-totals [data-live="impressions"]'), "5");
 
     // Another time zone: the report is re-read in it, and still equals the API.
@@ -292,6 +293,24 @@ describe("dashboard (browser, through Envoy)", () => {
     }
     assert.match((await page.textContent("#who")) ?? "", /Viewer/);
     await page.screenshot({ path: `${SHOTS}dashboard-5-viewer.png`, fullPage: true });
+    await page.close();
+  });
+
+  it("a pasted API key with the read scope sees the campaigns but no lifecycle buttons; a bad key is refused", async () => {
+    const created = await rest("POST", "/v1/apiKeys", { token: f.ownerToken, body: { displayName: "dashboard e2e", scopes: ["API_KEY_SCOPE_READ"] } });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const page = await newPage();
+    await page.goto(`${stack.envoyUrl}/dashboard/#/signin`);
+    await page.getByRole("textbox", { name: /^API key \(/ }).fill("tly_not_a_real_key_000000000000000000");
+    await page.getByRole("button", { name: "Use API key" }).click();
+    await page.waitForSelector("#signin-status [role=alert]");
+    assert.equal(await page.locator("#campaigns-table").count(), 0);
+    await page.getByRole("textbox", { name: /^API key \(/ }).fill(created.body.secret);
+    await page.getByRole("button", { name: "Use API key" }).click();
+    await page.waitForSelector("#campaigns-table");
+    await openCampaign(page, f);
+    assert.equal(await page.locator("[data-action]").count(), 0);
+    assert.equal(await page.textContent("#who"), "API key · Read-only");
     await page.close();
   });
 
