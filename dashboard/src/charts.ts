@@ -60,7 +60,8 @@ export function timeSeries(
     height: opts.height ?? 280,
     tzDate: tz ? (ts) => uPlot.tzDate(new Date(ts * 1000), tz) : undefined,
     scales: {
-      x: { time: true },
+      // One bucket alone: a day either side, instead of uPlot's auto range (which spans years).
+      x: { time: true, ...(opts.x.length === 1 ? { range: (): uPlot.Range.MinMax => [opts.x[0]! - 86_400, opts.x[0]! + 86_400] } : {}) },
       count: { auto: true, range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
       money: { auto: true, range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
     },

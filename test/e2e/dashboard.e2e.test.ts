@@ -151,6 +151,7 @@ describe("dashboard (browser, through Envoy)", () => {
     page.on("console", (m) => {
       if (m.type() === "error" && /Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
     });
+    page.on("pageerror", (err) => cspViolations.push(`uncaught: ${err.message}`));
     return page;
   }
 
@@ -314,7 +315,7 @@ describe("dashboard (browser, through Envoy)", () => {
     await page.close();
   });
 
-  it("breaks no Content-Security-Policy rule on any page", () => {
+  it("breaks no Content-Security-Policy rule and throws no uncaught error on any page", () => {
     assert.deepEqual(cspViolations, []);
   });
 });
