@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Validates the deployment files offline (run by `npm test`; alone: bash scripts/dev/check-deploy.sh):
 #   1. deploy/k8s/base/envoy/ holds verbatim copies of envoy/ (kustomize reads nothing outside its
-#      folder); `--write` refreshes them.
+#      folder), likewise base/openapi/ and base/dashboard/ (the built dashboard/public/); `--write`
+#      refreshes them.
 #   2. kustomize renders deploy/k8s/base and deploy/k8s/overlays/production.
 #   3. kubeconform checks every rendered object against the Kubernetes 1.32 JSON schemas, strict
 #      (an unknown field fails). kubeconform would download schemas; here they come from the PyPI
@@ -36,11 +37,15 @@ done
 if [[ ${1:-} == --write ]]; then
   for f in "${copies[@]}"; do cp "envoy/$f" "deploy/k8s/base/envoy/$f"; done
   mkdir -p deploy/k8s/base/openapi && cp openapi/tally.openapi.json deploy/k8s/base/openapi/
+  mkdir -p deploy/k8s/base/dashboard && cp dashboard/public/{index.html,app.js,app.css} deploy/k8s/base/dashboard/
   echo "✓ deploy/k8s/base/envoy/ refreshed from envoy/"
 fi
 stale=()
 for f in "${copies[@]}"; do cmp -s "envoy/$f" "deploy/k8s/base/envoy/$f" || stale+=("$f"); done
 cmp -s openapi/tally.openapi.json deploy/k8s/base/openapi/tally.openapi.json || stale+=("openapi/tally.openapi.json")
+for f in index.html app.js app.css; do
+  cmp -s "dashboard/public/$f" "deploy/k8s/base/dashboard/$f" || stale+=("dashboard/public/$f")
+done
 if ((${#stale[@]} > 0)); then
   echo "✗ deploy/k8s/base/envoy/ differs from envoy/ (${stale[*]}): run 'bash scripts/dev/check-deploy.sh --write' and commit." >&2
   exit 1

@@ -66,6 +66,7 @@ try {
   console.log(`
 Tally is running.
 
+  Dashboard         ${ENVOY_URL}/dashboard/   (sign in as ${DEMO.email} / ${DEMO.password})
   REST (Envoy)      ${ENVOY_URL}
   gRPC              campaign ${ADDRS.campaign} · ingestion ${ADDRS.ingestion} · analytics ${ADDRS.analytics}
   demo login        ${DEMO.email} / ${DEMO.password}

@@ -1,9 +1,10 @@
 /**
  * `npm test`: every check and every test tier against the real stack.
- *   1. contracts: gen/ is fresh, buf lint, buf breaking (against the previous commit); deploy/k8s and
- *      docker-compose.yml validate offline (scripts/dev/check-deploy.sh)
- *   2. typecheck, formatting (Prettier), and the layering rule (domain code imports no generated
- *      code and no I/O library)
+ *   1. contracts: gen/ is fresh, buf lint, buf breaking (against the previous commit); the built
+ *      dashboard (dashboard/public/) is fresh; deploy/k8s and docker-compose.yml validate offline
+ *      (scripts/dev/check-deploy.sh)
+ *   2. typecheck (services and the dashboard), formatting (Prettier), and the layering rule (domain
+ *      code imports no generated code and no I/O library)
  *   3. infrastructure (installed if missing) and the services + Envoy — reused when already running
  *   4. one `node --test` run over unit, service and e2e tests
  *   5. stop only what step 3 started
@@ -41,8 +42,10 @@ try {
   run("gen/ is fresh", "bash", ["scripts/dev/check-gen.sh"]);
   run("buf lint", "buf", ["lint"]);
   if (hasPreviousCommit()) run("buf breaking (WIRE_JSON, against HEAD~1)", "buf", ["breaking", "--against", ".git#ref=HEAD~1"]);
+  run("dashboard/public/ is fresh", process.execPath, ["--import", "tsx", "scripts/dev/build-dashboard.ts", "--check"]);
   run("deployment files (kustomize, kubeconform, compose schema)", "bash", ["scripts/dev/check-deploy.sh"]);
   run("typecheck", "tsc", ["--noEmit", "-p", "."]);
+  run("typecheck (dashboard, browser code)", "tsc", ["--noEmit", "-p", "dashboard"]);
   run("formatting (prettier --check)", "prettier", ["--check", "--log-level", "warn", "**/*.ts"]);
   run("layering: domain imports no generated code, rpc/, store/, client or I/O module", process.execPath, ["--import", "tsx", "scripts/dev/check-layering.ts"]);
   console.log("▶ infrastructure");

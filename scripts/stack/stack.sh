@@ -17,6 +17,9 @@
 #   scripts/stack/stack.sh env                    print the env file (eval-able exports)
 #   scripts/stack/stack.sh envoy-path             print the envoy binary path (installs it if needed)
 #   scripts/stack/stack.sh envoy-validate [FILE]  render + `envoy --mode validate` a config
+#   scripts/stack/stack.sh chromium-path          print the headless browser for the dashboard's
+#                                                 e2e test ($TALLY_CHROMIUM_BIN, else Debian's
+#                                                 chromium, installed with apt if missing)
 #   scripts/stack/stack.sh kafka-run CLASS ARGS   run a Java class from the Kafka jars, e.g.
 #                                                 org.apache.kafka.tools.TopicCommand --list ...
 #
@@ -907,6 +910,18 @@ cmd_envoy_path() {
   echo "$ENVOY_BIN"
 }
 
+cmd_chromium_path() {
+  local bin=${TALLY_CHROMIUM_BIN:-/usr/bin/chromium}
+  if [[ ! -x $bin ]]; then
+    [[ -z ${TALLY_CHROMIUM_BIN:-} ]] || die "TALLY_CHROMIUM_BIN=$bin is not an executable"
+    mkdir -p "$LOG_DIR"
+    take_lock
+    apt_install chromium >&2
+    [[ -x $bin ]] || die "chromium: $bin missing after install. Fix: apt-get install -y chromium"
+  fi
+  echo "$bin"
+}
+
 cmd_envoy_validate() {
   local src=${1:-$ENVOY_CONFIG} out=$STACK_DIR/envoy/validate.yaml
   cmd_envoy_path >/dev/null
@@ -942,6 +957,7 @@ main() {
     env) cmd_env ;;
     envoy-path) cmd_envoy_path ;;
     envoy-validate) cmd_envoy_validate "$@" ;;
+    chromium-path) cmd_chromium_path ;;
     kafka-run) cmd_kafka_run "$@" ;;
     help | -h | --help) usage ;;
     *)
