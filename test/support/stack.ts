@@ -3,6 +3,7 @@
  * settings, a fresh database per test file, unique Kafka topic and Redis key prefixes.
  */
 import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { createLogger, type Logger } from "#common/logger.js";
 import { DEV_JWT_SECRET } from "#common/config.js";
@@ -53,4 +54,22 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/**
+ * Deletes every Redis key under a test's prefix, leaving other tests' keys alone. SCAN (and KEYS)
+ * patterns are not prefixed by ioredis's keyPrefix, so this uses a client without one.
+ */
+export async function deleteRedisKeys(prefix: string, url = stack.redisUrl): Promise<void> {
+  const raw = new Redis(url);
+  try {
+    let cursor = "0";
+    do {
+      const [next, found] = await raw.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      if (found.length > 0) await raw.del(...found);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    await raw.quit();
+  }
 }

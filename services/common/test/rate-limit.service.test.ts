@@ -6,7 +6,7 @@ import { createMetrics } from "#common/metrics.js";
 import { RedisRateLimiter, tenantLimitsKey } from "#common/rate-limit/redis-rate-limiter.js";
 import { createRedis, type Redis } from "#common/redis.js";
 import { closedPort } from "../../../test/support/envoy.js";
-import { stack, testLogger, uniqueName } from "../../../test/support/stack.js";
+import { deleteRedisKeys, stack, testLogger, uniqueName } from "../../../test/support/stack.js";
 
 const prefix = `${uniqueName("rltest")}:`;
 const limits = { ingest: { perSecond: 1000, burst: 2000 }, read: { perSecond: 1, burst: 3 } };
@@ -22,9 +22,9 @@ before(async () => {
   limiter = new RedisRateLimiter(redis, { limits, timeoutMs: 200 }, testLogger(), createMetrics("rate-limit-test"));
 });
 after(async () => {
-  const keys = await redis.keys("*"); // under the prefix (KEYS applies it; the reply carries it)
-  if (keys.length > 0) await redis.del(...keys.map((k) => k.slice(prefix.length)));
   await redis.quit();
+  // Only this file's keys: KEYS/SCAN patterns are not prefixed by ioredis, so "*" would be everyone's.
+  await deleteRedisKeys(prefix);
 });
 
 describe("RedisRateLimiter", () => {

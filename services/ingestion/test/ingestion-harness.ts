@@ -4,7 +4,6 @@
  * CampaignSource.
  */
 import type { Consumer } from "kafkajs";
-import { Redis } from "ioredis";
 import { AdEventEnvelope, type AdEventRecord, type PlatformReportRecord } from "#gen/tally/events/v1/events.js";
 import { IngestionServiceClient } from "#gen/tally/ingestion/v1/ingestion.js";
 import { createTokenService, type Role } from "#common/auth.js";
@@ -13,7 +12,7 @@ import { unavailable } from "#common/errors.js";
 import { createProducer } from "#common/kafka.js";
 import { createMetrics } from "#common/metrics.js";
 import { connect } from "../../../test/support/grpc.js";
-import { createTestDatabase, stack, testLogger, uniqueName, type TestDatabase } from "../../../test/support/stack.js";
+import { createTestDatabase, deleteRedisKeys, stack, testLogger, uniqueName, type TestDatabase } from "../../../test/support/stack.js";
 import type { CampaignDirectory } from "../src/domain/platform-sync-runner.js";
 import type { ReportSources } from "../src/domain/report-source.js";
 import type { Logger } from "#common/logger.js";
@@ -118,7 +117,7 @@ export async function startIngestionHarness(opts: HarnessOptions = {}) {
         return;
       }
       await database.drop();
-      await deleteKeys(config.redisUrl, config.redisKeyPrefix);
+      await deleteRedisKeys(config.redisKeyPrefix, config.redisUrl);
       await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
       await admin.deleteGroups([readerGroup, config.campaignCacheGroupId]).catch(() => undefined);
       await admin.disconnect();
@@ -179,19 +178,4 @@ async function readTopic(consumer: Consumer, topic: string) {
       return messages.filter((m) => m.events.some((e) => wanted.has(e.eventId)));
     },
   };
-}
-
-/** Leaves nothing behind: keys are scanned without the client's prefix, which SCAN does not apply. */
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const raw = new Redis(url);
-  try {
-    let cursor = "0";
-    do {
-      const [next, found] = await raw.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      if (found.length > 0) await raw.del(...found);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    await raw.quit();
-  }
 }
