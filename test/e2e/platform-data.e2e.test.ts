@@ -19,9 +19,10 @@ import { loadConfig as campaignConfig } from "../../services/campaign/src/config
 import { wire as wireCampaign } from "../../services/campaign/src/wire.js";
 import { startDemoPlatforms, type DemoPlatforms } from "../../services/ingestion/src/connectors/demo-platforms.js";
 import type { PlatformSlug } from "../../services/ingestion/src/connectors/platform-connector.js";
+import { DEFAULT_META_CONFIG } from "../../services/ingestion/src/connectors/meta/meta-connector.js";
 import type { FakeAccount } from "../../services/ingestion/src/connectors/shared/fake-platform.js";
 import { loadConfig as ingestionConfig } from "../../services/ingestion/src/config.js";
-import { addDays, dateIn } from "../../services/ingestion/src/domain/platform-sync.js";
+import { addDays, dateIn, lookbackWindow } from "../../services/ingestion/src/domain/platform-sync.js";
 import { wire as wireIngestion } from "../../services/ingestion/src/wire.js";
 import { startPrivateEnvoy, type PrivateEnvoy } from "../support/envoy.js";
 import { createTestDatabase, stack, uniqueName, type TestDatabase } from "../support/stack.js";
@@ -99,6 +100,18 @@ function secrets(): string[] {
   return [...new Set(values)];
 }
 
+/**
+ * The documented whole count of exact conversions (analytics.proto Metrics.conversions): micros /
+ * 10^6 rounded half to even, from the exact sum of the row. Written out here, not imported, so the
+ * test states the rule itself.
+ */
+function wholeConversions(micros: bigint): bigint {
+  const [whole, rest] = [micros / 1_000_000n, micros % 1_000_000n];
+  if (rest > 500_000n) return whole + 1n;
+  if (rest < 500_000n) return whole;
+  return whole % 2n === 0n ? whole : whole + 1n;
+}
+
 /** What the platform reports for the campaign's linked external campaigns on one day, summed. */
 function expectedDay(account: FakeAccount, date: string, externalIds: string[]) {
   let impressions = 0n;
@@ -116,11 +129,12 @@ function expectedDay(account: FakeAccount, date: string, externalIds: string[]) 
       revenueMicros += c.revenueMicros;
     }
   }
-  // Insights count whole conversions (a fractional Google Ads day of 7.5 counts 7).
+  // Exact in conversions_micros (Google Ads reports halves); the whole count rounds that day's exact sum.
   return {
     impressions: `${impressions}`,
     clicks: `${clicks}`,
-    conversions: `${conversionsMicros / 1_000_000n}`,
+    conversions: `${wholeConversions(conversionsMicros)}`,
+    conversionsMicros: `${conversionsMicros}`,
     costMicros: `${costMicros}`,
     revenueMicros: `${revenueMicros}`,
   };
@@ -142,6 +156,7 @@ async function platformInsights(start: string, end: string): Promise<Map<string,
       impressions: m.impressions,
       clicks: m.clicks,
       conversions: m.conversions,
+      conversionsMicros: m.conversionsMicros,
       costMicros: m.costMicros,
       revenueMicros: m.revenueMicros,
     });
@@ -153,6 +168,36 @@ function expectedInsights(start: string, end: string): Map<string, ReturnType<ty
   const out = new Map<string, ReturnType<typeof expectedDay>>();
   for (const p of PLATFORMS) for (let d = start; d <= end; d = addDays(d, 1)) out.set(`${p} ${d}`, expectedDay(fakes.fakes[p].account, d, linked(p)));
   return out;
+}
+
+/**
+ * The rows one sync ingests for the campaign per platform over the default window (28 days ending
+ * today in the account's zone), the two linked external campaigns summed per key: a delivery row
+ * per day, plus, where the platform reports conversions per action, a row per action — Meta every
+ * counted action type its `actions` list, Google Ads each segments.conversion_action with
+ * conversions > 0 that day. LinkedIn and TikTok carry conversions on the delivery row (one row a
+ * day, whichever zone LinkedIn's UTC days are counted in).
+ */
+function expectedRowCounts(): string[] {
+  const window = lookbackWindow(ZONE, 28, new Date());
+  return PLATFORMS.map((p) => {
+    const account = fakes.fakes[p].account;
+    let rows = 0;
+    for (let d = window.startDate; d <= window.endDate; d = addDays(d, 1)) {
+      const actions = new Set(
+        linked(p).flatMap((id) =>
+          account
+            .day(id, d)
+            .conversions.filter((c) => p !== "google" || c.conversionsMicros > 0n)
+            .map((c) => c.action),
+        ),
+      );
+      const perAction =
+        p === "meta" ? [...actions].filter((a) => DEFAULT_META_CONFIG.conversionActionTypes.includes(a)).length : p === "google" ? actions.size : 0;
+      rows += 1 + perAction;
+    }
+    return String(rows);
+  });
 }
 
 /** FetchPlatformData, then polls the job until it leaves PENDING/RUNNING. */
@@ -298,12 +343,16 @@ describe("ad-platform data through the REST edge", () => {
     fakes.fakes.tiktok.controls.throttleNext = 1;
     const job = await fetchPlatformData();
     assert.equal(job.state, "PLATFORM_FETCH_JOB_STATE_SUCCEEDED", JSON.stringify(job.errors));
-    // The default window: 28 days ending today in each account's zone, two external campaigns summed per day.
+    // The default window: 28 days ending today in each account's zone, two external campaigns summed per day and action.
+    const rowCounts = expectedRowCounts();
     assert.deepEqual(
       PLATFORMS.map((p) => job.rowsByPlatform[p]),
-      PLATFORMS.map(() => "28"),
+      rowCounts,
     );
-    assert.deepEqual([job.rows, job.counts.accepted, job.counts.rejected ?? "0"], ["112", "112", "0"]);
+    // Meta and Google Ads report conversions per action: more rows than days.
+    assert.ok(Number(rowCounts[0]) > 28 && Number(rowCounts[1]) > 28, `meta ${rowCounts[0]}, google ${rowCounts[1]} rows`);
+    const total = String(rowCounts.reduce((sum, n) => sum + Number(n), 0));
+    assert.deepEqual([job.rows, job.counts.accepted, job.counts.rejected ?? "0"], [total, total, "0"]);
     assert.equal(fakes.fakes.google.controls.tokenRefreshes, 1);
     const [start, end] = [addDays(D, -2), D];
     const expected = expectedInsights(start, end);
@@ -360,7 +409,12 @@ describe("ad-platform data through the REST edge", () => {
     it("a restated row replaces the earlier one", async () => {
       const first = await ok("POST", "/v1/platformReports:ingest", { rows: [row()] });
       assert.deepEqual([first.receipts[0].status, first.counts.accepted], ["RECEIPT_STATUS_ACCEPTED", "1"]);
-      await eventually("the first snapshot", async () => ((await snapchat())?.costMicros === "12340000" ? true : undefined));
+      const firstSeen = await eventually("the first snapshot", async () => {
+        const got = await snapchat();
+        return got?.costMicros === "12340000" ? got : undefined;
+      });
+      // 2.5 conversions: exact in conversions_micros, 2 as a whole count (half to even).
+      assert.deepEqual([firstSeen.conversions, firstSeen.conversionsMicros], ["2", "2500000"]);
       const again = await ok("POST", "/v1/platformReports:ingest", {
         rows: [row({ impressions: "1500", clicks: "60", costMicros: "20000000", conversionsMicros: "3000000" })],
       });
@@ -369,7 +423,10 @@ describe("ad-platform data through the REST edge", () => {
         const got = await snapchat();
         return got?.costMicros === "20000000" ? got : undefined;
       });
-      assert.deepEqual([m.impressions, m.clicks, m.conversions, m.costMicros, m.revenueMicros], ["1500", "60", "3", "20000000", "50000000"]);
+      assert.deepEqual(
+        [m.impressions, m.clicks, m.conversions, m.conversionsMicros, m.costMicros, m.revenueMicros],
+        ["1500", "60", "3", "3000000", "20000000", "50000000"],
+      );
     });
 
     it("rejects a currency mismatch naming the field, and another tenant's campaign as not found", async () => {

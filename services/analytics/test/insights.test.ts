@@ -227,7 +227,7 @@ describe("GetCampaignInsights", () => {
     assert.equal((await call(req)).totals!.impressions, "0");
     const cachedKeys = await eventually(
       async () => {
-        const keys = await h.redis.keys(`${h.names.redisPrefix}analytics:insights:v1:${TENANT}:camp-cache:*`);
+        const keys = await h.redis.keys(`${h.names.redisPrefix}analytics:insights:v2:${TENANT}:camp-cache:*`);
         return keys.length > 0 ? keys : undefined;
       },
       5_000,

@@ -38,7 +38,7 @@ const delta = (revenueMicros: bigint, costMicros: bigint): RollupDelta => ({
   region: "DE",
   source: "TRACKED",
   conversionAction: "",
-  metrics: { impressions: 1n, clicks: 0n, conversions: 1n, costMicros, revenueMicros, filteredEvents: 0n },
+  metrics: { impressions: 1n, clicks: 0n, conversionsMicros: 1_000_000n, costMicros, revenueMicros, filteredEvents: 0n },
 });
 
 describe("rollup money sums", () => {
@@ -69,7 +69,7 @@ describe("rollup money sums", () => {
     const [part] = totals.get("c")!;
     assert.equal(part!.source, "TRACKED");
     assert.equal(part!.metrics.revenueMicros, expectedRevenue);
-    assert.equal(part!.metrics.conversions, 3n);
+    assert.equal(part!.metrics.conversionsMicros, 3_000_000n);
   });
 
   it("documents the choice on the columns", async () => {

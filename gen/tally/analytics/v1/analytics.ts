@@ -244,13 +244,25 @@ export function pacingStateToJSON(object: PacingState): string {
   }
 }
 
-/** Metrics are base counts plus ratios derived from them; a ratio is absent when its denominator is 0. */
+/**
+ * Metrics are base counts plus ratios derived from them; a ratio is absent when its denominator is 0.
+ *
+ * Conversions are exact in `conversions_micros`: platforms report fractional conversions
+ * (data-driven attribution: 2.5), tracked events count whole ones (× 1000000). `conversions` is
+ * the same number as a whole count for clients that only count, rounded once from this message's
+ * own exact sum; ratios are computed from the exact sum.
+ */
 export interface Metrics {
   /** Impressions. */
   impressions: string;
   /** Clicks. */
   clicks: string;
-  /** Conversions. */
+  /**
+   * Whole conversions: conversions_micros / 1000000 rounded half to even (2.5 → 2, 3.5 → 4,
+   * 3.25 → 3). Rounded per row and per total from the exact sums, so it is never a sum of rounded
+   * numbers; rows' whole counts may differ from the total's by the rounding. Sum conversions_micros
+   * to add rows up exactly.
+   */
   conversions: string;
   /** Spend in micros of the campaign's currency. */
   costMicros: string;
@@ -262,7 +274,7 @@ export interface Metrics {
   ctr?:
     | number
     | undefined;
-  /** conversions / clicks. */
+  /** Exact conversions per click: conversions_micros / 1000000 / clicks. */
   conversionRate?:
     | number
     | undefined;
@@ -274,12 +286,22 @@ export interface Metrics {
   cpmMicros?:
     | string
     | undefined;
-  /** cost_micros / conversions, rounded half away from zero. */
+  /**
+   * Cost per exact conversion: cost_micros × 1000000 / conversions_micros, rounded half away from
+   * zero; absent when conversions_micros is 0.
+   */
   cpaMicros?:
     | string
     | undefined;
   /** revenue_micros / cost_micros. */
-  roas?: number | undefined;
+  roas?:
+    | number
+    | undefined;
+  /**
+   * Conversions in millionths, exact (2.5 conversions = 2500000): the sum of platform-reported
+   * fractional conversions and tracked whole ones. Add this, not `conversions`, across rows.
+   */
+  conversionsMicros: string;
 }
 
 /** InsightRow is the metrics of one bucket and one combination of breakdown values. */
@@ -366,7 +388,10 @@ export interface ListCampaignPerformanceRequest {
   startDate: string;
   /** Last day, inclusive; default today. */
   endDate: string;
-  /** A metric name, optionally ` desc` (e.g. `cost_micros desc`); default `campaign_id`. */
+  /**
+   * A metric name, optionally ` desc` (e.g. `cost_micros desc`); default `campaign_id`.
+   * `conversions` and `conversions_micros` both order by the exact conversions.
+   */
   orderBy: string;
   /** At most this many rows (default 50, max 1000). */
   pageSize: number;
@@ -489,7 +514,10 @@ export interface SourceComparisonRow {
   clicks?:
     | MetricComparison
     | undefined;
-  /** Conversions. */
+  /**
+   * Whole conversions: each side rounded half to even from conversions_micros (as Metrics.conversions),
+   * the difference between the two whole counts.
+   */
   conversions?:
     | MetricComparison
     | undefined;
@@ -498,7 +526,11 @@ export interface SourceComparisonRow {
     | MetricComparison
     | undefined;
   /** Conversion revenue in micros of the campaign's currency. */
-  revenueMicros?: MetricComparison | undefined;
+  revenueMicros?:
+    | MetricComparison
+    | undefined;
+  /** Conversions in millionths, exact on both sides (platforms report fractional conversions). */
+  conversionsMicros?: MetricComparison | undefined;
 }
 
 /** GetCampaignSourceComparisonRequest selects a campaign and a range of days. */
@@ -552,6 +584,7 @@ function createBaseMetrics(): Metrics {
     cpmMicros: undefined,
     cpaMicros: undefined,
     roas: undefined,
+    conversionsMicros: "0",
   };
 }
 
@@ -592,6 +625,9 @@ export const Metrics: MessageFns<Metrics> = {
     }
     if (message.roas !== undefined) {
       writer.uint32(97).double(message.roas);
+    }
+    if (message.conversionsMicros !== "0") {
+      writer.uint32(104).int64(message.conversionsMicros);
     }
     return writer;
   },
@@ -705,6 +741,14 @@ export const Metrics: MessageFns<Metrics> = {
             message.roas = reader.double();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.conversionsMicros = reader.int64().toString();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -759,6 +803,11 @@ export const Metrics: MessageFns<Metrics> = {
         ? globalThis.String(object.cpa_micros)
         : undefined,
       roas: isSet(object.roas) ? globalThis.Number(object.roas) : undefined,
+      conversionsMicros: isSet(object.conversionsMicros)
+        ? globalThis.String(object.conversionsMicros)
+        : isSet(object.conversions_micros)
+        ? globalThis.String(object.conversions_micros)
+        : "0",
     };
   },
 
@@ -800,6 +849,9 @@ export const Metrics: MessageFns<Metrics> = {
     if (message.roas !== undefined) {
       obj.roas = floatToJson(message.roas);
     }
+    if (message.conversionsMicros !== "0") {
+      obj.conversionsMicros = message.conversionsMicros;
+    }
     return obj;
   },
 
@@ -820,6 +872,7 @@ export const Metrics: MessageFns<Metrics> = {
     message.cpmMicros = object.cpmMicros ?? undefined;
     message.cpaMicros = object.cpaMicros ?? undefined;
     message.roas = object.roas ?? undefined;
+    message.conversionsMicros = object.conversionsMicros ?? "0";
     return message;
   },
 };
@@ -2653,6 +2706,7 @@ function createBaseSourceComparisonRow(): SourceComparisonRow {
     conversions: undefined,
     costMicros: undefined,
     revenueMicros: undefined,
+    conversionsMicros: undefined,
   };
 }
 
@@ -2678,6 +2732,9 @@ export const SourceComparisonRow: MessageFns<SourceComparisonRow> = {
     }
     if (message.revenueMicros !== undefined) {
       MetricComparison.encode(message.revenueMicros, writer.uint32(58).fork()).join();
+    }
+    if (message.conversionsMicros !== undefined) {
+      MetricComparison.encode(message.conversionsMicros, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -2751,6 +2808,14 @@ export const SourceComparisonRow: MessageFns<SourceComparisonRow> = {
             message.revenueMicros = MetricComparison.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.conversionsMicros = MetricComparison.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2780,6 +2845,11 @@ export const SourceComparisonRow: MessageFns<SourceComparisonRow> = {
         : isSet(object.revenue_micros)
         ? MetricComparison.fromJSON(object.revenue_micros)
         : undefined,
+      conversionsMicros: isSet(object.conversionsMicros)
+        ? MetricComparison.fromJSON(object.conversionsMicros)
+        : isSet(object.conversions_micros)
+        ? MetricComparison.fromJSON(object.conversions_micros)
+        : undefined,
     };
   },
 
@@ -2806,6 +2876,9 @@ export const SourceComparisonRow: MessageFns<SourceComparisonRow> = {
     if (message.revenueMicros !== undefined) {
       obj.revenueMicros = MetricComparison.toJSON(message.revenueMicros);
     }
+    if (message.conversionsMicros !== undefined) {
+      obj.conversionsMicros = MetricComparison.toJSON(message.conversionsMicros);
+    }
     return obj;
   },
 
@@ -2830,6 +2903,9 @@ export const SourceComparisonRow: MessageFns<SourceComparisonRow> = {
       : undefined;
     message.revenueMicros = (object.revenueMicros !== undefined && object.revenueMicros !== null)
       ? MetricComparison.fromPartial(object.revenueMicros)
+      : undefined;
+    message.conversionsMicros = (object.conversionsMicros !== undefined && object.conversionsMicros !== null)
+      ? MetricComparison.fromPartial(object.conversionsMicros)
       : undefined;
     return message;
   },

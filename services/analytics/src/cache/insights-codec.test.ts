@@ -14,7 +14,7 @@ describe("insights codec", () => {
         region: "",
         source: null,
         conversionAction: null,
-        metrics: { ...zeroMetrics(), impressions: 3n, clicks: 1n, costMicros: 9_007_199_254_740_993n },
+        metrics: { ...zeroMetrics(), impressions: 3n, clicks: 1n, conversionsMicros: 2_500_000n, costMicros: 9_007_199_254_740_993n },
       },
     ];
     for (const granularity of ["DAY", "TOTAL"] as const) {

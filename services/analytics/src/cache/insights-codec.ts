@@ -4,7 +4,18 @@ import type { SourceKind } from "../domain/insights-input.js";
 import type { InsightsReport } from "../domain/insights-report.js";
 import type { DerivedMetrics } from "../domain/metrics.js";
 
-const BIGINT_FIELDS = ["impressions", "clicks", "conversions", "costMicros", "revenueMicros", "filteredEvents", "cpcMicros", "cpmMicros", "cpaMicros"] as const;
+const BIGINT_FIELDS = [
+  "impressions",
+  "clicks",
+  "conversions",
+  "conversionsMicros",
+  "costMicros",
+  "revenueMicros",
+  "filteredEvents",
+  "cpcMicros",
+  "cpmMicros",
+  "cpaMicros",
+] as const;
 const NUMBER_FIELDS = ["ctr", "conversionRate", "roas"] as const;
 
 type MetricsJson = Record<string, string | number>;

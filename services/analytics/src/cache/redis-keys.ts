@@ -17,9 +17,13 @@ export const generationKey = (c: CampaignRef) => `analytics:gen:${c.tenantId}:${
 /** A generation token nobody has used before (96 random bits). */
 export const newGeneration = (): string => randomBytes(12).toString("base64url");
 
-/** A cached insights answer; the generation token in the key makes older answers unreachable. */
+/**
+ * A cached insights answer; the generation token in the key makes older answers unreachable. v2:
+ * conversions summed exactly (conversionsMicros); a v1 answer added platform rows' whole parts, so
+ * it is never read again.
+ */
 export const insightsKey = (c: CampaignRef, generation: string, requestHash: string) =>
-  `analytics:insights:v1:${c.tenantId}:${c.campaignId}:${generation}:${requestHash}`;
+  `analytics:insights:v2:${c.tenantId}:${c.campaignId}:${generation}:${requestHash}`;
 
 /** Published to after every commit that changed the campaign's numbers (live streams listen). */
 export const liveChannel = (keyPrefix: string, c: CampaignRef) => `${keyPrefix}analytics:live:${c.tenantId}:${c.campaignId}`;

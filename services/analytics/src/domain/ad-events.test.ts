@@ -30,12 +30,12 @@ describe("foldEvents", () => {
       [new Date(deltas[0]!.bucketStart).toISOString(), deltas[0]!.metrics.impressions, deltas[0]!.metrics.clicks, deltas[0]!.metrics.costMicros],
       ["2025-01-01T10:00:00.000Z", 1n, 1n, 150n],
     );
-    assert.deepEqual([deltas[1]!.metrics.conversions, deltas[1]!.metrics.revenueMicros], [1n, 12_500_000n]);
+    assert.deepEqual([deltas[1]!.metrics.conversionsMicros, deltas[1]!.metrics.revenueMicros], [1_000_000n, 12_500_000n]);
   });
 
   it("filtered events count only in filteredEvents", () => {
     const [d] = foldEvents([event({ kind: "CLICK", filtered: true, costMicros: 99n, valueMicros: 5n })]);
-    assert.deepEqual(d!.metrics, { impressions: 0n, clicks: 0n, conversions: 0n, costMicros: 0n, revenueMicros: 0n, filteredEvents: 1n });
+    assert.deepEqual(d!.metrics, { impressions: 0n, clicks: 0n, conversionsMicros: 0n, costMicros: 0n, revenueMicros: 0n, filteredEvents: 1n });
   });
 
   it("keeps each conversion action's conversions and revenue on a row of its own", () => {
@@ -46,11 +46,11 @@ describe("foldEvents", () => {
       event({ kind: "IMPRESSION", costMicros: 7n }),
     ]);
     assert.deepEqual(
-      deltas.map((d) => [d.conversionAction, d.metrics.impressions, d.metrics.conversions, d.metrics.revenueMicros, d.metrics.costMicros]),
+      deltas.map((d) => [d.conversionAction, d.metrics.impressions, d.metrics.conversionsMicros, d.metrics.revenueMicros, d.metrics.costMicros]),
       [
         ["", 1n, 0n, 0n, 7n],
-        ["lead", 0n, 1n, 0n, 0n],
-        ["purchase", 0n, 2n, 20_000_000n, 0n],
+        ["lead", 0n, 1_000_000n, 0n, 0n],
+        ["purchase", 0n, 2_000_000n, 20_000_000n, 0n],
       ],
     );
   });

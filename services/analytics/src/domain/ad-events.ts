@@ -5,7 +5,7 @@
 import type { EventKind } from "#common/contract/event-type.js";
 import { rollupBucketStart } from "./buckets.js";
 import type { SourceKind } from "./insights-input.js";
-import { addInto, zeroMetrics, type BaseMetrics } from "./metrics.js";
+import { addInto, MICROS_PER_CONVERSION, zeroMetrics, type BaseMetrics } from "./metrics.js";
 
 export type { EventKind };
 
@@ -40,8 +40,9 @@ export interface PlatformReport {
    * "" (records from producers before the field) means the campaign's time zone.
    */
   timeZone: string;
-  metrics: Omit<BaseMetrics, "filteredEvents">;
-  /** Conversions in millionths, exact (platforms report fractional ones); metrics.conversions is its whole part. */
+  /** As the row arrived; `conversions` is the whole part of conversionsMicros (stored for older readers). */
+  metrics: ReportedCounts;
+  /** Conversions in millionths, exact (platforms report fractional ones): what insights add up. */
   conversionsMicros: bigint;
   reportTime: Date;
   /**
@@ -49,6 +50,15 @@ export interface PlatformReport {
    * cost). Part of the snapshot key: a row per action never replaces the delivery row.
    */
   conversionAction: string;
+}
+
+/** A report row's counts as it carries them (platform_report_rows' columns). */
+export interface ReportedCounts {
+  impressions: bigint;
+  clicks: bigint;
+  conversions: bigint;
+  costMicros: bigint;
+  revenueMicros: bigint;
 }
 
 export interface RollupDelta {
@@ -61,6 +71,7 @@ export interface RollupDelta {
   source: SourceKind;
   /** "" for numbers tied to no action: every impression, click, cost and filtered event is here. */
   conversionAction: string;
+  /** Tracked events count whole conversions: conversionsMicros is always a multiple of 10^6. */
   metrics: BaseMetrics;
 }
 
@@ -78,7 +89,7 @@ export function eventContribution(e: TrackedEvent): BaseMetrics {
   }
   if (e.kind === "IMPRESSION") m.impressions = 1n;
   else if (e.kind === "CLICK") m.clicks = 1n;
-  else m.conversions = 1n;
+  else m.conversionsMicros = MICROS_PER_CONVERSION;
   // Revenue is whatever value the event carries (ingestion only accepts it on conversions).
   m.revenueMicros = e.valueMicros;
   m.costMicros = e.costMicros;

@@ -17,7 +17,9 @@ export interface PerformanceRow {
 const METRIC_FIELDS = {
   impressions: "impressions",
   clicks: "clicks",
-  conversions: "conversions",
+  // The whole count orders like the exact one (rounding is monotone), without ties among fractions.
+  conversions: "conversionsMicros",
+  conversions_micros: "conversionsMicros",
   cost_micros: "costMicros",
   revenue_micros: "revenueMicros",
   filtered_events: "filteredEvents",

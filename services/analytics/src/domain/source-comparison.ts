@@ -11,7 +11,7 @@ import { resolveDateRange } from "./date-range.js";
 import { campaignZone, requireCampaign, tooManyRows, type CampaignLookup, type FreshnessReader, type InsightsReader } from "./insights.js";
 import { checkInsightsInput } from "./insights-input.js";
 import { MAX_INSIGHT_ROWS } from "./insights-report.js";
-import { addInto, zeroMetrics, type BaseMetrics } from "./metrics.js";
+import { addInto, wholeConversions, zeroMetrics, type BaseMetrics } from "./metrics.js";
 
 /** One metric from both sides. */
 export interface MetricComparison {
@@ -23,8 +23,9 @@ export interface MetricComparison {
   relativeDifference?: number;
 }
 
-export const COMPARED_METRICS = ["impressions", "clicks", "conversions", "costMicros", "revenueMicros"] as const;
-export type ComparedMetric = (typeof COMPARED_METRICS)[number];
+/** Compared as summed; `conversions` (whole) is derived from each side's exact conversionsMicros. */
+export const COMPARED_SUMS = ["impressions", "clicks", "conversionsMicros", "costMicros", "revenueMicros"] as const;
+export type ComparedMetric = (typeof COMPARED_SUMS)[number] | "conversions";
 
 export interface SourceComparisonRow {
   /** YYYY-MM-DD; "" for a whole-range total. */
@@ -60,9 +61,15 @@ export function compareMetric(tracked: bigint, platform: bigint): MetricComparis
   return out;
 }
 
+/**
+ * Each metric from both sides' sums. Whole conversions compare each side's own rounded count (as
+ * Metrics.conversions shows it), so tracked, platform and difference agree with each other; the
+ * exact discrepancy is conversionsMicros's.
+ */
 export function compareSums(tracked: BaseMetrics, platform: BaseMetrics): Record<ComparedMetric, MetricComparison> {
   const out = {} as Record<ComparedMetric, MetricComparison>;
-  for (const m of COMPARED_METRICS) out[m] = compareMetric(tracked[m], platform[m]);
+  for (const m of COMPARED_SUMS) out[m] = compareMetric(tracked[m], platform[m]);
+  out.conversions = compareMetric(wholeConversions(tracked.conversionsMicros), wholeConversions(platform.conversionsMicros));
   return out;
 }
 

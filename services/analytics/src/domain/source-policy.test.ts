@@ -14,7 +14,7 @@ describe("DEFAULT_SOURCE", () => {
       impressions: "PLATFORM",
       clicks: "PLATFORM",
       costMicros: "PLATFORM",
-      conversions: "TRACKED",
+      conversionsMicros: "TRACKED",
       revenueMicros: "TRACKED",
       filteredEvents: "TRACKED",
     });
@@ -24,10 +24,20 @@ describe("DEFAULT_SOURCE", () => {
 describe("combineSources", () => {
   it("never adds the two sources of one metric: each comes from its default source", () => {
     const total = combineSources([
-      tracked("meta", { impressions: 1000n, clicks: 90n, conversions: 7n, costMicros: 1_000_000n, revenueMicros: 70_000_000n, filteredEvents: 4n }),
-      reported("meta", { impressions: 1200n, clicks: 100n, conversions: 9n, costMicros: 25_000_000n, revenueMicros: 99_000_000n }),
+      tracked("meta", {
+        impressions: 1000n,
+        clicks: 90n,
+        conversionsMicros: 7_000_000n,
+        costMicros: 1_000_000n,
+        revenueMicros: 70_000_000n,
+        filteredEvents: 4n,
+      }),
+      reported("meta", { impressions: 1200n, clicks: 100n, conversionsMicros: 9_000_000n, costMicros: 25_000_000n, revenueMicros: 99_000_000n }),
     ]);
-    assert.deepEqual(total, m({ impressions: 1200n, clicks: 100n, conversions: 7n, costMicros: 25_000_000n, revenueMicros: 70_000_000n, filteredEvents: 4n }));
+    assert.deepEqual(
+      total,
+      m({ impressions: 1200n, clicks: 100n, conversionsMicros: 7_000_000n, costMicros: 25_000_000n, revenueMicros: 70_000_000n, filteredEvents: 4n }),
+    );
   });
 
   it("falls back per platform to the source that has data", () => {
@@ -35,9 +45,9 @@ describe("combineSources", () => {
       // direct: tracked only, so its spend is the tracked spend.
       tracked("direct", { impressions: 10n, clicks: 2n, costMicros: 300_000n }),
       // google: reported only, so its conversions are the reported ones.
-      reported("google", { impressions: 500n, clicks: 50n, conversions: 5n, costMicros: 9_000_000n, revenueMicros: 40_000_000n }),
+      reported("google", { impressions: 500n, clicks: 50n, conversionsMicros: 5_000_000n, costMicros: 9_000_000n, revenueMicros: 40_000_000n }),
     ]);
-    assert.deepEqual(total, m({ impressions: 510n, clicks: 52n, conversions: 5n, costMicros: 9_300_000n, revenueMicros: 40_000_000n }));
+    assert.deepEqual(total, m({ impressions: 510n, clicks: 52n, conversionsMicros: 5_000_000n, costMicros: 9_300_000n, revenueMicros: 40_000_000n }));
   });
 
   it("counts a platform that reported zeros as having reported", () => {
@@ -56,7 +66,7 @@ describe("chooseSources", () => {
       { platform: "direct", source: "TRACKED" },
     ]);
     assert.equal(choice.get("meta")!.impressions, "PLATFORM");
-    assert.equal(choice.get("meta")!.conversions, "TRACKED");
+    assert.equal(choice.get("meta")!.conversionsMicros, "TRACKED");
     assert.equal(choice.get("direct")!.impressions, "TRACKED");
     assert.equal(choice.get("direct")!.costMicros, "TRACKED");
   });
@@ -65,17 +75,17 @@ describe("chooseSources", () => {
 describe("applySourcePolicy", () => {
   const g = (bucketKey: string, s: SourcedMetrics): SourcedGroup => ({ bucketKey, region: "", conversionAction: null, ...s });
   const groups = [
-    g("2025-03-11", tracked("meta", { impressions: 90n, conversions: 3n })),
-    g("2025-03-11", reported("meta", { impressions: 100n, conversions: 4n, costMicros: 5n })),
+    g("2025-03-11", tracked("meta", { impressions: 90n, conversionsMicros: 3_000_000n })),
+    g("2025-03-11", reported("meta", { impressions: 100n, conversionsMicros: 4_000_000n, costMicros: 5n })),
     g("2025-03-12", tracked("direct", { impressions: 7n })),
   ];
 
   it("folds counted numbers over platform and source when not broken down by them", () => {
     const { rows, counted } = applySourcePolicy(groups, []);
     assert.deepEqual(
-      rows.map((r) => [r.bucketKey, r.platform, r.source, r.metrics.impressions, r.metrics.conversions, r.metrics.costMicros]),
+      rows.map((r) => [r.bucketKey, r.platform, r.source, r.metrics.impressions, r.metrics.conversionsMicros, r.metrics.costMicros]),
       [
-        ["2025-03-11", "", null, 0n, 3n, 0n],
+        ["2025-03-11", "", null, 0n, 3_000_000n, 0n],
         ["2025-03-11", "", null, 100n, 0n, 5n],
         ["2025-03-12", "", null, 7n, 0n, 0n],
       ],
@@ -86,10 +96,10 @@ describe("applySourcePolicy", () => {
   it("keeps each source's own numbers when broken down by source", () => {
     const { rows, counted } = applySourcePolicy(groups, ["SOURCE"]);
     assert.deepEqual(
-      rows.map((r) => [r.platform, r.source, r.metrics.impressions, r.metrics.conversions]),
+      rows.map((r) => [r.platform, r.source, r.metrics.impressions, r.metrics.conversionsMicros]),
       [
-        ["", "TRACKED", 90n, 3n],
-        ["", "PLATFORM", 100n, 4n],
+        ["", "TRACKED", 90n, 3_000_000n],
+        ["", "PLATFORM", 100n, 4_000_000n],
         ["", "TRACKED", 7n, 0n],
       ],
     );

@@ -5,7 +5,7 @@
  *
  * - Delivery — impressions, clicks, cost_micros — defaults to PLATFORM: the ad platform serves and
  *   bills the ads, so its counts are the system of record (spend only the platforms know).
- * - Outcomes — conversions, revenue_micros — default to TRACKED: first-party tracking sees what
+ * - Outcomes — conversions (exact, in millionths), revenue_micros — default to TRACKED: first-party tracking sees what
  *   happened on the advertiser's side, deduplicated, without each platform's own attribution.
  * - filtered_events exists only in tracking.
  *
@@ -25,7 +25,7 @@ export const DEFAULT_SOURCE: Readonly<Record<BaseMetricName, SourceKind>> = Obje
   impressions: "PLATFORM",
   clicks: "PLATFORM",
   costMicros: "PLATFORM",
-  conversions: "TRACKED",
+  conversionsMicros: "TRACKED",
   revenueMicros: "TRACKED",
   filteredEvents: "TRACKED",
 });

@@ -80,6 +80,7 @@ export function toMetrics(m: DerivedMetrics): Metrics {
     impressions: m.impressions.toString(),
     clicks: m.clicks.toString(),
     conversions: m.conversions.toString(),
+    conversionsMicros: m.conversionsMicros.toString(),
     costMicros: m.costMicros.toString(),
     revenueMicros: m.revenueMicros.toString(),
     filteredEvents: m.filteredEvents.toString(),
@@ -191,6 +192,7 @@ function toSourceComparisonRow(r: SourceComparisonRow): SourceComparisonRowPb {
     conversions: toMetricComparison(m.conversions),
     costMicros: toMetricComparison(m.costMicros),
     revenueMicros: toMetricComparison(m.revenueMicros),
+    conversionsMicros: toMetricComparison(m.conversionsMicros),
   };
 }
 

@@ -8,7 +8,7 @@ import type { Granularity } from "../domain/buckets.js";
 import type { InsightsQuery, InsightsReader } from "../domain/insights.js";
 import type { Dimension } from "../domain/insights-input.js";
 import type { SourcedGroup } from "../domain/insights-report.js";
-import { SUMS_SQL, toGroupedMetrics, type GroupedSumsRow } from "./mapping.js";
+import { ROLLUP_CONVERSIONS_MICROS, SUMS_SQL, toGroupedMetrics, type GroupedSumsRow } from "./mapping.js";
 
 const DIMENSION_COLUMN: Record<Dimension, string> = { PLATFORM: "platform", REGION: "region", SOURCE: "source", CONVERSION_ACTION: "conversion_action" };
 
@@ -36,7 +36,8 @@ function bucketKeySql(granularity: Granularity): { local: string; key: string; z
 
 /**
  * Tracked rollups plus platform report rows placed at the first instant of their hour (or day) in
- * the row's own zone (the ad account's), or the campaign's for rows that carry none.
+ * the row's own zone (the ad account's), or the campaign's for rows that carry none. Conversions
+ * in millionths on both sides: platform rows' exact conversions_micros, never their whole part.
  */
 function factsSql(query: InsightsQuery): { sql: string; params: Knex.Value[] } {
   const filters: string[] = [];
@@ -52,11 +53,11 @@ function factsSql(query: InsightsQuery): { sql: string; params: Knex.Value[] } {
   const where = filters.join(" ");
   const range = [query.interval.start.toISOString(), query.interval.end.toISOString()];
   const sql = `
-    SELECT bucket_start, platform, region, source, conversion_action, impressions, clicks, conversions, cost_micros, revenue_micros, filtered_events
+    SELECT bucket_start, platform, region, source, conversion_action, impressions, clicks, ${ROLLUP_CONVERSIONS_MICROS} AS conversions_micros, cost_micros, revenue_micros, filtered_events
     FROM rollups
     WHERE tenant_id = ? AND campaign_id = ? AND bucket_start >= ? AND bucket_start < ? ${where}
     UNION ALL
-    SELECT bucket_start, platform, region, 2::int2, conversion_action, impressions, clicks, conversions, cost_micros, revenue_micros, 0::int8
+    SELECT bucket_start, platform, region, 2::int2, conversion_action, impressions, clicks, conversions_micros, cost_micros, revenue_micros, 0::int8
     FROM (SELECT *, (report_date + make_interval(hours => greatest(hour, 0)::int)) AT TIME ZONE coalesce(nullif(time_zone, ''), ?) AS bucket_start
           FROM platform_report_rows WHERE tenant_id = ? AND campaign_id = ?) p
     WHERE bucket_start >= ? AND bucket_start < ? ${where}`;

@@ -7,7 +7,7 @@ import { eventTypeNumber } from "#common/contract/event-type.js";
 import type { PositionedEvent, PositionedReport, RollupDelta } from "../domain/ad-events.js";
 import type { SourceKind } from "../domain/insights-input.js";
 import type { GroupedMetrics } from "../domain/insights-report.js";
-import type { BaseMetrics } from "../domain/metrics.js";
+import { MICROS_PER_CONVERSION, type BaseMetrics } from "../domain/metrics.js";
 
 /** One whole column passed as a single array parameter (`?::text[]`); node-pg encodes the array. */
 export type SqlColumn = Knex.Value;
@@ -24,7 +24,7 @@ export const WHOLE_DAY_HOUR = -1;
 export interface MetricSumsRow {
   impressions: string;
   clicks: string;
-  conversions: string;
+  conversions_micros: string;
   cost_micros: string;
   revenue_micros: string;
   filtered_events: string;
@@ -33,10 +33,19 @@ export interface MetricSumsRow {
 /**
  * NUMERIC, never int8: a sum over many rows (money sums are NUMERIC already; platform report
  * counts are bigint per row) must not fail with "bigint out of range". node-postgres answers a
- * decimal string, parsed exactly by toBaseMetrics.
+ * decimal string, parsed exactly by toBaseMetrics. Conversions are summed in millionths: the
+ * facts below every query select them as `conversions_micros` (ROLLUP_CONVERSIONS_MICROS,
+ * platform_report_rows.conversions_micros), so fractional platform conversions add up exactly.
  */
-export const SUMS_SQL = `sum(impressions)::numeric AS impressions, sum(clicks)::numeric AS clicks, sum(conversions)::numeric AS conversions,
+export const SUMS_SQL = `sum(impressions)::numeric AS impressions, sum(clicks)::numeric AS clicks, sum(conversions_micros)::numeric AS conversions_micros,
   sum(cost_micros)::numeric AS cost_micros, sum(revenue_micros)::numeric AS revenue_micros, sum(filtered_events)::numeric AS filtered_events`;
+
+/**
+ * rollups hold whole tracked conversions; in millionths to sum beside platform rows. int8 per row
+ * (cheaper than NUMERIC on the hot path) cannot wrap: one row is one 15-minute bucket's events,
+ * and 9.2 × 10^12 conversions would have to be tracked in it. The sums above are NUMERIC.
+ */
+export const ROLLUP_CONVERSIONS_MICROS = "conversions * 1000000";
 
 export interface GroupedSumsRow extends MetricSumsRow {
   bucket_key: string;
@@ -56,7 +65,7 @@ export function toBaseMetrics(row: MetricSumsRow): BaseMetrics {
   return {
     impressions: BigInt(row.impressions ?? 0),
     clicks: BigInt(row.clicks ?? 0),
-    conversions: BigInt(row.conversions ?? 0),
+    conversionsMicros: BigInt(row.conversions_micros ?? 0),
     costMicros: BigInt(row.cost_micros ?? 0),
     revenueMicros: BigInt(row.revenue_micros ?? 0),
     filteredEvents: BigInt(row.filtered_events ?? 0),
@@ -101,6 +110,12 @@ export function rawEventsJson(items: PositionedEvent[]): string {
   );
 }
 
+/** rollups.conversions counts whole tracked conversions; a fraction here is a bug, never rounded away. */
+function trackedConversions(conversionsMicros: bigint): bigint {
+  if (conversionsMicros % MICROS_PER_CONVERSION !== 0n) throw new RangeError(`tracked conversions must be whole, got ${conversionsMicros} micros`);
+  return conversionsMicros / MICROS_PER_CONVERSION;
+}
+
 /** rollups columns, in the order of the INSERT column list. */
 export function rollupColumns(deltas: RollupDelta[]): SqlColumn[] {
   return [
@@ -113,7 +128,7 @@ export function rollupColumns(deltas: RollupDelta[]): SqlColumn[] {
     deltas.map((d) => d.conversionAction),
     deltas.map((d) => d.metrics.impressions.toString()),
     deltas.map((d) => d.metrics.clicks.toString()),
-    deltas.map((d) => d.metrics.conversions.toString()),
+    deltas.map((d) => trackedConversions(d.metrics.conversionsMicros).toString()),
     deltas.map((d) => d.metrics.costMicros.toString()),
     deltas.map((d) => d.metrics.revenueMicros.toString()),
     deltas.map((d) => d.metrics.filteredEvents.toString()),

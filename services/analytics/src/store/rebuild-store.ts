@@ -13,7 +13,10 @@ import { PgRawEventRetention, utcDay } from "./raw-event-retention.js";
 const KEY = "tenant_id, campaign_id, bucket_start, platform, region, source, conversion_action";
 const METRICS = ["impressions", "clicks", "conversions", "cost_micros", "revenue_micros", "filtered_events"];
 // NUMERIC like the rollup money columns (see migrations.ts): these sums must not wrap either.
-const SUMS = METRICS.map((m) => `coalesce(sum(${m}), 0)::numeric AS ${m}`).join(", ");
+// Conversions leave in millionths, as every read of metrics does (mapping.ts SUMS_SQL).
+const SUMS = METRICS.map((m) =>
+  m === "conversions" ? "coalesce(sum(conversions), 0)::numeric * 1000000 AS conversions_micros" : `coalesce(sum(${m}), 0)::numeric AS ${m}`,
+).join(", ");
 
 // The raw-event contribution must match domain/ad-events.ts eventContribution() exactly.
 const REBUILD = `

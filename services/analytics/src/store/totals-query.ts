@@ -5,20 +5,21 @@
 import type { Knex } from "#common/db.js";
 import type { CampaignWindow, TotalsReader } from "../domain/performance.js";
 import type { SourcedMetrics } from "../domain/source-policy.js";
-import { column, SOURCE_OF_CODE, SUMS_SQL, toBaseMetrics, type MetricSumsRow } from "./mapping.js";
+import { column, ROLLUP_CONVERSIONS_MICROS, SOURCE_OF_CODE, SUMS_SQL, toBaseMetrics, type MetricSumsRow } from "./mapping.js";
 
 /**
  * Sums per campaign, platform and source over each campaign's own window, tracked rollups and
- * platform report rows in one statement; the domain's source policy decides what counts.
+ * platform report rows in one statement (conversions in exact millionths); the domain's source
+ * policy decides what counts.
  */
 const TOTALS_SQL = `
 WITH w AS (SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[]) AS w(campaign_id, s, e, tz))
 SELECT w.campaign_id, f.platform, f.source, ${SUMS_SQL}
 FROM w JOIN LATERAL (
-  SELECT platform, source, impressions, clicks, conversions, cost_micros, revenue_micros, filtered_events
+  SELECT platform, source, impressions, clicks, ${ROLLUP_CONVERSIONS_MICROS} AS conversions_micros, cost_micros, revenue_micros, filtered_events
   FROM rollups r WHERE r.tenant_id = ? AND r.campaign_id = w.campaign_id AND r.bucket_start >= w.s AND r.bucket_start < w.e
   UNION ALL
-  SELECT platform, 2::int2, impressions, clicks, conversions, cost_micros, revenue_micros, 0
+  SELECT platform, 2::int2, impressions, clicks, conversions_micros, cost_micros, revenue_micros, 0
   FROM platform_report_rows p
   WHERE p.tenant_id = ? AND p.campaign_id = w.campaign_id
     AND (p.report_date + make_interval(hours => greatest(p.hour, 0)::int)) AT TIME ZONE coalesce(nullif(p.time_zone, ''), w.tz) >= w.s
