@@ -23,7 +23,8 @@ describe("operations", () => {
       "tally.identity.v1.IdentityService",
     ],
     ingestion: ["grpc.health.v1.Health", "tally.ingestion.v1.IngestionService"],
-    analytics: ["grpc.health.v1.Health", "tally.analytics.v1.AnalyticsService"],
+    // CampaignSpendService is internal too (service credentials only; GetCampaign's spend).
+    analytics: ["grpc.health.v1.Health", "tally.analytics.v1.AnalyticsService", "tally.analytics.v1.CampaignSpendService"],
   };
   for (const [service, addr] of Object.entries(ADDRS) as [keyof typeof ADDRS, string][]) {
     it(`grpcurl -plaintext ${service} list works through reflection`, () => {
