@@ -13,8 +13,8 @@ import { checkHttp, waitFor } from "../scripts/dev/health.js";
 import { ROOT } from "../scripts/dev/processes.js";
 import { uniqueName } from "../test/support/stack.js";
 import { ghzClosedLoop } from "./ghz.js";
-import { closedLoop, type LatencySummary } from "./stats.js";
-import { httpPost } from "./http.js";
+import type { LatencySummary } from "./stats.js";
+import { wrkClosedLoop } from "./wrk.js";
 
 const logger = createLogger("bench", "warn");
 
@@ -98,13 +98,15 @@ export interface EchoBaseline {
 export async function echoBaselines(envoyBin: string, target: string, concurrency: number, seconds: number): Promise<EchoBaseline> {
   const grpc = await ghzClosedLoop({ target, call: "grpc.health.v1.Health.Check", data: {}, concurrency, seconds });
   const dir = mkdtempSync(join(tmpdir(), "tally-bench-"));
-  const envoyPort = 18080;
+  const envoyPort = Number(process.env.TALLY_BENCH_ECHO_PORT ?? 18080);
   const [host, port] = target.split(":");
   writeFileSync(join(dir, "envoy.yaml"), echoEnvoyConfig(envoyPort, host!, Number(port), `${ROOT}envoy/tally.binpb`));
-  const envoy = spawn(envoyBin, ["-c", join(dir, "envoy.yaml"), "--disable-hot-restart", "--base-id", "18901", "--log-level", "warn"], { stdio: "ignore" });
+  const envoy = spawn(envoyBin, ["-c", join(dir, "envoy.yaml"), "--disable-hot-restart", "--base-id", String(envoyPort + 1), "--log-level", "warn"], {
+    stdio: "ignore",
+  });
   try {
     await waitFor("echo envoy", () => checkHttp(`http://127.0.0.1:${envoyPort}/ready`), 20_000);
-    const envoyRest = await closedLoop(concurrency, seconds, () => httpPost(`http://127.0.0.1:${envoyPort}/grpc.health.v1.Health/Check`, "{}"));
+    const envoyRest = await wrkClosedLoop({ url: `http://127.0.0.1:${envoyPort}/grpc.health.v1.Health/Check`, postBody: "{}", concurrency, seconds });
     return { grpc, envoyRest };
   } finally {
     envoy.kill("SIGTERM");

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { seedDemo, DEMO } from "./demo.js";
-import { ADDRS, ENVOY_URL, LOG_DIR, ROOT, runningComponents, stack, startEnvoy, startServices, stopChildren } from "./processes.js";
+import { ADDRS, buildDist, ENVOY_URL, LOG_DIR, ROOT, runningComponents, stack, startEnvoy, startServices, stopChildren } from "./processes.js";
 
 const before = runningComponents();
 let children: ChildProcess[] = [];
@@ -27,9 +27,11 @@ process.on("SIGTERM", () => void shutdown(0));
 try {
   console.log("▶ infrastructure (PostgreSQL, Redis, Kafka)…");
   stack("start", "postgres", "redis", "kafka");
+  console.log("▶ build (dist/: the services run compiled, as in production)…");
+  buildDist();
   console.log(`▶ services (logs in ${LOG_DIR})…`);
   // Demo tokens last a day so the simulator keeps going; production keeps the 1 h default.
-  children = await startServices({ TALLY_TOKEN_TTL_SECONDS: process.env.TALLY_TOKEN_TTL_SECONDS ?? "86400" });
+  children = await startServices({ TALLY_TOKEN_TTL_SECONDS: process.env.TALLY_TOKEN_TTL_SECONDS ?? "86400" }, { compiled: true });
   console.log("▶ envoy…");
   await startEnvoy();
   const demo = await seedDemo(ADDRS.campaign);
