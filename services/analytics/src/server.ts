@@ -13,6 +13,7 @@ import type { PerformanceService } from "./domain/performance.js";
 import type { ReaggregateService } from "./domain/reaggregate.js";
 import type { SourceComparisonService } from "./domain/source-comparison.js";
 import { createAnalyticsRpc } from "./rpc/analytics-rpc.js";
+import { withResponsesEncodedOnce } from "./rpc/encoded-once.js";
 
 export interface ServerDeps {
   logger: Logger;
@@ -35,7 +36,8 @@ export function createServer(deps: ServerDeps): GrpcServer {
     services: [
       {
         name: "tally.analytics.v1.AnalyticsService",
-        definition: AnalyticsServiceService,
+        // Cached insights answers are served as the same objects again: encoded once each.
+        definition: withResponsesEncodedOnce(AnalyticsServiceService, ["getCampaignInsights"]),
         implementation: createAnalyticsRpc({ kit, ...deps }),
       },
     ],

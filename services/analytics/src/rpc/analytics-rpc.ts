@@ -31,6 +31,7 @@ import {
   toSourceComparisonResponse,
   toStreamResponse,
 } from "./convert.js";
+import { convertedOnce } from "./encoded-once.js";
 
 export interface AnalyticsRpcDeps {
   kit: RpcKit;
@@ -44,9 +45,12 @@ export interface AnalyticsRpcDeps {
 const M = "tally.analytics.v1.AnalyticsService";
 
 export function createAnalyticsRpc({ kit, insights, performance, live, reaggregate, comparison }: AnalyticsRpcDeps): AnalyticsServiceServer {
+  // A cache hit returns the same report object: the same response object for it (server.ts then
+  // encodes that once).
+  const insightsResponse = convertedOnce(toInsightsResponse);
   return {
     getCampaignInsights: kit.unary<GetCampaignInsightsRequest, GetCampaignInsightsResponse, typeof read>(`${M}/GetCampaignInsights`, read, async (req, ctx) =>
-      toInsightsResponse(await insights.getCampaignInsights(ctx.principal.tenantId, fromInsightsRequest(req), ctx.requestId)),
+      insightsResponse(await insights.getCampaignInsights(ctx.principal.tenantId, fromInsightsRequest(req), ctx.requestId)),
     ),
     listCampaignPerformance: kit.unary<ListCampaignPerformanceRequest, ListCampaignPerformanceResponse, typeof read>(
       `${M}/ListCampaignPerformance`,
