@@ -18,7 +18,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createConnection } from "node:net";
 import { Redis } from "ioredis";
 import { ADDRS, buildDist, ENVOY_URL, ROOT, SERVICES, servicesHealthy, stack, startServices, stopChildren } from "../scripts/dev/processes.js";
@@ -69,6 +69,36 @@ async function withCpu<T>(pids: Record<string, number | undefined>, load: () => 
   const t0 = Object.fromEntries(known.map(([n, pid]) => [n, cpuSeconds(pid)]));
   const result = await load();
   return { result, cpu: Object.fromEntries(known.map(([n, pid]) => [n, cpuSeconds(pid) - t0[n]!])) };
+}
+
+/** The pid listening on a local TCP port (ss -ltnp), if any. */
+function listenerPid(port: number): number | undefined {
+  const r = spawnSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
+  const m = /pid=(\d+)/.exec(r.stdout ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Postgres backends (children of the postmaster listening on `port`): their CPU is the database's work. */
+function postgresBackends(port: number): number[] {
+  const postmaster = listenerPid(port);
+  if (postmaster === undefined) return [];
+  const r = spawnSync("pgrep", ["-P", String(postmaster)], { encoding: "utf8" });
+  return (r.stdout ?? "").split("\n").filter(Boolean).map(Number);
+}
+
+/** CPU seconds of a set of processes; those gone before the end are left out of both ends. */
+async function withCpuOfGroup<T>(pids: number[], load: () => Promise<T>): Promise<{ result: T; cpu: number }> {
+  const read = (pid: number) => {
+    try {
+      return cpuSeconds(pid);
+    } catch {
+      return NaN;
+    }
+  };
+  const t0 = pids.map(read);
+  const result = await load();
+  const cpu = pids.map((pid, i) => read(pid) - t0[i]!).filter(Number.isFinite);
+  return { result, cpu: cpu.reduce((a, b) => a + b, 0) };
 }
 
 async function aggregatorApplied(port: number): Promise<number> {
@@ -166,7 +196,23 @@ try {
   console.log("system…");
   const tenant = await createTenant(12);
   const applied0 = await Promise.all(aggregatorMetricsPorts.map((p) => aggregatorApplied(p).catch(() => NaN)));
-  const ingest = await ingestEndToEnd(tenant, EVENTS, ingestionAddrs);
+  // Where the CPU of an ingested event goes: the service processes (when the bench started them),
+  // this process (the gRPC client building and sending the batches) and the infrastructure, which
+  // others may be using at the same time on a shared machine.
+  const infraPids = { kafka: listenerPid(infra.kafka), redis: listenerPid(infra.redis) };
+  const pgPids = postgresBackends(infra.postgres);
+  const benchCpu0 = process.cpuUsage();
+  const childNames = [...SERVICES.map((s) => s.name), "ingestion-2", "aggregator-2"];
+  const ingestPids = Object.fromEntries(children.map((c, i) => [childNames[i]!, c.pid]).filter(([n]) => n !== "campaign" && n !== "analytics"));
+  const ingestRun = await withCpu({ ...ingestPids, ...infraPids }, () => withCpuOfGroup(pgPids, () => ingestEndToEnd(tenant, EVENTS, ingestionAddrs)));
+  const benchCpu = process.cpuUsage(benchCpu0);
+  const ingest = ingestRun.result.result;
+  const ingestCpuUsPerEvent = Object.fromEntries(
+    Object.entries({ ...ingestRun.cpu, "postgres backends": ingestRun.result.cpu, "bench client": (benchCpu.user + benchCpu.system) / 1e6 }).map(([n, sec]) => [
+      n,
+      (sec / EVENTS) * 1e6,
+    ]),
+  );
   const applied1 = await Promise.all(aggregatorMetricsPorts.map((p) => aggregatorApplied(p).catch(() => NaN)));
   const perAggregator = applied1.map((a, i) => (a - applied0[i]!) / ingest.visibleSeconds);
   const fresh = await freshness(tenant, 30);
@@ -263,6 +309,12 @@ try {
     [
       "End-to-end ingest (gRPC → Kafka → aggregator → Postgres, visible in insights)",
       `${fmt(ingest.endToEndRate)} events/s (acks at ${fmt(ingest.ackRate)}/s)` +
+        `\n            CPU per event: ${Object.entries(ingestCpuUsPerEvent)
+          .map(([n, us]) => `${n} ${fmt(us, 1)} µs`)
+          .join(", ")} (total ${fmt(
+          Object.values(ingestCpuUsPerEvent).reduce((a, b) => a + b, 0),
+          1,
+        )} µs: ${cpus().length} cores allow ${fmt((cpus().length * 1e6) / Object.values(ingestCpuUsPerEvent).reduce((a, b) => a + b, 0))} events/s)` +
         (SCALE_OUT
           ? `\n            per ingestion process: ${ingest.perAddress.map((n, i) => `#${i + 1} ${fmt(n / ingest.ackSeconds)}/s`).join(", ")}` +
             `\n            per aggregator process: ${perAggregator.map((r, i) => `#${i + 1} ${fmt(r)}/s`).join(", ")}`
@@ -319,7 +371,7 @@ try {
         kafka,
         pgBase,
         echo,
-        ingest: { ...ingest, perAggregator },
+        ingest: { ...ingest, perAggregator, cpuMicrosecondsPerEvent: ingestCpuUsPerEvent },
         fresh,
         insights: {
           ...insights,

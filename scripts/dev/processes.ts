@@ -115,8 +115,14 @@ export async function startServices(env: NodeJS.ProcessEnv = {}, options: StartO
     });
     children.push(child);
   }
-  for (const s of specs) {
-    if (s.health) await waitFor(`${s.name} (${s.health})`, () => checkGrpcHealth(s.health!), 60_000);
+  try {
+    for (const s of specs) {
+      if (s.health) await waitFor(`${s.name} (${s.health})`, () => checkGrpcHealth(s.health!), 60_000);
+    }
+  } catch (err) {
+    // The caller never gets these children: stop them here rather than leave them running.
+    await stopChildren(children);
+    throw err;
   }
   return children;
 }
