@@ -21,6 +21,10 @@ export interface RpcContext {
   signal: AbortSignal;
   /** The call's rate-limit answer, sent back as RateLimit-* headers; null when not limited. */
   rateLimit: RateDecision | null;
+  /** The first value of a request header (gRPC metadata; through Envoy, the HTTP request's headers). */
+  header(name: string): string | undefined;
+  /** Headers the handler adds to a successful response (e.g. etag, cache-control); sent with the message. */
+  responseHeaders: Record<string, string> | null;
 }
 
 export interface AuthedContext extends RpcContext {
@@ -69,6 +73,7 @@ function responseMetadata(ctx: RpcContext): Metadata {
   const md = new Metadata();
   md.set(REQUEST_ID_HEADER, ctx.requestId);
   if (ctx.rateLimit) for (const [name, value] of Object.entries(rateLimitHeaders(ctx.rateLimit))) md.set(name, value);
+  if (ctx.responseHeaders) for (const [name, value] of Object.entries(ctx.responseHeaders)) md.set(name, value);
   return md;
 }
 
@@ -167,6 +172,11 @@ export function createRpcKit(deps: {
       logger: log,
       signal: controller.signal,
       rateLimit: null,
+      header: (name) => {
+        const value = call.metadata.get(name)[0];
+        return typeof value === "string" ? value : undefined;
+      },
+      responseHeaders: null,
       span: startRpcSpan(tracing, method, call.metadata, requestId, log),
     };
   }
