@@ -25,7 +25,7 @@ import { ADDRS, buildDist, ENVOY_URL, ROOT, SERVICES, servicesHealthy, stack, st
 import { checkHttp, waitFor } from "../scripts/dev/health.js";
 import { stack as stackSettings } from "../test/support/stack.js";
 import { startPrivateEnvoy, type PrivateEnvoy } from "../test/support/envoy.js";
-import { echoBaselines, kafkaBaseline, pgUpsertBaseline } from "./baselines.js";
+import { echoBaselines, kafkaBaseline, pgUpsertBaseline, platformaticKafkaBaseline, type KafkaBaseline } from "./baselines.js";
 import { ensureGhz } from "./ghz.js";
 import { ensureWrk, wrkClosedLoop, type WrkSummary } from "./wrk.js";
 import { fmt, type LatencySummary } from "./stats.js";
@@ -48,6 +48,8 @@ let floor: ChildProcess | undefined;
 const lat = (s: LatencySummary) =>
   `${fmt(s.rps)} req/s, p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms, errors ${s.errors}, load generator ${fmt(s.loadGenCpu * 100)}% of a core`;
 
+const kafkaLine = (k: KafkaBaseline) =>
+  `${fmt(k.endToEndRate)} msg/s (produce ${fmt(k.produceRate)}/s, consume ${fmt(k.consumeRate)}/s, client CPU ${fmt(k.clientCpuMicrosPerMessage, 1)} µs/msg)`;
 const portOf = (addr: string) => Number(addr.split(":").at(-1));
 const reachable = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -185,6 +187,7 @@ try {
 
   console.log("baselines…");
   const kafka = await kafkaBaseline(stackSettings.kafkaBrokers, EVENTS);
+  const kafkaPk = await platformaticKafkaBaseline(stackSettings.kafkaBrokers, EVENTS);
   const pgBase = await pgUpsertBaseline(stackSettings.pgAdminUrl, EVENTS);
   const echo = await echoBaselines(
     process.env.TALLY_ENVOY_BIN ?? `${process.env.TALLY_STACK_DIR ?? `${ROOT}.stack`}/bin/envoy`,
@@ -319,7 +322,9 @@ try {
           ? `\n            per ingestion process: ${ingest.perAddress.map((n, i) => `#${i + 1} ${fmt(n / ingest.ackSeconds)}/s`).join(", ")}` +
             `\n            per aggregator process: ${perAggregator.map((r, i) => `#${i + 1} ${fmt(r)}/s`).join(", ")}`
           : ""),
-      `raw kafkajs produce→consume ${fmt(kafka.endToEndRate)} msg/s (produce ${fmt(kafka.produceRate)}/s, consume ${fmt(kafka.consumeRate)}/s) → ratio ${fmt(ingest.endToEndRate / kafka.endToEndRate, 2)}; Postgres upsert ${fmt(pgBase.rowsPerSecond)} rows/s`,
+      `raw kafkajs produce→consume ${kafkaLine(kafka)} → ratio ${fmt(ingest.endToEndRate / kafka.endToEndRate, 2)}` +
+        `\n            raw @platformatic/kafka produce→consume ${kafkaPk ? kafkaLine(kafkaPk) : "n/a (not installed)"}` +
+        `\n            Postgres upsert ${fmt(pgBase.rowsPerSecond)} rows/s`,
     ],
     [
       "Freshness: ingest ack → visible in insights (30 probes)",
@@ -369,6 +374,7 @@ try {
         reusedStack: reused,
         targets,
         kafka,
+        kafkaPlatformatic: kafkaPk,
         pgBase,
         echo,
         ingest: { ...ingest, perAggregator, cpuMicrosecondsPerEvent: ingestCpuUsPerEvent },
