@@ -31,16 +31,22 @@ export interface WrkSummary extends LatencySummary {
   statuses: Record<string, number>;
 }
 
-// wrk's done() hook writes the figures as JSON; response() counts statuses (one thread, so the
-// counts are whole).
+// wrk's done() hook writes the figures as JSON. response() counts statuses in the thread's own Lua
+// state; done() runs in the main state and reads them through the thread object.
 const SCRIPT = `
-local statuses = {}
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+statuses = {}
 response = function(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
 end
 done = function(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for code, n in pairs(thread:get("statuses") or {}) do total[code] = (total[code] or 0) + n end
+  end
   local s = "{"
-  for code, n in pairs(statuses) do s = s .. string.format('"%d":%d,', code, n) end
+  for code, n in pairs(total) do s = s .. string.format('"%d":%d,', code, n) end
   s = s:gsub(",$", "") .. "}"
   local f = io.open(os.getenv("WRK_OUT"), "w")
   f:write(string.format('{"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"errors":%d,"statuses":%s}',
