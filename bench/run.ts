@@ -105,7 +105,9 @@ async function withCpuOfGroup<T>(pids: number[], load: () => Promise<T>): Promis
 
 async function aggregatorApplied(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return Number(/^tally_aggregator_events_applied_total (\S+)/m.exec(text)?.[1] ?? NaN);
+  // Summed over label sets (the registry may add default labels).
+  const values = [...text.matchAll(/^tally_aggregator_events_applied_total(?:\{[^}]*\})? (\S+)$/gm)].map((m) => Number(m[1]));
+  return values.length > 0 ? values.reduce((a, b) => a + b, 0) : NaN;
 }
 
 /** The floor: bench/floor-server.ts on a free port, serving `body` from one Redis key. */
