@@ -13,13 +13,26 @@ import { checkHttp, waitFor } from "../scripts/dev/health.js";
 import { ROOT } from "../scripts/dev/processes.js";
 import { uniqueName } from "../test/support/stack.js";
 import { ghzClosedLoop } from "./ghz.js";
-import { closedLoop, type LatencySummary } from "./stats.js";
-import { httpPost } from "./http.js";
+import type { LatencySummary } from "./stats.js";
+import { wrkClosedLoop } from "./wrk.js";
 
 const logger = createLogger("bench", "warn");
 
-/** kafkajs alone: produce N envelope-sized messages (acks=all, batches of 1000), then consume them all. */
-export async function kafkaBaseline(brokers: string[], n: number): Promise<{ produceRate: number; consumeRate: number; endToEndRate: number }> {
+export interface KafkaBaseline {
+  produceRate: number;
+  consumeRate: number;
+  endToEndRate: number;
+  /** CPU this process (the client) spent per message, producing and consuming. */
+  clientCpuMicrosPerMessage: number;
+}
+
+const cpuMicros = (since: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(since);
+  return c.user + c.system;
+};
+
+/** kafkajs alone: produce N envelope-sized messages (acks=all, idempotent, batches of 1000), then consume them all. */
+export async function kafkaBaseline(brokers: string[], n: number): Promise<KafkaBaseline> {
   const kafka = createKafka({ brokers, clientId: "bench-baseline", logger });
   const topic = uniqueName("bench.baseline.");
   const admin = kafka.admin();
@@ -28,6 +41,7 @@ export async function kafkaBaseline(brokers: string[], n: number): Promise<{ pro
   const producer = createProducer(kafka);
   await producer.connect();
   const value = Buffer.alloc(160, 7);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const inFlight: Promise<unknown>[] = [];
   for (let i = 0; i < n; i += 1000) {
@@ -51,11 +65,72 @@ export async function kafkaBaseline(brokers: string[], n: number): Promise<{ pro
     });
   });
   const consumed = performance.now();
+  const cpu = cpuMicros(cpu0);
   await consumer.disconnect();
   await producer.disconnect();
   await admin.deleteTopics({ topics: [topic] }).catch(() => {});
   await admin.disconnect();
-  return { produceRate: n / ((produced - t0) / 1000), consumeRate: n / ((consumed - c0) / 1000), endToEndRate: n / ((consumed - t0) / 1000) };
+  return {
+    produceRate: n / ((produced - t0) / 1000),
+    consumeRate: n / ((consumed - c0) / 1000),
+    endToEndRate: n / ((consumed - t0) / 1000),
+    clientCpuMicrosPerMessage: cpu / n,
+  };
+}
+
+/**
+ * The same with @platformatic/kafka (producer idempotent, acks=all; consumer from the earliest
+ * offset), when it is installed (or TALLY_BENCH_PLATFORMATIC_KAFKA names its entry module): the
+ * measurement that decides whether Tally's Kafka client should change. Null when absent.
+ */
+export async function platformaticKafkaBaseline(brokers: string[], n: number): Promise<KafkaBaseline | null> {
+  type Pk = {
+    Producer: new (o: object) => { send(o: object): Promise<unknown>; close(): Promise<void> };
+    Consumer: new (o: object) => { consume(o: object): Promise<AsyncIterable<unknown> & { close(): Promise<void> }>; close(force?: boolean): Promise<void> };
+    Admin: new (o: object) => { createTopics(o: object): Promise<unknown>; deleteTopics(o: object): Promise<unknown>; close(): Promise<void> };
+  };
+  let pk: Pk;
+  try {
+    pk = (await import(process.env.TALLY_BENCH_PLATFORMATIC_KAFKA ?? "@platformatic/kafka")) as Pk;
+  } catch {
+    return null;
+  }
+  const topic = uniqueName("bench.baseline.pk.");
+  const admin = new pk.Admin({ clientId: "bench-baseline-pk", bootstrapBrokers: brokers });
+  await admin.createTopics({ topics: [topic], partitions: 6, replicas: 1 });
+  await new Promise((r) => setTimeout(r, 1000)); // leaders elected
+  const producer = new pk.Producer({ clientId: "bench-baseline-pk", bootstrapBrokers: brokers, idempotent: true, acks: -1 });
+  const value = Buffer.alloc(160, 7);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < n; i += 1000) {
+    const messages = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ topic, key: Buffer.from(`c${(i + j) % 64}`), value, partition: (i + j) % 6 }));
+    inFlight.push(producer.send({ messages }));
+    if (inFlight.length >= 8) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  const produced = performance.now();
+  const consumer = new pk.Consumer({ clientId: "bench-baseline-pk", groupId: uniqueName("bench-baseline-pk-"), bootstrapBrokers: brokers });
+  const c0 = performance.now();
+  const stream = await consumer.consume({ topics: [topic], mode: "earliest", autocommit: false, maxWaitTime: 250 });
+  let seen = 0;
+  for await (const _ of stream) {
+    if (++seen >= n) break;
+  }
+  const consumed = performance.now();
+  const cpu = cpuMicros(cpu0);
+  await stream.close().catch(() => {});
+  await consumer.close(true).catch(() => {});
+  await producer.close();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+  await admin.close();
+  return {
+    produceRate: n / ((produced - t0) / 1000),
+    consumeRate: n / ((consumed - c0) / 1000),
+    endToEndRate: n / ((consumed - t0) / 1000),
+    clientCpuMicrosPerMessage: cpu / n,
+  };
 }
 
 /** Postgres alone: multi-row upserts of rollup-shaped rows (unnest, 5000 per statement). */
@@ -98,13 +173,15 @@ export interface EchoBaseline {
 export async function echoBaselines(envoyBin: string, target: string, concurrency: number, seconds: number): Promise<EchoBaseline> {
   const grpc = await ghzClosedLoop({ target, call: "grpc.health.v1.Health.Check", data: {}, concurrency, seconds });
   const dir = mkdtempSync(join(tmpdir(), "tally-bench-"));
-  const envoyPort = 18080;
+  const envoyPort = Number(process.env.TALLY_BENCH_ECHO_PORT ?? 18080);
   const [host, port] = target.split(":");
   writeFileSync(join(dir, "envoy.yaml"), echoEnvoyConfig(envoyPort, host!, Number(port), `${ROOT}envoy/tally.binpb`));
-  const envoy = spawn(envoyBin, ["-c", join(dir, "envoy.yaml"), "--disable-hot-restart", "--base-id", "18901", "--log-level", "warn"], { stdio: "ignore" });
+  const envoy = spawn(envoyBin, ["-c", join(dir, "envoy.yaml"), "--disable-hot-restart", "--base-id", String(envoyPort + 1), "--log-level", "warn"], {
+    stdio: "ignore",
+  });
   try {
     await waitFor("echo envoy", () => checkHttp(`http://127.0.0.1:${envoyPort}/ready`), 20_000);
-    const envoyRest = await closedLoop(concurrency, seconds, () => httpPost(`http://127.0.0.1:${envoyPort}/grpc.health.v1.Health/Check`, "{}"));
+    const envoyRest = await wrkClosedLoop({ url: `http://127.0.0.1:${envoyPort}/grpc.health.v1.Health/Check`, postBody: "{}", concurrency, seconds });
     return { grpc, envoyRest };
   } finally {
     envoy.kill("SIGTERM");

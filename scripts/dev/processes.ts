@@ -1,6 +1,8 @@
 /**
  * The processes of a local Tally: infrastructure via scripts/stack/stack.sh, the services as child
- * processes (logs in .stack/logs/<name>.log), Envoy last. Used by `npm start` and `npm test`.
+ * processes (logs in .stack/logs/<name>.log), Envoy last. Used by `npm start`, `npm test` and
+ * `npm run bench`. `npm start` and the bench run the compiled build (dist/, plain `node`, as in
+ * production); `npm test` runs the TypeScript through tsx so that an edit needs no build step.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
@@ -10,14 +12,17 @@ import { checkGrpcHealth, checkHttp, waitFor } from "./health.js";
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const LOG_DIR = `${process.env.TALLY_STACK_DIR ?? `${ROOT}.stack`}/logs`;
 
+// TALLY_<SERVICE>_ADDR, else the service's own TALLY_<SERVICE>_PORT on this host: a stack started
+// with other ports (e.g. a bench beside someone's stack) is found where its services listen.
+const env = process.env;
 export const ADDRS = {
-  campaign: process.env.TALLY_CAMPAIGN_ADDR ?? "127.0.0.1:50051",
-  ingestion: process.env.TALLY_INGESTION_ADDR ?? "127.0.0.1:50052",
-  analytics: process.env.TALLY_ANALYTICS_ADDR ?? "127.0.0.1:50053",
+  campaign: env.TALLY_CAMPAIGN_ADDR ?? `127.0.0.1:${env.TALLY_CAMPAIGN_PORT ?? 50051}`,
+  ingestion: env.TALLY_INGESTION_ADDR ?? `127.0.0.1:${env.TALLY_INGESTION_PORT ?? 50052}`,
+  analytics: env.TALLY_ANALYTICS_ADDR ?? `127.0.0.1:${env.TALLY_ANALYTICS_PORT ?? 50053}`,
 };
-export const ENVOY_URL = process.env.TALLY_ENVOY_URL ?? "http://127.0.0.1:8080";
+export const ENVOY_URL = env.TALLY_ENVOY_URL ?? `http://127.0.0.1:${env.TALLY_ENVOY_PORT ?? 8080}`;
 
-interface ServiceSpec {
+export interface ServiceSpec {
   name: string;
   entry: string;
   /** gRPC address to health-check; the aggregator has none. */
@@ -59,18 +64,48 @@ export async function servicesHealthy(): Promise<boolean> {
  */
 export const DEVELOPMENT_MODE = { TALLY_MODE: "development" } as const;
 
+/** The compiled entry of a service: `npm run build` mirrors the repository layout under dist/. */
+export const compiledEntry = (entry: string): string => `dist/${entry.replace(/\.ts$/, ".js")}`;
+
+/** Builds dist/ (scripts/dev/build.sh) for the compiled mode; throws on failure. */
+export function buildDist(): void {
+  const r = spawnSync("bash", [`${ROOT}scripts/dev/build.sh`], { stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status})`);
+}
+
+export interface StartOptions {
+  /** Run dist/ with plain `node` (call buildDist() first) instead of the sources through tsx. */
+  compiled?: boolean;
+  /** Extra node flags, e.g. --cpu-prof for one service. */
+  nodeArgs?: Partial<Record<string, string[]>>;
+  /** The services to start (default: all four). */
+  only?: ServiceSpec[];
+  /** Log file suffix, to tell several processes of one service apart. */
+  logSuffix?: string;
+}
+
 /**
  * Spawns one node process per service (heap kept small), in development mode, and waits until
  * each gRPC server is SERVING.
  */
-export async function startServices(env: NodeJS.ProcessEnv = {}): Promise<ChildProcess[]> {
+export async function startServices(env: NodeJS.ProcessEnv = {}, options: StartOptions = {}): Promise<ChildProcess[]> {
   mkdirSync(LOG_DIR, { recursive: true });
   const children: ChildProcess[] = [];
-  for (const s of SERVICES) {
-    const log = createWriteStream(`${LOG_DIR}/${s.name}.log`, { flags: "a" });
-    const child = spawn(process.execPath, ["--max-old-space-size=256", "--import", "tsx", s.entry], {
+  const specs = options.only ?? SERVICES;
+  for (const s of specs) {
+    const log = createWriteStream(`${LOG_DIR}/${s.name}${options.logSuffix ?? ""}.log`, { flags: "a" });
+    const run = options.compiled ? [compiledEntry(s.entry)] : ["--import", "tsx", s.entry];
+    const child = spawn(process.execPath, ["--max-old-space-size=256", ...(options.nodeArgs?.[s.name] ?? []), ...run], {
       cwd: ROOT,
-      env: { ...process.env, ...DEVELOPMENT_MODE, ...env },
+      // The services find each other where this stack put them (ADDRS follows TALLY_*_PORT).
+      env: {
+        ...process.env,
+        ...DEVELOPMENT_MODE,
+        TALLY_CAMPAIGN_ADDR: ADDRS.campaign,
+        TALLY_INGESTION_ADDR: ADDRS.ingestion,
+        TALLY_ANALYTICS_ADDR: ADDRS.analytics,
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout!.pipe(log);
@@ -80,8 +115,14 @@ export async function startServices(env: NodeJS.ProcessEnv = {}): Promise<ChildP
     });
     children.push(child);
   }
-  for (const s of SERVICES) {
-    if (s.health) await waitFor(`${s.name} (${s.health})`, () => checkGrpcHealth(s.health!), 60_000);
+  try {
+    for (const s of specs) {
+      if (s.health) await waitFor(`${s.name} (${s.health})`, () => checkGrpcHealth(s.health!), 60_000);
+    }
+  } catch (err) {
+    // The caller never gets these children: stop them here rather than leave them running.
+    await stopChildren(children);
+    throw err;
   }
   return children;
 }

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { startDemoPlatforms, type DemoPlatforms } from "../../services/ingestion/src/connectors/demo-platforms.js";
 import { seedDemo, DEMO } from "./demo.js";
-import { ADDRS, ENVOY_URL, LOG_DIR, ROOT, runningComponents, stack, startEnvoy, startServices, stopChildren } from "./processes.js";
+import { ADDRS, buildDist, ENVOY_URL, LOG_DIR, ROOT, runningComponents, stack, startEnvoy, startServices, stopChildren } from "./processes.js";
 
 const before = runningComponents();
 let children: ChildProcess[] = [];
@@ -36,18 +36,23 @@ try {
   const simRate = Number(process.env.TALLY_SIM_RATE ?? 50);
   platforms = await startDemoPlatforms({ currencyCode: "USD", timeZone: "America/New_York", eventsPerSecond: simRate });
   const apis = platforms.connectorConfig;
+  console.log("▶ build (dist/: the services run compiled, as in production)…");
+  buildDist();
   console.log(`▶ services (logs in ${LOG_DIR})…`);
-  children = await startServices({
-    // Demo tokens last a day so the simulator keeps going; production keeps the 1 h default.
-    TALLY_TOKEN_TTL_SECONDS: process.env.TALLY_TOKEN_TTL_SECONDS ?? "86400",
-    // Ingestion's connectors call the fakes instead of the platforms' production APIs.
-    TALLY_META_API_URL: apis.meta!.baseUrl!,
-    TALLY_GOOGLE_ADS_API_URL: apis.google!.baseUrl!,
-    TALLY_GOOGLE_OAUTH_TOKEN_URL: apis.google!.tokenUrl!,
-    TALLY_LINKEDIN_API_URL: apis.linkedin!.baseUrl!,
-    TALLY_LINKEDIN_OAUTH_TOKEN_URL: apis.linkedin!.tokenUrl!,
-    TALLY_TIKTOK_API_URL: apis.tiktok!.baseUrl!,
-  });
+  children = await startServices(
+    {
+      // Demo tokens last a day so the simulator keeps going; production keeps the 1 h default.
+      TALLY_TOKEN_TTL_SECONDS: process.env.TALLY_TOKEN_TTL_SECONDS ?? "86400",
+      // Ingestion's connectors call the fakes instead of the platforms' production APIs.
+      TALLY_META_API_URL: apis.meta!.baseUrl!,
+      TALLY_GOOGLE_ADS_API_URL: apis.google!.baseUrl!,
+      TALLY_GOOGLE_OAUTH_TOKEN_URL: apis.google!.tokenUrl!,
+      TALLY_LINKEDIN_API_URL: apis.linkedin!.baseUrl!,
+      TALLY_LINKEDIN_OAUTH_TOKEN_URL: apis.linkedin!.tokenUrl!,
+      TALLY_TIKTOK_API_URL: apis.tiktok!.baseUrl!,
+    },
+    { compiled: true },
+  );
   console.log("▶ envoy…");
   await startEnvoy();
   const demo = await seedDemo(ADDRS.campaign, { ingestionAddr: ADDRS.ingestion, accounts: platforms.accounts });

@@ -14,6 +14,8 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface PrivateEnvoy {
   url: string;
+  /** Envoy's process id (the bench reads its CPU time from /proc). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -42,15 +44,19 @@ export function renderEnvoyConfig(vars: Record<string, string | number>): string
   });
 }
 
-export async function startPrivateEnvoy(upstreams: { campaign: number; ingestion: number; analytics: number }): Promise<PrivateEnvoy> {
+/** `ports` default to 0 (any free port); the bench passes its own so that Envoy sits where it is told. */
+export async function startPrivateEnvoy(
+  upstreams: { campaign: number; ingestion: number; analytics: number },
+  ports: { listener?: number; admin?: number } = {},
+): Promise<PrivateEnvoy> {
   const dir = mkdtempSync(join(tmpdir(), "tally-edge-"));
   const config = join(dir, "envoy.yaml");
   const adminPath = join(dir, "admin-address");
   writeFileSync(
     config,
     renderEnvoyConfig({
-      TALLY_ENVOY_PORT: 0,
-      TALLY_ENVOY_ADMIN_PORT: 0,
+      TALLY_ENVOY_PORT: ports.listener ?? 0,
+      TALLY_ENVOY_ADMIN_PORT: ports.admin ?? 0,
       TALLY_CAMPAIGN_PORT: upstreams.campaign,
       TALLY_INGESTION_PORT: upstreams.ingestion,
       TALLY_ANALYTICS_PORT: upstreams.analytics,
@@ -79,7 +85,7 @@ export async function startPrivateEnvoy(upstreams: { campaign: number; ingestion
         const listeners = (await res.json()) as { listener_statuses: { name: string; local_address: { socket_address: { port_value: number } } }[] };
         const edge = listeners.listener_statuses.find((l) => l.name === "edge");
         const port = edge?.local_address.socket_address.port_value;
-        if (port) return { url: `http://127.0.0.1:${port}`, stop };
+        if (port) return { url: `http://127.0.0.1:${port}`, pid: envoy.pid!, stop };
       } catch {
         // Not up yet.
       }

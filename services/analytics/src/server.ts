@@ -19,6 +19,7 @@ import type { ReaggregateService } from "./domain/reaggregate.js";
 import type { SourceComparisonService } from "./domain/source-comparison.js";
 import { createAnalyticsRpc } from "./rpc/analytics-rpc.js";
 import { campaignSpendRpc } from "./rpc/campaign-spend-rpc.js";
+import { withResponsesEncodedOnce } from "./rpc/encoded-once.js";
 
 export interface ServerDeps {
   logger: Logger;
@@ -42,7 +43,8 @@ export function createServer(deps: ServerDeps): GrpcServer {
     services: [
       {
         name: "tally.analytics.v1.AnalyticsService",
-        definition: AnalyticsServiceService,
+        // Cached insights answers are served as the same objects again: encoded once each.
+        definition: withResponsesEncodedOnce(AnalyticsServiceService, ["getCampaignInsights"]),
         implementation: createAnalyticsRpc({ kit, ...deps }),
       },
       {

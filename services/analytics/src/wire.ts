@@ -48,7 +48,8 @@ export async function wireInsightsApi(config: AnalyticsConfig, logger: Logger, o
     parts.onStop("postgres", () => db.destroy());
     await migrate(db, ANALYTICS_SCHEMA, migrations);
 
-    const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
+    // The hot-path client (rate limiter and insights cache): auto-pipelined; it never runs KEYS or SCAN.
+    const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix, { autoPipelining: true });
     parts.onStop("redis", async () => void (await redis.quit()));
     const subscriber = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
     parts.onStop("redis subscriber", async () => void (await subscriber.quit()));

@@ -90,7 +90,8 @@ export async function wire(config: Readonly<IngestionConfig>, overrides: Ingesti
     parts.onStop("postgres", () => db.destroy());
     await migrate(db, INGESTION_SCHEMA, migrations);
 
-    const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix);
+    // The hot-path client (rate limiter and dedup claims): auto-pipelined; it never runs KEYS or SCAN.
+    const redis = createRedis(config.redisUrl, logger, config.redisKeyPrefix, { autoPipelining: true });
     parts.onStop("redis", async () => void (await redis.quit()));
 
     const topics = topicNames(config.kafkaTopicPrefix);

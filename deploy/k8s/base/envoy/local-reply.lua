@@ -144,8 +144,34 @@ local function violation(message)
   return nil
 end
 
+-- A transcoded answer to If-None-Match that names the current ETag (services/analytics/src/rpc/
+-- insights-etag.ts): the service sends an empty message marked with this header; the REST client
+-- gets 304 Not Modified with the ETag and Cache-Control, and no body. gRPC clients (content-type
+-- application/grpc) keep the marker: they asked with if-none-match metadata and read it.
+local NOT_MODIFIED = "x-tally-not-modified"
+
+local function notModified(handle)
+  local headers = handle:headers()
+  local contentType = headers:get("content-type") or ""
+  if contentType:sub(1, 16) ~= "application/json" then
+    return
+  end
+  headers:remove(NOT_MODIFIED)
+  headers:replace(":status", "304")
+  headers:remove("content-type")
+  local body = handle:body()
+  if body ~= nil then
+    body:setBytes("")
+  end
+  headers:remove("content-length")
+end
+
 function envoy_on_response(handle)
   finishRest(handle, handle:headers())
+  if handle:headers():get(NOT_MODIFIED) ~= nil then
+    notModified(handle)
+    return
+  end
   if handle:headers():get(MARKER) == nil then
     return
   end

@@ -1,6 +1,7 @@
 /**
  * The Kafka side of the aggregator: a consumer group member on ad-events that reads batches into
- * a FlushBuffer and flushes at most every flushMs (sooner when the buffer is large: then it reads
+ * a FlushBuffer and flushes at most flushMs after the first buffered message — at once when it has
+ * caught up with the log and no flush is under way, sooner when the buffer is large (then it reads
  * on while that flush runs, never more than one flush ahead). Offsets are resolved as soon as
  * messages are buffered (that only moves the fetch position); what has been applied is known from
  * Postgres alone, and every (re)assignment seeks there.
@@ -59,6 +60,8 @@ export class KafkaAggregator {
   private flushing: Promise<void> = Promise.resolve();
   private inBatch: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
+  /** Flushes started and not yet settled. */
+  private pendingFlushes = 0;
   private stopping = false;
   /** Set on a failure that is not transient: nothing is flushed any more. */
   private failed = false;
@@ -117,7 +120,8 @@ export class KafkaAggregator {
   flushNow(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.flushing = this.flushing.then(() => this.flushBuffered());
+    this.pendingFlushes++;
+    this.flushing = this.flushing.then(() => this.flushBuffered()).finally(() => this.pendingFlushes--);
     return this.flushing;
   }
 
@@ -151,6 +155,7 @@ export class KafkaAggregator {
       this.buffer.add(partition, message, decodeMessage(m.value, new Date(Number(m.timestamp))));
     }
     const last = batch.lastOffset();
+    const caughtUp = BigInt(last) + 1n >= BigInt(batch.highWatermark);
     this.buffer.endOfBatch(partition, BigInt(last) + 1n, BigInt(batch.highWatermark), fetchedAt);
     resolveOffset(last);
     await heartbeat();
@@ -159,6 +164,11 @@ export class KafkaAggregator {
       // buffer's flush and read on while Postgres writes it, so decoding overlaps writing. Nothing
       // changes for the guarantees: offsets are stored with the data, whichever flush commits.
       await heartbeating(this.flushing, heartbeat);
+      void this.flushNow();
+    } else if (caughtUp && this.pendingFlushes === 0) {
+      // Nothing more to read and Postgres idle: waiting for the timer would only delay the data.
+      // Under load the reader is rarely caught up, and a flush under way keeps this from firing,
+      // so batches still grow with the load.
       void this.flushNow();
     } else this.armTimer();
   }

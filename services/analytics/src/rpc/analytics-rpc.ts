@@ -1,16 +1,16 @@
 /** tally.analytics.v1.AnalyticsService handlers: decode → domain → encode, nothing else. */
-import type {
-  AnalyticsServiceServer,
-  GetCampaignInsightsRequest,
+import {
   GetCampaignInsightsResponse,
-  GetCampaignSourceComparisonRequest,
-  GetCampaignSourceComparisonResponse,
-  ListCampaignPerformanceRequest,
-  ListCampaignPerformanceResponse,
-  ReaggregateCampaignRequest,
-  ReaggregateCampaignResponse,
-  StreamCampaignMetricsRequest,
-  StreamCampaignMetricsResponse,
+  type AnalyticsServiceServer,
+  type GetCampaignInsightsRequest,
+  type GetCampaignSourceComparisonRequest,
+  type GetCampaignSourceComparisonResponse,
+  type ListCampaignPerformanceRequest,
+  type ListCampaignPerformanceResponse,
+  type ReaggregateCampaignRequest,
+  type ReaggregateCampaignResponse,
+  type StreamCampaignMetricsRequest,
+  type StreamCampaignMetricsResponse,
 } from "#gen/tally/analytics/v1/analytics.js";
 import { edit, read } from "#common/auth.js";
 import type { RpcKit } from "#common/rpc.js";
@@ -31,6 +31,8 @@ import {
   toSourceComparisonResponse,
   toStreamResponse,
 } from "./convert.js";
+import { convertedOnce } from "./encoded-once.js";
+import { ifNoneMatchHits, INSIGHTS_CACHE_CONTROL, insightsEtag, NOT_MODIFIED_HEADER } from "./insights-etag.js";
 
 export interface AnalyticsRpcDeps {
   kit: RpcKit;
@@ -43,11 +45,22 @@ export interface AnalyticsRpcDeps {
 
 const M = "tally.analytics.v1.AnalyticsService";
 
+/** The answer to a matching If-None-Match: no report (the client has it), NOT_MODIFIED_HEADER set. */
+const NOT_MODIFIED: GetCampaignInsightsResponse = GetCampaignInsightsResponse.fromPartial({});
+
 export function createAnalyticsRpc({ kit, insights, performance, live, reaggregate, comparison }: AnalyticsRpcDeps): AnalyticsServiceServer {
+  // A cache hit returns the same report object: the same response object for it (server.ts then
+  // encodes that once).
+  const insightsResponse = convertedOnce(toInsightsResponse);
   return {
-    getCampaignInsights: kit.unary<GetCampaignInsightsRequest, GetCampaignInsightsResponse, typeof read>(`${M}/GetCampaignInsights`, read, async (req, ctx) =>
-      toInsightsResponse(await insights.getCampaignInsights(ctx.principal.tenantId, fromInsightsRequest(req), ctx.requestId)),
-    ),
+    getCampaignInsights: kit.unary<GetCampaignInsightsRequest, GetCampaignInsightsResponse, typeof read>(`${M}/GetCampaignInsights`, read, async (req, ctx) => {
+      const report = await insights.getCampaignInsights(ctx.principal.tenantId, fromInsightsRequest(req), ctx.requestId);
+      const etag = insightsEtag(ctx.principal.tenantId, report);
+      ctx.responseHeaders = { etag, "cache-control": INSIGHTS_CACHE_CONTROL };
+      if (!ifNoneMatchHits(ctx.header("if-none-match"), etag)) return insightsResponse(report);
+      ctx.responseHeaders[NOT_MODIFIED_HEADER] = "1";
+      return NOT_MODIFIED;
+    }),
     listCampaignPerformance: kit.unary<ListCampaignPerformanceRequest, ListCampaignPerformanceResponse, typeof read>(
       `${M}/ListCampaignPerformance`,
       read,

@@ -98,8 +98,9 @@ export function rawEventsJson(items: PositionedEvent[]): string {
       y: eventTypeNumber(e.kind),
       p: e.platform,
       r: e.region,
-      o: e.occurTime.toISOString(),
-      rt: e.receiveTime.toISOString(),
+      // Epoch milliseconds: cheaper to write here and to read for Postgres than ISO text.
+      om: e.occurTime.getTime(),
+      rtm: e.receiveTime.getTime(),
       v: e.valueMicros.toString(),
       co: e.costMicros.toString(),
       f: e.filtered,

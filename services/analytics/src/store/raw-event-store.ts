@@ -10,8 +10,9 @@ import { rawEventsJson } from "./mapping.js";
 
 const ROWS = `
 rows AS MATERIALIZED (
-  SELECT * FROM json_to_recordset(?::json) AS x(t text, e text, c text, y int2, p text, r text, o timestamptz, rt timestamptz,
-                                                v int8, co int8, f bool, kp int4, ko int8, a text)
+  SELECT t, e, c, y, p, r, to_timestamp(om / 1000.0) AS o, to_timestamp(rtm / 1000.0) AS rt, v, co, f, kp, ko, a
+  FROM json_to_recordset(?::json) AS x(t text, e text, c text, y int2, p text, r text, om int8, rtm int8,
+                                       v int8, co int8, f bool, kp int4, ko int8, a text)
 )`;
 
 const INSERT_RAW = `

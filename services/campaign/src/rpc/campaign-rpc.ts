@@ -18,7 +18,7 @@ const precondition = (etag: string, ctx: RpcContext): EtagPrecondition => ({ eta
 /** The campaign in the response, and its etag as the `etag` response header (REST: the ETag header). */
 function answer(c: Campaign, ctx: RpcContext, spend?: CampaignSpendView) {
   const campaign = campaignToProto(c, spend);
-  ctx.responseHeaders.etag = campaign.etag;
+  ctx.responseHeaders = { ...ctx.responseHeaders, etag: campaign.etag };
   return { campaign };
 }
 
