@@ -308,7 +308,8 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
     minRole: "VIEWER",
     scope: "read",
     mutates: false,
-    otherTenant: "NOT_FOUND",
+    // Another tenant's ids come back in unknown_campaign_ids (the ids it sent), with no rows of them.
+    otherTenant: "NO_LEAK",
     valid: (t) => ({
       campaignIds: [t.campaigns.active, t.campaigns.paused],
       startDate: day(-7),

@@ -382,21 +382,40 @@ export interface GetCampaignInsightsResponse {
 
 /** ListCampaignPerformanceRequest selects campaigns and a range. */
 export interface ListCampaignPerformanceRequest {
-  /** Campaign ids (also one comma-separated value); empty means every campaign of the organization. */
+  /**
+   * Campaign ids (also one comma-separated value); empty means every campaign of the organization.
+   * At most 1000. An id that is not one of the organization's campaigns (another organization's,
+   * deleted, never created) does not fail the table: it is listed in unknown_campaign_ids. An id
+   * that cannot be a campaign id (other than 1-128 letters, digits, `-` or `_`) is INVALID_ARGUMENT.
+   */
   campaignIds: string[];
   /** First day, YYYY-MM-DD, inclusive, in each campaign's time zone; default 29 days before end_date. */
   startDate: string;
   /** Last day, inclusive; default today. */
   endDate: string;
   /**
-   * A metric name, optionally ` desc` (e.g. `cost_micros desc`); default `campaign_id`.
-   * `conversions` and `conversions_micros` both order by the exact conversions.
+   * A column, optionally followed by ` asc` or ` desc` (e.g. `cost_micros desc`); default
+   * `campaign_id`. Columns: campaign_id, campaign_name, impressions, clicks, conversions,
+   * conversions_micros, cost_micros, revenue_micros, filtered_events, ctr, conversion_rate,
+   * cpc_micros, cpm_micros, cpa_micros, roas. `conversions` and `conversions_micros` both order by
+   * the exact conversions. Amounts in different currencies are never ordered against each other:
+   * ordering by a money column (cost_micros, revenue_micros, cpc_micros, cpm_micros, cpa_micros)
+   * orders by currency_code (A to Z) first and by the column within each currency. Counts and
+   * ratios (impressions, ctr, roas…) order across currencies. Absent ratios come last in either
+   * direction (within their currency for money ratios); ties are broken by campaign_id ascending.
    */
   orderBy: string;
-  /** At most this many rows (default 50, max 1000). */
+  /** At most this many rows (default 50, max 1000; larger values are treated as 1000). */
   pageSize: number;
-  /** Token from a previous response. */
+  /**
+   * next_page_token of a previous response to the same request (same campaign_ids, dates,
+   * currency_code and order_by; page_size may change). Pages are keyset pages: a page starts
+   * after the last row of the previous one, and the token keeps the range of the first page
+   * (a default end_date stays the day the first page was read).
+   */
   pageToken: string;
+  /** Only campaigns in this ISO 4217 currency (e.g. `EUR`); empty means every currency. */
+  currencyCode: string;
 }
 
 /** CampaignPerformanceRow is one campaign's totals. */
@@ -420,7 +439,14 @@ export interface ListCampaignPerformanceResponse {
   /** Token for the next page; empty on the last. */
   nextPageToken: string;
   /** Every event accepted before this time is included (AIP-142 `_time`; was data_freshness). */
-  freshnessTime?: Date | undefined;
+  freshnessTime?:
+    | Date
+    | undefined;
+  /**
+   * Requested campaign_ids that are not the organization's campaigns (another organization's,
+   * deleted or never created), in id order; the same on every page of the request.
+   */
+  unknownCampaignIds: string[];
 }
 
 /** StreamCampaignMetricsRequest selects the campaign and window to follow. */
@@ -1543,7 +1569,7 @@ export const GetCampaignInsightsResponse: MessageFns<GetCampaignInsightsResponse
 };
 
 function createBaseListCampaignPerformanceRequest(): ListCampaignPerformanceRequest {
-  return { campaignIds: [], startDate: "", endDate: "", orderBy: "", pageSize: 0, pageToken: "" };
+  return { campaignIds: [], startDate: "", endDate: "", orderBy: "", pageSize: 0, pageToken: "", currencyCode: "" };
 }
 
 export const ListCampaignPerformanceRequest: MessageFns<ListCampaignPerformanceRequest> = {
@@ -1565,6 +1591,9 @@ export const ListCampaignPerformanceRequest: MessageFns<ListCampaignPerformanceR
     }
     if (message.pageToken !== "") {
       writer.uint32(50).string(message.pageToken);
+    }
+    if (message.currencyCode !== "") {
+      writer.uint32(58).string(message.currencyCode);
     }
     return writer;
   },
@@ -1630,6 +1659,14 @@ export const ListCampaignPerformanceRequest: MessageFns<ListCampaignPerformanceR
             message.pageToken = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.currencyCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1674,6 +1711,11 @@ export const ListCampaignPerformanceRequest: MessageFns<ListCampaignPerformanceR
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      currencyCode: isSet(object.currencyCode)
+        ? globalThis.String(object.currencyCode)
+        : isSet(object.currency_code)
+        ? globalThis.String(object.currency_code)
+        : "",
     };
   },
 
@@ -1697,6 +1739,9 @@ export const ListCampaignPerformanceRequest: MessageFns<ListCampaignPerformanceR
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.currencyCode !== "") {
+      obj.currencyCode = message.currencyCode;
+    }
     return obj;
   },
 
@@ -1713,6 +1758,7 @@ export const ListCampaignPerformanceRequest: MessageFns<ListCampaignPerformanceR
     message.orderBy = object.orderBy ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.currencyCode = object.currencyCode ?? "";
     return message;
   },
 };
@@ -1869,7 +1915,7 @@ export const CampaignPerformanceRow: MessageFns<CampaignPerformanceRow> = {
 };
 
 function createBaseListCampaignPerformanceResponse(): ListCampaignPerformanceResponse {
-  return { rows: [], nextPageToken: "", freshnessTime: undefined };
+  return { rows: [], nextPageToken: "", freshnessTime: undefined, unknownCampaignIds: [] };
 }
 
 export const ListCampaignPerformanceResponse: MessageFns<ListCampaignPerformanceResponse> = {
@@ -1882,6 +1928,9 @@ export const ListCampaignPerformanceResponse: MessageFns<ListCampaignPerformance
     }
     if (message.freshnessTime !== undefined) {
       Timestamp.encode(toTimestamp(message.freshnessTime), writer.uint32(26).fork()).join();
+    }
+    for (const v of message.unknownCampaignIds) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -1923,6 +1972,14 @@ export const ListCampaignPerformanceResponse: MessageFns<ListCampaignPerformance
             message.freshnessTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.unknownCampaignIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1950,6 +2007,11 @@ export const ListCampaignPerformanceResponse: MessageFns<ListCampaignPerformance
         : isSet(object.freshness_time)
         ? fromJsonTimestamp(object.freshness_time)
         : undefined,
+      unknownCampaignIds: globalThis.Array.isArray(object?.unknownCampaignIds)
+        ? object.unknownCampaignIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.unknown_campaign_ids)
+        ? object.unknown_campaign_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1964,6 +2026,9 @@ export const ListCampaignPerformanceResponse: MessageFns<ListCampaignPerformance
     if (message.freshnessTime !== undefined) {
       obj.freshnessTime = message.freshnessTime.toISOString();
     }
+    if (message.unknownCampaignIds?.length) {
+      obj.unknownCampaignIds = message.unknownCampaignIds;
+    }
     return obj;
   },
 
@@ -1977,6 +2042,7 @@ export const ListCampaignPerformanceResponse: MessageFns<ListCampaignPerformance
     message.rows = object.rows?.map((e) => CampaignPerformanceRow.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
     message.freshnessTime = object.freshnessTime ?? undefined;
+    message.unknownCampaignIds = object.unknownCampaignIds?.map((e) => e) || [];
     return message;
   },
 };

@@ -131,6 +131,7 @@ export function fromPerformanceRequest(req: ListCampaignPerformanceRequest): Per
     orderBy: req.orderBy,
     pageSize: req.pageSize,
     pageToken: req.pageToken.trim(),
+    currencyCode: req.currencyCode,
   };
 }
 
@@ -145,6 +146,7 @@ export function toPerformanceResponse(page: PerformancePage): ListCampaignPerfor
     })),
     nextPageToken: page.nextPageToken,
     freshnessTime: page.dataFreshness,
+    unknownCampaignIds: page.unknownCampaignIds,
   };
 }
 
