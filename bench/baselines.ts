@@ -7,7 +7,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { createKafka, createProducer } from "#common/kafka.js";
+import { createKafka, createProducer, createTopicsReady } from "#common/kafka.js";
 import { createLogger } from "#common/logger.js";
 import { checkHttp, waitFor } from "../scripts/dev/health.js";
 import { ROOT } from "../scripts/dev/processes.js";
@@ -37,7 +37,7 @@ export async function kafkaBaseline(brokers: string[], n: number): Promise<Kafka
   const topic = uniqueName("bench.baseline.");
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
+  await createTopicsReady(admin, [{ topic, numPartitions: 6, replicationFactor: 1 }]);
   const producer = createProducer(kafka);
   await producer.connect();
   const value = Buffer.alloc(160, 7);

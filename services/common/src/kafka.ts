@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type ITopicConfig, type LogEntry, type Producer } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin, type ITopicConfig, type LogEntry, type Producer } from "kafkajs";
 import type { Logger } from "./logger.js";
 
 export interface TopicNames {
@@ -49,9 +49,34 @@ export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[]): Promis
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    if (missing.length > 0) await createTopicsReady(admin, missing);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Creates topics and returns once every partition has a leader. kafkajs's own wait
+ * (waitForLeaders) gives up with UNKNOWN_TOPIC_OR_PARTITION when a broker that has just started
+ * has not yet propagated the new topic's metadata; that answer means "not yet", so it is polled.
+ */
+export async function createTopicsReady(admin: Admin, topics: ITopicConfig[], timeoutMs = 30_000): Promise<void> {
+  try {
+    await admin.createTopics({ topics, waitForLeaders: true });
+  } catch (err) {
+    if ((err as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw err;
+  }
+  const names = topics.map((t) => t.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: names });
+      if (found.length === names.length && found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if ((err as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION" || Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${names.join(", ")} have no leaders after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
