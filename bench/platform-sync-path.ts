@@ -50,7 +50,6 @@ try {
   );
   stops.unshift(() => campaign.stop());
   const campaignAddr = `127.0.0.1:${campaign.port}`;
-  const c = fakes.connectorConfig;
   const ingest = await wireIngestion(
     ingestionConfig({
       ...common,
@@ -60,12 +59,7 @@ try {
       TALLY_INGESTION_PORT: "0",
       TALLY_INGESTION_METRICS_PORT: "0",
       TALLY_PLATFORM_WORKER_POLL_MS: "100",
-      TALLY_META_API_URL: c.meta!.baseUrl!,
-      TALLY_GOOGLE_ADS_API_URL: c.google!.baseUrl!,
-      TALLY_GOOGLE_OAUTH_TOKEN_URL: c.google!.tokenUrl!,
-      TALLY_LINKEDIN_API_URL: c.linkedin!.baseUrl!,
-      TALLY_LINKEDIN_OAUTH_TOKEN_URL: c.linkedin!.tokenUrl!,
-      TALLY_TIKTOK_API_URL: c.tiktok!.baseUrl!,
+      ...fakes.apiEnv,
     }),
     { logger: logger("ingestion") },
   );

@@ -35,7 +35,6 @@ try {
   console.log("▶ fake ad platforms (Meta, Google Ads, LinkedIn, TikTok)…");
   const simRate = Number(process.env.TALLY_SIM_RATE ?? 50);
   platforms = await startDemoPlatforms({ currencyCode: "USD", timeZone: "America/New_York", eventsPerSecond: simRate });
-  const apis = platforms.connectorConfig;
   console.log("▶ build (dist/: the services run compiled, as in production)…");
   buildDist();
   console.log(`▶ services (logs in ${LOG_DIR})…`);
@@ -44,12 +43,7 @@ try {
       // Demo tokens last a day so the simulator keeps going; production keeps the 1 h default.
       TALLY_TOKEN_TTL_SECONDS: process.env.TALLY_TOKEN_TTL_SECONDS ?? "86400",
       // Ingestion's connectors call the fakes instead of the platforms' production APIs.
-      TALLY_META_API_URL: apis.meta!.baseUrl!,
-      TALLY_GOOGLE_ADS_API_URL: apis.google!.baseUrl!,
-      TALLY_GOOGLE_OAUTH_TOKEN_URL: apis.google!.tokenUrl!,
-      TALLY_LINKEDIN_API_URL: apis.linkedin!.baseUrl!,
-      TALLY_LINKEDIN_OAUTH_TOKEN_URL: apis.linkedin!.tokenUrl!,
-      TALLY_TIKTOK_API_URL: apis.tiktok!.baseUrl!,
+      ...platforms.apiEnv,
     },
     { compiled: true },
   );
@@ -67,7 +61,7 @@ try {
   children.push(sim);
 
   const insights = `${ENVOY_URL}/v1/campaigns/${demo.campaignId}/insights?granularity=GRANULARITY_DAY&breakdowns=DIMENSION_SOURCE&breakdowns=DIMENSION_PLATFORM`;
-  const fakeUrls = (["meta", "google", "linkedin", "tiktok"] as const).map((p) => `${p} ${apis[p]!.baseUrl}`).join(" · ");
+  const fakeUrls = (["meta", "google", "linkedin", "tiktok"] as const).map((p) => `${p} ${platforms!.connectorConfig[p]!.baseUrl}`).join(" · ");
   console.log(`
 Tally is running.
 

@@ -232,7 +232,6 @@ before(async () => {
   );
   stops.unshift(() => campaign.stop());
   const campaignAddr = `127.0.0.1:${campaign.port}`;
-  const c = fakes.connectorConfig;
   const ingest = await wireIngestion(
     ingestionConfig({
       ...common,
@@ -245,12 +244,7 @@ before(async () => {
       TALLY_PLATFORM_SYNC_INTERVAL_MS: "0",
       TALLY_PLATFORM_WORKER_POLL_MS: "100",
       // The production path, configured as an operator would: TALLY_*_API_URL at the fakes.
-      TALLY_META_API_URL: c.meta!.baseUrl!,
-      TALLY_GOOGLE_ADS_API_URL: c.google!.baseUrl!,
-      TALLY_GOOGLE_OAUTH_TOKEN_URL: c.google!.tokenUrl!,
-      TALLY_LINKEDIN_API_URL: c.linkedin!.baseUrl!,
-      TALLY_LINKEDIN_OAUTH_TOKEN_URL: c.linkedin!.tokenUrl!,
-      TALLY_TIKTOK_API_URL: c.tiktok!.baseUrl!,
+      ...fakes.apiEnv,
     }),
     { logger: createLogger("ingestion", "debug", capture) },
   );

@@ -21,6 +21,8 @@ export interface DemoPlatformAccount {
 export interface DemoPlatforms {
   accounts: Record<PlatformSlug, DemoPlatformAccount>;
   connectorConfig: PlatformConnectorsConfig;
+  /** Ingestion's TALLY_* settings that point its connectors at these fakes (services/ingestion/src/config.ts). */
+  apiEnv: Record<string, string>;
   fakes: { meta: MetaFake; google: GoogleAdsFake; linkedin: LinkedInFake; tiktok: TikTokFake };
   close(): Promise<void>;
 }
@@ -115,6 +117,14 @@ export async function startDemoPlatforms(options: DemoPlatformsOptions = {}): Pr
       google: { baseUrl: google.baseUrl, tokenUrl: google.tokenUrl },
       linkedin: { baseUrl: linkedin.baseUrl, tokenUrl: linkedin.tokenUrl },
       tiktok: { baseUrl: tiktok.baseUrl },
+    },
+    apiEnv: {
+      TALLY_META_API_URL: meta.baseUrl,
+      TALLY_GOOGLE_ADS_API_URL: google.baseUrl,
+      TALLY_GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
+      TALLY_LINKEDIN_API_URL: linkedin.baseUrl,
+      TALLY_LINKEDIN_OAUTH_TOKEN_URL: linkedin.tokenUrl,
+      TALLY_TIKTOK_API_URL: tiktok.baseUrl,
     },
     fakes: { meta, google, linkedin, tiktok },
     close: async () => void (await Promise.all([meta.close(), google.close(), linkedin.close(), tiktok.close()])),
